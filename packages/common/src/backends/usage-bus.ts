@@ -1,0 +1,52 @@
+import type { UsageEvent } from '@sluice/proto';
+
+// The usage stream as the services see it: JetStream in production, an in-process bus in embedded
+// mode. Delivery is at-least-once; consumers make their effects idempotent on the request id.
+
+export interface UsagePublisher {
+  /**
+   * Queues the event and returns at once; it is retried until the stream acknowledges it. Never blocks
+   * the request path, never throws.
+   */
+  publish(event: UsageEvent, headers?: Record<string, string>): void;
+  /** Events not yet acknowledged by the stream. */
+  pending(): number;
+  /** Waits until every queued event is acknowledged or `timeoutMs` passes; resolves to what is left. */
+  flush(timeoutMs: number): Promise<number>;
+}
+
+export interface UsageDelivery {
+  readonly data: Uint8Array;
+  readonly headers: Record<string, string>;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  ack(): void;
+  /** Redeliver later. */
+  nak(delayMs?: number): void;
+  /** Never redeliver (after it has been parked elsewhere). */
+  term(): void;
+}
+
+export interface ConsumeOptions {
+  /** Durable consumer name: replicas with the same name share the work. */
+  durable: string;
+  /** Hand over a batch when it has this many events... */
+  batchSize: number;
+  /** ...or when its first event has waited this long. */
+  maxWaitMs: number;
+  /** Acks, naks or terms every delivery; a throw naks the whole batch. */
+  handle(batch: UsageDelivery[]): Promise<void>;
+  onError?(error: unknown): void;
+}
+
+export interface UsageConsumer {
+  /** Stops pulling, finishes the batch in hand, and returns. */
+  stop(): Promise<void>;
+}
+
+export interface UsageBus {
+  readonly kind: 'jetstream' | 'memory';
+  publisher: UsagePublisher;
+  consume(options: ConsumeOptions): Promise<UsageConsumer>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,188 @@
+// The LiteLLM proxy config format (model_list / litellm_params / model_info / router_settings /
+// litellm_settings / general_settings), so a LiteLLM user can bring a config file unchanged. Keys we do
+// not use are allowed and ignored; keys we use are type-checked.
+import { type Static, Type } from '@sinclair/typebox';
+
+const Num = Type.Number();
+const Str = Type.String();
+const StrList = Type.Array(Type.String());
+const open = { additionalProperties: true } as const;
+
+/** `[{"gpt-4o": ["claude-3-5-sonnet"]}]`, the LiteLLM fallback shape. */
+export const FallbackListSchema = Type.Array(Type.Record(Type.String(), StrList));
+
+export const LitellmParamsSchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    api_base: Type.Optional(Str),
+    api_key: Type.Optional(Str),
+    api_version: Type.Optional(Str),
+    organization: Type.Optional(Str),
+    rpm: Type.Optional(Num),
+    tpm: Type.Optional(Num),
+    weight: Type.Optional(Num),
+    order: Type.Optional(Num),
+    max_parallel_requests: Type.Optional(Num),
+    timeout: Type.Optional(Num),
+    stream_timeout: Type.Optional(Num),
+    cooldown_time: Type.Optional(Num),
+    max_retries: Type.Optional(Num),
+    input_cost_per_token: Type.Optional(Num),
+    output_cost_per_token: Type.Optional(Num),
+    extra_headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    aws_access_key_id: Type.Optional(Str),
+    aws_secret_access_key: Type.Optional(Str),
+    aws_session_token: Type.Optional(Str),
+    aws_region_name: Type.Optional(Str),
+    aws_bedrock_runtime_endpoint: Type.Optional(Str),
+    vertex_project: Type.Optional(Str),
+    vertex_location: Type.Optional(Str),
+    vertex_credentials: Type.Optional(Str),
+    drop_params: Type.Optional(Type.Boolean()),
+  },
+  open,
+);
+
+export const ModelInfoSchema = Type.Object(
+  {
+    id: Type.Optional(Str),
+    mode: Type.Optional(
+      Type.Union([
+        Type.Literal('chat'),
+        Type.Literal('completion'),
+        Type.Literal('embedding'),
+        Type.Literal('image_generation'),
+        Type.Literal('audio_transcription'),
+        Type.Literal('audio_speech'),
+        Type.Literal('rerank'),
+        Type.Literal('batch'),
+        Type.Literal('realtime'),
+        Type.Literal('responses'),
+      ]),
+    ),
+    base_model: Type.Optional(Str),
+    input_cost_per_token: Type.Optional(Num),
+    output_cost_per_token: Type.Optional(Num),
+    max_tokens: Type.Optional(Num),
+    max_input_tokens: Type.Optional(Num),
+    max_output_tokens: Type.Optional(Num),
+    access_groups: Type.Optional(StrList),
+  },
+  open,
+);
+
+export const ModelEntrySchema = Type.Object(
+  {
+    model_name: Type.String({ minLength: 1 }),
+    litellm_params: LitellmParamsSchema,
+    model_info: Type.Optional(ModelInfoSchema),
+  },
+  open,
+);
+
+export const RouterSettingsSchema = Type.Object(
+  {
+    routing_strategy: Type.Optional(
+      Type.Union([
+        Type.Literal('simple-shuffle'),
+        Type.Literal('least-busy'),
+        Type.Literal('latency-based-routing'),
+        Type.Literal('usage-based-routing'),
+        Type.Literal('usage-based-routing-v2'),
+      ]),
+    ),
+    routing_strategy_args: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    num_retries: Type.Optional(Num),
+    retry_after: Type.Optional(Num),
+    timeout: Type.Optional(Num),
+    stream_timeout: Type.Optional(Num),
+    allowed_fails: Type.Optional(Num),
+    cooldown_time: Type.Optional(Num),
+    disable_cooldowns: Type.Optional(Type.Boolean()),
+    fallbacks: Type.Optional(FallbackListSchema),
+    context_window_fallbacks: Type.Optional(FallbackListSchema),
+    content_policy_fallbacks: Type.Optional(FallbackListSchema),
+    default_fallbacks: Type.Optional(StrList),
+    max_fallbacks: Type.Optional(Num),
+    model_group_alias: Type.Optional(Type.Record(Type.String(), Type.String())),
+    redis_host: Type.Optional(Str),
+    redis_port: Type.Optional(Num),
+    redis_password: Type.Optional(Str),
+    redis_url: Type.Optional(Str),
+  },
+  open,
+);
+
+export const CacheParamsSchema = Type.Object(
+  {
+    type: Type.Optional(Str),
+    host: Type.Optional(Str),
+    port: Type.Optional(Num),
+    password: Type.Optional(Str),
+    url: Type.Optional(Str),
+    ttl: Type.Optional(Num),
+    namespace: Type.Optional(Str),
+    supported_call_types: Type.Optional(StrList),
+    mode: Type.Optional(Type.Union([Type.Literal('default_on'), Type.Literal('default_off')])),
+  },
+  open,
+);
+
+export const LitellmSettingsSchema = Type.Object(
+  {
+    drop_params: Type.Optional(Type.Boolean()),
+    num_retries: Type.Optional(Num),
+    request_timeout: Type.Optional(Num),
+    turn_off_message_logging: Type.Optional(Type.Boolean()),
+    success_callback: Type.Optional(StrList),
+    failure_callback: Type.Optional(StrList),
+    callbacks: Type.Optional(StrList),
+    cache: Type.Optional(Type.Boolean()),
+    cache_params: Type.Optional(CacheParamsSchema),
+    fallbacks: Type.Optional(FallbackListSchema),
+    context_window_fallbacks: Type.Optional(FallbackListSchema),
+    content_policy_fallbacks: Type.Optional(FallbackListSchema),
+    default_fallbacks: Type.Optional(StrList),
+    max_budget: Type.Optional(Num),
+    budget_duration: Type.Optional(Str),
+    log_level: Type.Optional(Str),
+  },
+  open,
+);
+
+export const GeneralSettingsSchema = Type.Object(
+  {
+    master_key: Type.Optional(Str),
+    database_url: Type.Optional(Str),
+    max_request_size_mb: Type.Optional(Num),
+    allow_requests_on_db_unavailable: Type.Optional(Type.Boolean()),
+    store_prompts_in_spend_logs: Type.Optional(Type.Boolean()),
+    user_api_key_cache_ttl: Type.Optional(Num),
+    /** Tokens reserved against TPM for a request that sets no max_tokens. */
+    default_max_tokens_estimate: Type.Optional(Num),
+    /** "fail_closed" (default) or "fail_open" for RPM/TPM when Redis is unreachable. */
+    rate_limit_failure_mode: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
+    litellm_key_header_name: Type.Optional(Str),
+  },
+  open,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    model_list: Type.Array(ModelEntrySchema, { default: [] }),
+    router_settings: Type.Optional(RouterSettingsSchema),
+    litellm_settings: Type.Optional(LitellmSettingsSchema),
+    general_settings: Type.Optional(GeneralSettingsSchema),
+    environment_variables: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  open,
+);
+
+export type GatewayConfig = Static<typeof ConfigSchema>;
+export type ModelEntry = Static<typeof ModelEntrySchema>;
+export type LitellmParams = Static<typeof LitellmParamsSchema>;
+export type ModelInfo = Static<typeof ModelInfoSchema>;
+export type RouterSettings = Static<typeof RouterSettingsSchema>;
+export type LitellmSettings = Static<typeof LitellmSettingsSchema>;
+export type GeneralSettings = Static<typeof GeneralSettingsSchema>;
+export type FallbackList = Static<typeof FallbackListSchema>;

@@ -1,0 +1,6 @@
+import type { Migration } from '../migrate.js';
+import { spendLogs } from './0001-spend-logs.js';
+
+// Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
+// 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
+export const MIGRATIONS: readonly Migration[] = [spendLogs];

@@ -1,0 +1,20 @@
+import { type ChannelOptions, credentials, type ChannelCredentials } from '@grpc/grpc-js';
+
+// One long-lived HTTP/2 channel per target; keepalive so a dead peer is noticed without waiting for a
+// request to time out.
+export const GRPC_CLIENT_OPTIONS: ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.max_send_message_length': 64 * 1024 * 1024,
+  'grpc.enable_retries': 0,
+};
+
+export function insecureCredentials(): ChannelCredentials {
+  return credentials.createInsecure();
+}
+
+export function deadlineIn(ms: number): Date {
+  return new Date(Date.now() + ms);
+}

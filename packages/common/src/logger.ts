@@ -1,0 +1,48 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+// Keys and message contents never reach a log line: credentials are censored wherever they appear in
+// headers, and prompt/response fields are removed unless message logging is explicitly on.
+const CREDENTIAL_PATHS = [
+  'req.headers.authorization',
+  'req.headers["api-key"]',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["api-key"]',
+  'headers["x-api-key"]',
+  'api_key',
+  'apiKey',
+  'master_key',
+  'key',
+];
+
+const CONTENT_PATHS = [
+  'messages',
+  'prompt',
+  'input',
+  'body.messages',
+  'body.prompt',
+  'body.input',
+  'response',
+  'content',
+];
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** When true, prompt and response fields are kept (litellm_settings.turn_off_message_logging: false). */
+  logMessages?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const paths = options.logMessages ? CREDENTIAL_PATHS : [...CREDENTIAL_PATHS, ...CONTENT_PATHS];
+  return pino({
+    level: options.level ?? 'info',
+    base: { service: options.service },
+    redact: { paths, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}

@@ -1,0 +1,132 @@
+// The one place that reads the environment. Every setting maps 1:1 to an environment variable (and, in
+// the Helm chart, to a value that sets that variable); services receive a Settings object and never
+// look at process.env themselves.
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ListenSettings {
+  host: string;
+  port: number;
+}
+
+export interface UsageStreamSettings {
+  /** JetStream stream that holds usage events. */
+  stream: string;
+  /** Subject the edge publishes to. */
+  subject: string;
+  /** Publish deduplication window (Nats-Msg-Id), milliseconds. */
+  duplicateWindowMs: number;
+  /** How long events are kept, milliseconds; 0 = forever (until limits). */
+  maxAgeMs: number;
+  replicas: number;
+  storage: 'file' | 'memory';
+  /** Durable consumer names. */
+  accountingConsumer: string;
+  policyConsumer: string;
+  /** Deliveries before an event is parked in the dead-letter table. */
+  maxDeliver: number;
+  ackWaitMs: number;
+}
+
+export interface Settings {
+  /** LiteLLM-format config file. */
+  configPath: string | undefined;
+  logLevel: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  natsUrl: string | undefined;
+  /** Prefix for every Redis key, so deployments (and test runs) can share a Redis. */
+  redisPrefix: string;
+  usage: UsageStreamSettings;
+  edge: ListenSettings & {
+    bodyLimitBytes: number;
+    /** How long open streams may run on after SIGTERM before they are ended with an error event. */
+    drainTimeoutMs: number;
+  };
+  policy: ListenSettings & { httpPort: number };
+  router: ListenSettings & { httpPort: number };
+  accounting: ListenSettings & { httpPort: number };
+  /** gRPC targets the edge dials. */
+  policyAddress: string;
+  routerAddress: string;
+  accountingAddress: string;
+  /** Deadline for a policy decision, milliseconds. */
+  policyDeadlineMs: number;
+  /** Optional HMAC pepper for key hashes; when unset keys are stored as plain SHA-256. */
+  keyPepper: string | undefined;
+  /** Drain budget for the gRPC services and accounting on SIGTERM. */
+  shutdownTimeoutMs: number;
+  /** The environment, for `os.environ/NAME` values in the config file. */
+  env: Environment;
+}
+
+function text(env: Environment, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function optionalText(env: Environment, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Environment, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadSettings(env: Environment = process.env): Settings {
+  const storage = text(env, 'SLUICE_USAGE_STORAGE', 'file');
+  if (storage !== 'file' && storage !== 'memory') {
+    throw new Error(`environment variable SLUICE_USAGE_STORAGE must be "file" or "memory", got "${storage}"`);
+  }
+  const grpcHost = text(env, 'SLUICE_GRPC_HOST', '127.0.0.1');
+  const policyPort = integer(env, 'SLUICE_POLICY_PORT', 4010);
+  const routerPort = integer(env, 'SLUICE_ROUTER_PORT', 4020);
+  const accountingPort = integer(env, 'SLUICE_ACCOUNTING_PORT', 4030);
+  return {
+    configPath: optionalText(env, 'SLUICE_CONFIG'),
+    logLevel: text(env, 'LOG_LEVEL', 'info'),
+    databaseUrl: optionalText(env, 'DATABASE_URL'),
+    redisUrl: optionalText(env, 'REDIS_URL'),
+    natsUrl: optionalText(env, 'NATS_URL'),
+    redisPrefix: text(env, 'SLUICE_REDIS_PREFIX', 'sluice:'),
+    usage: {
+      stream: text(env, 'SLUICE_USAGE_STREAM', 'SLUICE_USAGE'),
+      subject: text(env, 'SLUICE_USAGE_SUBJECT', 'sluice.usage.v1'),
+      duplicateWindowMs: integer(env, 'SLUICE_USAGE_DUPLICATE_WINDOW_MS', 120_000),
+      maxAgeMs: integer(env, 'SLUICE_USAGE_MAX_AGE_MS', 7 * 24 * 3_600_000),
+      replicas: integer(env, 'SLUICE_USAGE_REPLICAS', 1),
+      storage,
+      accountingConsumer: text(env, 'SLUICE_USAGE_ACCOUNTING_CONSUMER', 'accounting'),
+      policyConsumer: text(env, 'SLUICE_USAGE_POLICY_CONSUMER', 'policy'),
+      maxDeliver: integer(env, 'SLUICE_USAGE_MAX_DELIVER', 5),
+      ackWaitMs: integer(env, 'SLUICE_USAGE_ACK_WAIT_MS', 30_000),
+    },
+    edge: {
+      host: text(env, 'SLUICE_EDGE_HOST', '127.0.0.1'),
+      port: integer(env, 'SLUICE_EDGE_PORT', 4000),
+      bodyLimitBytes: integer(env, 'SLUICE_BODY_LIMIT_BYTES', 10 * 1024 * 1024),
+      drainTimeoutMs: integer(env, 'SLUICE_DRAIN_TIMEOUT_MS', 30_000),
+    },
+    policy: { host: grpcHost, port: policyPort, httpPort: integer(env, 'SLUICE_POLICY_HTTP_PORT', 4011) },
+    router: { host: grpcHost, port: routerPort, httpPort: integer(env, 'SLUICE_ROUTER_HTTP_PORT', 4021) },
+    accounting: {
+      host: grpcHost,
+      port: accountingPort,
+      httpPort: integer(env, 'SLUICE_ACCOUNTING_HTTP_PORT', 4031),
+    },
+    policyAddress: text(env, 'SLUICE_POLICY_ADDRESS', `127.0.0.1:${policyPort}`),
+    routerAddress: text(env, 'SLUICE_ROUTER_ADDRESS', `127.0.0.1:${routerPort}`),
+    accountingAddress: text(env, 'SLUICE_ACCOUNTING_ADDRESS', `127.0.0.1:${accountingPort}`),
+    policyDeadlineMs: integer(env, 'SLUICE_POLICY_DEADLINE_MS', 1_000),
+    keyPepper: optionalText(env, 'SLUICE_KEY_PEPPER'),
+    shutdownTimeoutMs: integer(env, 'SLUICE_SHUTDOWN_TIMEOUT_MS', 10_000),
+    env,
+  };
+}

@@ -1,0 +1,64 @@
+import { startAccounting } from '@sluice/accounting';
+import {
+  type Backends,
+  configFromSettings,
+  connectSql,
+  createMemoryUsageBus,
+  type Logger,
+  runShutdown,
+  type Settings,
+} from '@sluice/common';
+import { startEdge } from '@sluice/edge';
+import { startPolicy } from '@sluice/policy';
+import { startRouter } from '@sluice/router';
+import { createPgliteSql } from './pglite-sql.js';
+
+/**
+ * All four services in this one process, still talking gRPC over loopback, on in-process stand-ins:
+ * PGlite (or DATABASE_URL when set), an in-memory usage bus, and in-memory counters and cooldowns.
+ */
+export async function runEmbedded(baseSettings: Settings, logger: Logger): Promise<string> {
+  const config = configFromSettings(baseSettings, logger);
+  const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql();
+  const backends: Backends = { sql, bus: createMemoryUsageBus(logger), embedded: true };
+  // Internal services take any free port; only the edge's port is the user's choice.
+  const settings: Settings = {
+    ...baseSettings,
+    policy: { ...baseSettings.policy, port: 0, httpPort: 0 },
+    router: { ...baseSettings.router, port: 0, httpPort: 0 },
+    accounting: { ...baseSettings.accounting, port: 0, httpPort: 0 },
+  };
+  const child = (service: string) => logger.child({ service });
+  const policy = await startPolicy({ settings, config, logger: child('policy'), backends });
+  const router = await startRouter({ settings, config, logger: child('router'), backends });
+  const accounting = await startAccounting({ settings, config, logger: child('accounting'), backends });
+  const edge = await startEdge({
+    settings: {
+      ...settings,
+      policyAddress: `127.0.0.1:${policy.grpcPort}`,
+      routerAddress: `127.0.0.1:${router.grpcPort}`,
+      accountingAddress: `127.0.0.1:${accounting.grpcPort}`,
+    },
+    config,
+    logger: child('edge'),
+    backends,
+  });
+
+  const steps = [
+    ...edge.shutdownSteps(settings.edge.drainTimeoutMs),
+    ...router.shutdownSteps(settings.shutdownTimeoutMs),
+    ...accounting.shutdownSteps(settings.shutdownTimeoutMs),
+    ...policy.shutdownSteps(settings.shutdownTimeoutMs),
+    { name: 'close usage bus', run: () => backends.bus!.close() },
+    { name: 'close database', run: () => sql.close() },
+  ];
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    void runShutdown(logger, steps, settings.edge.drainTimeoutMs + 2 * settings.shutdownTimeoutMs).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return `http://${settings.edge.host}:${edge.port}`;
+}

@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { ConfigError, createLogger, loadSettings } from '@sluice/common';
+import { parseLauncherArguments, USAGE } from './arguments.js';
+import { findServers } from './default-servers.js';
+import { runEmbedded } from './embedded.js';
+import { supervise } from './supervisor.js';
+
+let args;
+try {
+  args = parseLauncherArguments(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const env: NodeJS.ProcessEnv = { ...process.env };
+if (args.config) env.SLUICE_CONFIG = resolve(args.config);
+if (args.port !== undefined) env.SLUICE_EDGE_PORT = String(args.port);
+const logger = createLogger({ service: 'launcher', level: env.LOG_LEVEL ?? 'info' });
+
+try {
+  const configured = { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, natsUrl: env.NATS_URL };
+  const servers = args.embedded ? configured : await findServers(configured, logger);
+  if (!args.embedded && servers.databaseUrl && servers.redisUrl && servers.natsUrl) {
+    env.DATABASE_URL = servers.databaseUrl;
+    env.REDIS_URL = servers.redisUrl;
+    env.NATS_URL = servers.natsUrl;
+    const settings = loadSettings(env);
+    logger.info(
+      { postgres: servers.databaseUrl.replace(/\/\/[^@]*@/, '//'), redis: servers.redisUrl, nats: servers.natsUrl },
+      'sluice starting: four services on Postgres, Redis and NATS',
+    );
+    await supervise(env, `http://${settings.edge.host}:${settings.edge.port}`, logger);
+  } else {
+    const settings = loadSettings({ ...env, DATABASE_URL: configured.databaseUrl });
+    logger.info(
+      'sluice starting: embedded mode, one process on stand-ins (PGlite or DATABASE_URL, in-process counters and event bus); set DATABASE_URL, REDIS_URL and NATS_URL to use real servers',
+    );
+    const url = await runEmbedded(settings, logger);
+    logger.info(`Sluice is ready: ${url}/v1`);
+  }
+} catch (error) {
+  if (error instanceof ConfigError) process.stderr.write(`sluice: ${error.message}\n`);
+  else logger.fatal({ err: error }, 'sluice failed to start');
+  process.exit(1);
+}

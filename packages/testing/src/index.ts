@@ -1,0 +1,5 @@
+export * from './repository-paths.js';
+export * from './fixtures.js';
+export * from './fake-provider.js';
+export * from './test-backends.js';
+export * from './service-processes.js';

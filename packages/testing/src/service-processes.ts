@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from './repository-paths.js';
+
+// Runs the compiled services (npm test builds them first) as real processes, the way they run in
+// production, and reads their ports from their "ready" log lines.
+
+export type ServiceName = 'policy' | 'router' | 'accounting' | 'edge';
+
+export interface ServiceProcess {
+  name: ServiceName;
+  child: ChildProcess;
+  /** Every line the process printed. */
+  logs: string[];
+  ports: { grpc?: number; http?: number; edge?: number };
+  exited: Promise<number | null>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** Writes a config (an object; JSON is YAML) to a temporary file and returns its path. */
+export function writeConfigFile(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+export function startService(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const ports: ServiceProcess['ports'] = {};
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${READY_TIMEOUT_MS}ms:\n${logs.slice(-30).join('\n')}`));
+    }, READY_TIMEOUT_MS);
+    const onLine = (line: string) => {
+      logs.push(line);
+      if (!line.includes(' ready"')) return;
+      try {
+        const record = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number; port?: number };
+        if (record.msg !== `${name} ready`) return;
+        ports.grpc = record.grpcPort;
+        ports.http = record.httpPort;
+        ports.edge = record.port;
+        clearTimeout(timer);
+        resolve({ name, child, logs, ports, exited });
+      } catch {
+        // Not a JSON log line.
+      }
+    };
+    let pending = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]!.setEncoding('utf8');
+      child[stream]!.on('data', (text: string) => {
+        const lines = (pending[stream] + text).split('\n');
+        pending = { ...pending, [stream]: lines.pop() ?? '' };
+        for (const line of lines) onLine(line);
+      });
+    }
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${logs.slice(-30).join('\n')}`));
+    });
+  });
+}
+
+export interface Stack {
+  edgeUrl: string;
+  services: Record<ServiceName, ServiceProcess>;
+  /** Environment each service was started with (ports pinned after the first start). */
+  envOf(name: ServiceName): Record<string, string>;
+  /** Starts a service again on the ports it had. */
+  restart(name: ServiceName): Promise<ServiceProcess>;
+  /** Sends a signal and waits for the process to exit. */
+  kill(name: ServiceName, signal: NodeJS.Signals): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(env: Record<string, string>): Promise<Stack> {
+  const envs = {} as Record<ServiceName, Record<string, string>>;
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const upper = (name: ServiceName) => name.toUpperCase();
+  for (const name of ['policy', 'router', 'accounting'] as const) {
+    envs[name] = { ...env, [`SLUICE_${upper(name)}_PORT`]: '0', [`SLUICE_${upper(name)}_HTTP_PORT`]: '0' };
+  }
+  const started = await Promise.all((['policy', 'router', 'accounting'] as const).map((name) => startService(name, envs[name])));
+  for (const service of started) {
+    services[service.name] = service;
+    envs[service.name] = {
+      ...envs[service.name],
+      [`SLUICE_${upper(service.name)}_PORT`]: String(service.ports.grpc),
+      [`SLUICE_${upper(service.name)}_HTTP_PORT`]: String(service.ports.http),
+    };
+  }
+  envs.edge = {
+    ...env,
+    SLUICE_EDGE_PORT: '0',
+    SLUICE_POLICY_ADDRESS: `127.0.0.1:${services.policy.ports.grpc}`,
+    SLUICE_ROUTER_ADDRESS: `127.0.0.1:${services.router.ports.grpc}`,
+    SLUICE_ACCOUNTING_ADDRESS: `127.0.0.1:${services.accounting.ports.grpc}`,
+  };
+  services.edge = await startService('edge', envs.edge);
+  envs.edge.SLUICE_EDGE_PORT = String(services.edge.ports.edge);
+
+  const kill = async (name: ServiceName, signal: NodeJS.Signals) => {
+    const service = services[name];
+    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill(signal);
+    return service.exited;
+  };
+  return {
+    edgeUrl: `http://127.0.0.1:${services.edge.ports.edge}`,
+    services,
+    envOf: (name) => envs[name],
+    async restart(name) {
+      services[name] = await startService(name, envs[name]);
+      return services[name];
+    },
+    kill,
+    async stop() {
+      await Promise.all(
+        (Object.keys(services) as ServiceName[]).map(async (name) => {
+          const timer = setTimeout(() => services[name].child.kill('SIGKILL'), 15_000);
+          await kill(name, 'SIGTERM');
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
+}

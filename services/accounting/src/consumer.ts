@@ -1,0 +1,28 @@
+import type { Logger, UsageBus, UsageConsumer } from '@sluice/common';
+import type { createBatchWriter } from './batcher.js';
+
+export interface ConsumerOptions {
+  bus: UsageBus;
+  durable: string;
+  batchSize: number;
+  maxWaitMs: number;
+  writeBatch: ReturnType<typeof createBatchWriter>;
+  logger: Logger;
+}
+
+/** Pulls usage events in batches (by size and by time) and hands each batch to the ledger writer. */
+export function startUsageConsumer(options: ConsumerOptions): Promise<UsageConsumer> {
+  const { logger } = options;
+  return options.bus.consume({
+    durable: options.durable,
+    batchSize: options.batchSize,
+    maxWaitMs: options.maxWaitMs,
+    async handle(batch) {
+      const result = await options.writeBatch(batch);
+      logger.debug({ size: batch.length, ...result }, 'committed usage batch');
+    },
+    onError(error) {
+      logger.warn({ err: error }, 'usage batch failed; it will be redelivered');
+    },
+  });
+}

@@ -1,0 +1,1 @@
+export { startAccounting, type AccountingOptions, type RunningAccounting } from './accounting-service.js';

@@ -1,0 +1,4 @@
+import { runService } from '@sluice/common';
+import { startAccounting } from './accounting-service.js';
+
+await runService('accounting', startAccounting);

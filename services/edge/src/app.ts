@@ -1,0 +1,33 @@
+import { type Logger, uuidv7 } from '@sluice/common';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { EdgeContext } from './edge-context.js';
+import { errorHandler } from './plugins/error-handler.js';
+import { jsonBody } from './plugins/json-body.js';
+import { requestContext } from './plugins/request-context.js';
+import { chatCompletionRoutes } from './routes/chat-completions.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+
+/** The edge's HTTP application, without listening: server.ts listens, tests inject. */
+export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: context.options.bodyLimitBytes,
+    genReqId: () => uuidv7(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    keepAliveTimeout: 65_000,
+    ajv: {
+      // A wrong type is the client's mistake to hear about, not something to guess around.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+  requestContext(app);
+  jsonBody(app, context.options.bodyLimitBytes);
+  errorHandler(app, logger);
+  healthRoutes(app, context);
+  modelRoutes(app, context);
+  chatCompletionRoutes(app, context);
+  return app;
+}

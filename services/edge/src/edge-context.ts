@@ -1,0 +1,21 @@
+import type { Logger, UsagePublisher } from '@sluice/common';
+import type { ServiceClients } from './clients/service-clients.js';
+import type { InflightRequests } from './proxy/inflight-requests.js';
+
+export interface EdgeOptions {
+  bodyLimitBytes: number;
+  /** general_settings.litellm_key_header_name: an extra header that may carry the key. */
+  keyHeader: string | undefined;
+  /** Prompts and responses go into usage events (and from there the ledger and Langfuse). */
+  recordMessages: boolean;
+}
+
+/** Everything the routes need, built once in server.ts. */
+export interface EdgeContext {
+  clients: ServiceClients;
+  publisher: UsagePublisher;
+  logger: Logger;
+  options: EdgeOptions;
+  inflight: InflightRequests;
+  state: { draining: boolean };
+}

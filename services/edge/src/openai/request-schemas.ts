@@ -1,0 +1,79 @@
+// Request bodies of the OpenAI-compatible routes. Known fields are type-checked (a wrong type is a 400,
+// never coerced); unknown fields pass through to the provider, because OpenAI adds parameters faster
+// than any gateway ships. Fields that would let a client steer where or how the router connects are
+// refused outright.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Never accepted from a client: endpoints and credentials come from the operator's config only. */
+export const FORBIDDEN_FIELDS = [
+  'api_base',
+  'base_url',
+  'api_key',
+  'api_version',
+  'organization',
+  'headers',
+  'extra_headers',
+  'custom_llm_provider',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_region_name',
+  'vertex_project',
+  'vertex_location',
+  'vertex_credentials',
+  'litellm_params',
+] as const;
+
+const forbidden = Object.fromEntries(FORBIDDEN_FIELDS.map((name) => [name, Type.Optional(Type.Never())]));
+
+/** Gateway fields clients may send (LiteLLM's names). */
+const GatewayFields = {
+  metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  cache: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  user: Type.Optional(Nullable(Type.String({ maxLength: 512 }))),
+};
+
+const StopSchema = Nullable(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 16 })]));
+
+export const ChatMessageSchema = Type.Object(
+  {
+    role: Type.String({ minLength: 1 }),
+    content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(Type.Record(Type.String(), Type.Unknown()))]))),
+    name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Nullable(Type.Array(Type.Record(Type.String(), Type.Unknown())))),
+    tool_call_id: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const ChatCompletionBodySchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 256 }),
+    messages: Type.Array(ChatMessageSchema, { minItems: 1, maxItems: 10_000 }),
+    stream: Type.Optional(Nullable(Type.Boolean())),
+    stream_options: Type.Optional(Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }))),
+    max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    max_completion_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+    top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+    n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 16 }))),
+    stop: Type.Optional(StopSchema),
+    presence_penalty: Type.Optional(Nullable(Type.Number({ minimum: -2, maximum: 2 }))),
+    frequency_penalty: Type.Optional(Nullable(Type.Number({ minimum: -2, maximum: 2 }))),
+    logit_bias: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number()))),
+    logprobs: Type.Optional(Nullable(Type.Boolean())),
+    top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
+    seed: Type.Optional(Nullable(Type.Integer())),
+    tools: Type.Optional(Nullable(Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 512 }))),
+    tool_choice: Type.Optional(Nullable(Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown())]))),
+    parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
+    response_format: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    ...GatewayFields,
+    ...forbidden,
+  },
+  { additionalProperties: true },
+);
+
+export type ChatCompletionBody = Static<typeof ChatCompletionBodySchema>;

@@ -1,0 +1,62 @@
+import { GatewayError, isErrorCode } from '@sluice/common';
+import type { Decision, RateLimitState } from '@sluice/proto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeContext } from '../edge-context.js';
+import { extractApiKey } from '../openai/api-key.js';
+import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
+
+function addLimitHeaders(headers: Record<string, string>, kind: 'requests' | 'tokens', state: RateLimitState | undefined) {
+  if (!state || state.limit === 0) return;
+  headers[`x-ratelimit-limit-${kind}`] = String(state.limit);
+  headers[`x-ratelimit-remaining-${kind}`] = String(state.remaining);
+  headers[`x-ratelimit-reset-${kind}`] = `${state.resetSeconds}s`;
+}
+
+/** OpenAI's x-ratelimit-* headers for the tightest limit that applies to the key. */
+export function rateLimitHeaders(decision: Decision): Record<string, string> {
+  const headers: Record<string, string> = {};
+  addLimitHeaders(headers, 'requests', decision.requests);
+  addLimitHeaders(headers, 'tokens', decision.tokens);
+  return headers;
+}
+
+export function denial(decision: Decision): GatewayError {
+  const code = isErrorCode(decision.errorCode) ? decision.errorCode : 'invalid_api_key';
+  return new GatewayError(code, decision.message || undefined, {
+    ...(decision.retryAfterSeconds > 0 ? { retryAfterSeconds: decision.retryAfterSeconds } : {}),
+  });
+}
+
+function maxTokens(body: Record<string, unknown>): number {
+  const value = body.max_completion_tokens ?? body.max_tokens;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+}
+
+/** The request path: one policy decision, one router stream, one usage event. */
+export async function forwardToRouter(
+  context: EdgeContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  forward: ForwardRequest,
+  model: string,
+): Promise<void> {
+  if (context.state.draining) throw new GatewayError('shutting_down');
+  const apiKey = extractApiKey(request.headers, context.options.keyHeader);
+  if (apiKey === '') throw new GatewayError('missing_api_key');
+  const decision = await context.clients.authorize({
+    requestId: request.id,
+    apiKey,
+    route: forward.route,
+    adminRoute: false,
+    model,
+    estimatedPromptTokens: forward.estimatedPromptTokens,
+    maxTokens: maxTokens(forward.body),
+    endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+    cacheControls: [],
+    checkOnly: false,
+  });
+  const headers = rateLimitHeaders(decision);
+  reply.headers(headers);
+  if (!decision.allowed) throw denial(decision);
+  await new ProxiedRequest(context, request, reply, forward, decision, headers).execute();
+}

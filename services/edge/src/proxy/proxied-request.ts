@@ -1,0 +1,297 @@
+import { performance } from 'node:perf_hooks';
+import type { ServiceError } from '@grpc/grpc-js';
+import {
+  type ErrorCode,
+  errorSpec,
+  fromGrpcError,
+  GatewayError,
+  openAiErrorBody,
+} from '@sluice/common';
+import { type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeContext } from '../edge-context.js';
+import { buildUsageEvent } from '../usage/usage-event.js';
+
+export interface ForwardRequest {
+  route: string;
+  callType: CallType;
+  /** As recorded in the ledger: chat_completion, completion, embedding. */
+  callTypeName: string;
+  body: Record<string, unknown>;
+  rawBody: Buffer;
+  stream: boolean;
+  includeUsage: boolean;
+  estimatedPromptTokens: number;
+}
+
+const DONE = Buffer.from('data: [DONE]\n\n');
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, estimated: true };
+
+function sseError(code: ErrorCode, message: string): Buffer {
+  return Buffer.from(`data: ${JSON.stringify(openAiErrorBody(code, message))}\n\n`);
+}
+
+/**
+ * One authorized request on its way through the router and back: writes what the router streams to the
+ * client as it arrives, turns failures into OpenAI-shaped errors (an HTTP error before the first byte,
+ * an SSE error event after it), and publishes exactly one usage event however it ends.
+ */
+export class ProxiedRequest {
+  private start: Start | undefined;
+  private usage: Usage | undefined;
+  private contentEvents = 0;
+  private firstTokenTimeMs = 0;
+  private overheadMs = 0;
+  private headersSent = false;
+  private ended = false;
+  private abortedWith: ErrorCode | 'client_closed' | undefined;
+  private status = UsageStatus.USAGE_STATUS_SUCCESS;
+  private errorCode = '';
+  private httpStatus = 200;
+  private responseBody: Buffer | undefined;
+
+  constructor(
+    private readonly context: EdgeContext,
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    private readonly forward: ForwardRequest,
+    private readonly decision: Decision,
+    private readonly extraHeaders: Record<string, string>,
+  ) {}
+
+  async execute(): Promise<void> {
+    const { context, forward, decision } = this;
+    const call = context.clients.complete({
+      requestId: this.request.id,
+      callType: forward.callType,
+      modelGroup: decision.modelGroup,
+      body: forward.rawBody,
+      stream: forward.stream,
+      includeUsage: forward.includeUsage,
+      cacheNamespace: '',
+      cache: undefined,
+      traceparent: '',
+    });
+    const abort = (code: ErrorCode | 'client_closed') => {
+      if (this.ended || this.abortedWith) return;
+      this.abortedWith = code;
+      call.cancel();
+    };
+    const removeInflight = context.inflight.add(abort);
+    const response = this.reply.raw;
+    const onClose = () => {
+      if (!response.writableFinished) abort('client_closed');
+    };
+    response.on('close', onClose);
+
+    try {
+      for await (const part of call as AsyncIterable<CompletePart>) {
+        await this.handle(part);
+      }
+      if (!this.ended) this.finishResponse();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      removeInflight();
+      response.off('close', onClose);
+      this.publishUsage();
+    }
+  }
+
+  private async handle(part: CompletePart): Promise<void> {
+    const value = part.part;
+    if (!value) return;
+    switch (value.$case) {
+      case 'start':
+        this.start = value.start;
+        return;
+      case 'keepAlive':
+        if (this.forward.stream) await this.write(KEEP_ALIVE);
+        return;
+      case 'chunk':
+        if (this.firstTokenTimeMs === 0) this.firstTokenTimeMs = Date.now();
+        this.contentEvents += value.chunk.contentEvents;
+        await this.write(value.chunk.sse);
+        return;
+      case 'body':
+        this.firstTokenTimeMs = Date.now();
+        if (this.context.options.recordMessages) this.responseBody = value.body.json;
+        this.sendBody(value.body.json);
+        return;
+      case 'usage':
+        this.usage = value.usage;
+        return;
+      case 'finish':
+        return;
+      case 'error':
+        this.status = UsageStatus.USAGE_STATUS_FAILURE;
+        this.errorCode = value.error.code;
+        await this.write(sseError(value.error.code as ErrorCode, value.error.message));
+        this.end();
+        return;
+    }
+  }
+
+  private overhead(): number {
+    const elapsed = performance.now() - this.request.startedAt;
+    const upstream = (this.start?.upstreamWaitUs ?? 0) / 1000;
+    return Math.max(0, elapsed - upstream);
+  }
+
+  private baseHeaders(): Record<string, string> {
+    this.overheadMs = this.overhead();
+    return {
+      'x-request-id': this.request.id,
+      'x-sluice-overhead-ms': this.overheadMs.toFixed(3),
+      ...this.extraHeaders,
+    };
+  }
+
+  private sendBody(json: Buffer): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.reply.hijack();
+    this.reply.raw.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': String(json.length),
+      ...this.baseHeaders(),
+    });
+    this.reply.raw.end(json);
+    this.ended = true;
+  }
+
+  private sendStreamHeaders(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.reply.hijack();
+    this.reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...this.baseHeaders(),
+    });
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    const response = this.reply.raw;
+    if (this.ended || response.destroyed) return;
+    this.sendStreamHeaders();
+    if (!response.write(bytes)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.on('drain', done);
+        response.on('close', done);
+      });
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reply.raw.end();
+  }
+
+  private finishResponse(): void {
+    if (this.forward.stream) {
+      // Even a stream without any content ends well-formed.
+      this.sendStreamHeaders();
+      this.reply.raw.write(DONE);
+      this.end();
+      return;
+    }
+    if (!this.headersSent) throw new GatewayError('upstream_error', 'The provider sent no response.');
+  }
+
+  private fail(error: unknown): void {
+    if (this.abortedWith === 'client_closed') {
+      this.status = UsageStatus.USAGE_STATUS_CANCELLED;
+      this.errorCode = 'client_closed';
+      this.httpStatus = 499;
+      return;
+    }
+    const gatewayError =
+      this.abortedWith !== undefined
+        ? new GatewayError(this.abortedWith)
+        : error instanceof GatewayError
+          ? error
+          : fromGrpcError(error as ServiceError, 'router_unavailable');
+    this.status = UsageStatus.USAGE_STATUS_FAILURE;
+    this.errorCode = gatewayError.code;
+    if (this.headersSent) {
+      if (!this.ended) {
+        this.reply.raw.write(sseError(gatewayError.code, gatewayError.message));
+        this.end();
+      }
+      return;
+    }
+    this.httpStatus = errorSpec(gatewayError.code).http;
+    // Nothing reached the client yet: Fastify's error handler answers with the right status.
+    throw gatewayError;
+  }
+
+  /** The usage the router reported, or, when the stream was cut before it could, what we counted. */
+  private finalUsage(): Usage {
+    if (this.usage) return this.usage;
+    if (!this.start) return NO_USAGE;
+    const promptTokens = this.forward.estimatedPromptTokens;
+    const completionTokens = this.contentEvents;
+    return {
+      promptTokens,
+      completionTokens,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      costMicros: Math.round(promptTokens * this.start.inputPriceMicros + completionTokens * this.start.outputPriceMicros),
+      estimated: true,
+    };
+  }
+
+  private publishUsage(): void {
+    const endTimeMs = Date.now();
+    const recordMessages = this.context.options.recordMessages;
+    const usage = this.finalUsage();
+    this.context.publisher.publish(
+      buildUsageEvent({
+        requestId: this.request.id,
+        identity: this.decision.identity,
+        callType: this.forward.callTypeName,
+        modelGroup: this.decision.modelGroup,
+        body: this.forward.body,
+        stream: this.forward.stream,
+        start: this.start,
+        usage,
+        startTimeMs: this.request.startedAtMs,
+        firstTokenTimeMs: this.firstTokenTimeMs,
+        endTimeMs,
+        overheadUs: Math.round((this.overheadMs || this.overhead()) * 1000),
+        status: this.status,
+        errorCode: this.errorCode,
+        httpStatus: this.httpStatus,
+        messagesJson: recordMessages ? JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null) : '',
+        responseJson: recordMessages && this.responseBody ? this.responseBody.toString('utf8') : '',
+        traceparent: '',
+      }),
+    );
+    this.context.logger.info(
+      {
+        requestId: this.request.id,
+        keyAlias: this.decision.identity?.keyAlias,
+        model: this.decision.modelGroup,
+        deployment: this.start?.deploymentId,
+        stream: this.forward.stream,
+        status: this.httpStatus,
+        errorCode: this.errorCode || undefined,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        overheadMs: Number(this.overheadMs.toFixed(3)),
+        durationMs: endTimeMs - this.request.startedAtMs,
+      },
+      'request',
+    );
+  }
+}

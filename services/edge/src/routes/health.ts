@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { EdgeContext } from '../edge-context.js';
+
+/** Liveness never depends on another service; readiness needs policy and router and drops on SIGTERM. */
+export function healthRoutes(app: FastifyInstance, context: EdgeContext): void {
+  const alive = async () => "I'm alive!";
+  app.get('/health/liveliness', alive);
+  app.get('/health/liveness', alive);
+  app.get('/health/readiness', async (_request, reply) => {
+    const ready = !context.state.draining && (await context.clients.healthy());
+    reply.code(ready ? 200 : 503);
+    return { status: ready ? 'healthy' : 'unhealthy', draining: context.state.draining };
+  });
+}

@@ -1,0 +1,91 @@
+import {
+  type Backends,
+  connectUsageBus,
+  type GatewayConfig,
+  type Logger,
+  type Settings,
+  type ShutdownStep,
+} from '@sluice/common';
+import { buildApp } from './app.js';
+import { createServiceClients } from './clients/service-clients.js';
+import type { EdgeContext } from './edge-context.js';
+import { InflightRequests } from './proxy/inflight-requests.js';
+
+export interface EdgeOptions {
+  settings: Settings;
+  config: GatewayConfig;
+  logger: Logger;
+  backends?: Backends;
+}
+
+export interface RunningEdge {
+  port: number;
+  shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+}
+
+const MEBIBYTE = 1024 * 1024;
+const ABORTED_STREAMS_GRACE_MS = 2_000;
+
+export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
+  const { settings, config, logger } = options;
+  const ownsBus = !options.backends?.bus;
+  const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-edge'));
+  const clients = createServiceClients({
+    policy: settings.policyAddress,
+    router: settings.routerAddress,
+    accounting: settings.accountingAddress,
+    policyDeadlineMs: settings.policyDeadlineMs,
+  });
+  const general = config.general_settings ?? {};
+  const context: EdgeContext = {
+    clients,
+    publisher: bus.publisher,
+    logger,
+    options: {
+      bodyLimitBytes: general.max_request_size_mb ? Math.round(general.max_request_size_mb * MEBIBYTE) : settings.edge.bodyLimitBytes,
+      keyHeader: general.litellm_key_header_name,
+      recordMessages:
+        general.store_prompts_in_spend_logs === true || config.litellm_settings?.turn_off_message_logging === false,
+    },
+    inflight: new InflightRequests(),
+    state: { draining: false },
+  };
+  const app = buildApp(context, logger);
+  await app.listen({ host: settings.edge.host, port: settings.edge.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.edge.port;
+  logger.info({ port, policy: settings.policyAddress, router: settings.routerAddress, bus: bus.kind }, 'edge ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    shutdownSteps: (drainTimeoutMs) => [
+      {
+        name: 'stop accepting requests',
+        run: async () => {
+          context.state.draining = true;
+          closing = app.close();
+        },
+      },
+      {
+        name: 'let open requests finish',
+        run: async () => {
+          if (await context.inflight.waitIdle(drainTimeoutMs)) return;
+          logger.warn({ open: context.inflight.size }, 'drain timeout: ending the remaining requests');
+          context.inflight.abortAll('shutting_down');
+          await context.inflight.waitIdle(ABORTED_STREAMS_GRACE_MS);
+        },
+      },
+      { name: 'close http server', run: () => closing ?? app.close() },
+      {
+        name: 'flush usage events',
+        run: async () => {
+          const left = await bus.publisher.flush(settings.shutdownTimeoutMs);
+          if (left > 0) logger.error({ left }, 'usage events not acknowledged at shutdown');
+        },
+      },
+      ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),
+      { name: 'close service clients', run: async () => clients.close() },
+    ],
+  };
+}

@@ -1,0 +1,1 @@
+export { startPolicy, type PolicyOptions, type RunningPolicy } from './policy-service.js';

@@ -1,0 +1,1 @@
+export { startRouter, type RouterOptions, type RunningRouter } from './router-service.js';

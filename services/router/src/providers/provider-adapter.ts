@@ -1,0 +1,91 @@
+import type { ErrorCode, LitellmParams, ModelInfo } from '@sluice/common';
+import type { CallType } from '@sluice/proto';
+
+// What a provider folder implements. The core (routing/) never branches on a provider name: it builds the
+// request with the adapter, sends it, decodes the framing once (providers/shared/), and hands each
+// decoded event to the adapter's stream mapper.
+
+export interface Deployment {
+  /** Stable id: model_info.id, or derived from the model and api_base. */
+  id: string;
+  /** The model_name clients use. */
+  modelGroup: string;
+  /** Provider prefix of litellm_params.model, e.g. "openai". */
+  provider: string;
+  /** Model name as the provider knows it (litellm_params.model without the prefix). */
+  model: string;
+  /** Base URL from config only; never from a client request. */
+  apiBase: string;
+  apiKey: string | undefined;
+  params: LitellmParams;
+  info: ModelInfo;
+}
+
+export interface AdapterContext {
+  requestId: string;
+  callType: CallType;
+  stream: boolean;
+  /** The client asked for stream_options.include_usage. */
+  includeUsage: boolean;
+  deployment: Deployment;
+  /** Drop unsupported parameters instead of failing (litellm_settings.drop_params). */
+  dropParams: boolean;
+}
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+}
+
+export interface ParsedResponse {
+  /** The OpenAI-shaped response body, ready for the client. */
+  body: Buffer;
+  usage: TokenUsage | undefined;
+  finishReason: string;
+}
+
+export type Framing = 'sse' | 'aws-eventstream' | 'ndjson';
+
+/** One decoded upstream event: an SSE event, an event-stream message or an NDJSON line. */
+export interface DecodedEvent {
+  event: string | undefined;
+  data: string;
+}
+
+export interface StreamMapper {
+  /** Maps one upstream event to zero or more OpenAI chunk payloads (the JSON after `data: `). */
+  map(event: DecodedEvent): string[];
+  /** Payloads to send after the upstream stream ended (e.g. the usage chunk). */
+  finish(): string[];
+  /** True once the upstream said it is done ([DONE], message_stop, ...). */
+  readonly done: boolean;
+  usage(): TokenUsage | undefined;
+  finishReason(): string;
+  /** Content-bearing chunks forwarded so far; the completion-token estimate when usage never comes. */
+  readonly contentChunks: number;
+}
+
+export interface UpstreamFailure {
+  code: ErrorCode;
+  message: string;
+  /** From Retry-After / retry-after-ms. */
+  retryAfterMs: number | undefined;
+}
+
+export interface ProviderAdapter {
+  readonly framing: Framing;
+  buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest;
+  parseResponse(context: AdapterContext, raw: Buffer): ParsedResponse;
+  createStreamMapper(context: AdapterContext): StreamMapper;
+  mapError(status: number, raw: Buffer, headers: Record<string, string | string[] | undefined>): UpstreamFailure;
+}
