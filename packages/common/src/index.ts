@@ -21,3 +21,4 @@ export * from './config/config-from-settings.js';
 export * from './http/service-http-server.js';
 export * from './run-service.js';
 export * from './backends/connect-backends.js';
+export * from './backends/redis.js';

@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+
+export type { Redis } from 'ioredis';
+
+export interface RedisOptions {
+  /** Fail a command that gets no answer within this long (the caller decides fail-open or closed). */
+  commandTimeoutMs?: number;
+  /** Connection name shown in CLIENT LIST. */
+  name: string;
+}
+
+/**
+ * A Redis client for the request path: every key under the deployment's prefix, no offline queue (while
+ * Redis is unreachable a command fails at once instead of waiting, so callers answer within their
+ * deadline), and reconnection in the background forever.
+ */
+export function connectRedis(settings: Settings, logger: Logger, options: RedisOptions): Redis {
+  if (!settings.redisUrl) throw new Error('REDIS_URL is not set');
+  const redis = new Redis(settings.redisUrl, {
+    keyPrefix: settings.redisPrefix,
+    connectionName: options.name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+  });
+  let down = false;
+  redis.on('error', (error) => {
+    if (!down) logger.warn({ err: error }, 'redis unavailable');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis available again');
+    down = false;
+  });
+  return redis;
+}
