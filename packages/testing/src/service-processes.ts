@@ -19,6 +19,9 @@ export interface ServiceProcess {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+// Long runs (benchmarks, soaks) must not grow the test process without bound: past this many lines the
+// older half is dropped.
+const MAX_LOG_LINES = 20_000;
 
 /** Writes a config (an object; JSON is YAML) to a temporary file and returns its path. */
 export function writeConfigFile(config: unknown): string {
@@ -28,8 +31,9 @@ export function writeConfigFile(config: unknown): string {
   return path;
 }
 
-export function startService(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
+/** `nodeArguments` go before the script, e.g. `--cpu-prof` for profiling a benchmark. */
+export function startService(name: ServiceName, env: Record<string, string>, nodeArguments: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...nodeArguments, join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,6 +47,7 @@ export function startService(name: ServiceName, env: Record<string, string>): Pr
     }, READY_TIMEOUT_MS);
     const onLine = (line: string) => {
       logs.push(line);
+      if (logs.length > MAX_LOG_LINES) logs.splice(0, MAX_LOG_LINES / 2);
       if (!line.includes(' ready"')) return;
       try {
         const record = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number; port?: number };
@@ -84,14 +89,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string>): Promise<Stack> {
+export async function startStack(env: Record<string, string>, nodeArguments: string[] = []): Promise<Stack> {
   const envs = {} as Record<ServiceName, Record<string, string>>;
   const services = {} as Record<ServiceName, ServiceProcess>;
   const upper = (name: ServiceName) => name.toUpperCase();
   for (const name of ['policy', 'router', 'accounting'] as const) {
     envs[name] = { ...env, [`SLUICE_${upper(name)}_PORT`]: '0', [`SLUICE_${upper(name)}_HTTP_PORT`]: '0' };
   }
-  const started = await Promise.all((['policy', 'router', 'accounting'] as const).map((name) => startService(name, envs[name])));
+  const started = await Promise.all((['policy', 'router', 'accounting'] as const).map((name) => startService(name, envs[name], nodeArguments)));
   for (const service of started) {
     services[service.name] = service;
     envs[service.name] = {
@@ -107,7 +112,7 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     SLUICE_ROUTER_ADDRESS: `127.0.0.1:${services.router.ports.grpc}`,
     SLUICE_ACCOUNTING_ADDRESS: `127.0.0.1:${services.accounting.ports.grpc}`,
   };
-  services.edge = await startService('edge', envs.edge);
+  services.edge = await startService('edge', envs.edge, nodeArguments);
   envs.edge.SLUICE_EDGE_PORT = String(services.edge.ports.edge);
 
   const kill = async (name: ServiceName, signal: NodeJS.Signals) => {
@@ -120,7 +125,7 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     services,
     envOf: (name) => envs[name],
     async restart(name) {
-      services[name] = await startService(name, envs[name]);
+      services[name] = await startService(name, envs[name], nodeArguments);
       return services[name];
     },
     kill,

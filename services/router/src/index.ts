@@ -1,1 +1,5 @@
 export { startRouter, type RouterOptions, type RunningRouter } from './router-service.js';
+// For the benchmarks of stream translation.
+export { createSseDecoder } from './providers/shared/sse-decoder.js';
+export { providerFor } from './providers/provider-registry.js';
+export type { AdapterContext } from './providers/provider-adapter.js';
