@@ -664,3 +664,32 @@ describe('rendering details', () => {
     }
   });
 });
+
+describe('docs/deploy-kubernetes.md', () => {
+  const text = readFileSync(join(REPOSITORY_ROOT, 'docs/deploy-kubernetes.md'), 'utf8');
+
+  test('covers AKS, EKS, scaling, sizing tiers, upgrade and rollback, secret rotation and teardown, and the README links it', () => {
+    const headings = [...text.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(headings).toEqual(
+      expect.arrayContaining(['Install on AKS', 'Install on EKS', 'Scaling each service', 'Sizing', 'Upgrade and rollback', 'Rotating secrets', 'Teardown']),
+    );
+    for (const tier of ['small', 'medium', 'large']) expect(text).toMatch(new RegExp(`^\\| ${tier} \\|`, 'm'));
+    expect(readFileSync(join(REPOSITORY_ROOT, 'README.md'), 'utf8')).toContain('(docs/deploy-kubernetes.md)');
+  });
+
+  test('every chart value it names exists in values.yaml', () => {
+    const values = effectiveValues();
+    const named = [...text.matchAll(/`([a-z][A-Za-z]*(?:\.[A-Za-z<>]+)+)/g)].map((match) => match[1]!);
+    const paths = named
+      .filter((path) => path.split('.')[0]! in values || path.startsWith('<service>.'))
+      .flatMap((path) => (path.startsWith('<service>.') ? SERVICES.map((service) => path.replace('<service>', service)) : [path]));
+    expect(paths.length).toBeGreaterThan(15);
+    for (const path of paths) {
+      let node: any = values;
+      for (const segment of path.split('.')) {
+        expect(node !== null && typeof node === 'object' && segment in node, `${path} (at ${segment})`).toBe(true);
+        node = node[segment];
+      }
+    }
+  });
+});
