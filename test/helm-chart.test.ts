@@ -1,0 +1,695 @@
+// The Helm chart, checked without Helm or a cluster: every template rendered with the engine Helm uses
+// (../shared/tools/helm-render: Go text/template + sprig), every object validated against the Kubernetes
+// API schemas, and the production practices asserted on what comes out: probes, hardening, rollouts that
+// never cut a request, scaling objects per service, network isolation, no secret in a ConfigMap.
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
+import { loadSettings, parseConfig } from '@sluice/common';
+import {
+  CHART_DIRECTORY,
+  effectiveValues,
+  helmRenderBinary,
+  type KubernetesObject,
+  mergeValues,
+  REPOSITORY_ROOT,
+  render,
+  renderRaw,
+  type RenderedObject,
+  scratchDirectory,
+} from './helpers/helm-chart.js';
+import { validateWithDeclarations, validateWithModels } from './helpers/kubernetes-schemas.js';
+
+const SERVICES = ['edge', 'policy', 'router', 'accounting'] as const;
+const GRPC_SERVICES = ['policy', 'router', 'accounting'] as const;
+type ServiceName = (typeof SERVICES)[number];
+
+const PRODUCTION = 'helm/sluice/ci/production-values.yaml';
+const SCENARIOS: Array<{ name: string; files: string[] }> = [
+  { name: 'default values', files: [] },
+  { name: 'ci/production-values.yaml', files: [PRODUCTION] },
+  { name: 'ci/keda-values.yaml', files: ['helm/sluice/ci/keda-values.yaml'] },
+  { name: 'ci/existing-configmap-values.yaml', files: ['helm/sluice/ci/existing-configmap-values.yaml'] },
+];
+
+const METADATA_ADDRESS = '169.254.169.254';
+
+// Variables the services read: what packages/common/src/settings.ts asks the environment for.
+const SETTINGS_VARIABLES = new Set(
+  [...readFileSync(join(REPOSITORY_ROOT, 'packages/common/src/settings.ts'), 'utf8').matchAll(/\(env, '([A-Z0-9_]+)'/g)].map(
+    (match) => match[1]!,
+  ),
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading rendered objects
+
+function ofKind(objects: RenderedObject[], kind: string): KubernetesObject[] {
+  return objects.filter((rendered) => rendered.object.kind === kind).map((rendered) => rendered.object);
+}
+
+function component(object: KubernetesObject): string | undefined {
+  return object.metadata.labels?.['app.kubernetes.io/component'];
+}
+
+function forService(objects: RenderedObject[], kind: string, service: ServiceName): KubernetesObject[] {
+  return ofKind(objects, kind).filter((object) => component(object) === service);
+}
+
+function deploymentOf(objects: RenderedObject[], service: ServiceName): KubernetesObject {
+  const found = forService(objects, 'Deployment', service);
+  expect(found, `Deployment of ${service}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function containerOf(deployment: KubernetesObject): any {
+  const containers = deployment.spec!.template.spec.containers as any[];
+  expect(containers).toHaveLength(1);
+  return containers[0];
+}
+
+interface EnvEntry {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+
+function envOf(deployment: KubernetesObject): EnvEntry[] {
+  return containerOf(deployment).env as EnvEntry[];
+}
+
+/** The container's environment as the process would see it, with a stand-in for each secret. */
+function processEnvironment(deployment: KubernetesObject): Record<string, string> {
+  const stand_ins: Record<string, string> = {
+    DATABASE_URL: 'postgres://sluice:secret@postgres.example:5432/sluice',
+    REDIS_URL: 'rediss://:secret@redis.example:6380',
+    NATS_URL: 'nats://nats.example:4222',
+  };
+  const environment: Record<string, string> = {};
+  for (const entry of envOf(deployment)) {
+    environment[entry.name] = entry.value ?? stand_ins[entry.name] ?? `stand-in-for-${entry.valueFrom?.secretKeyRef?.key}`;
+  }
+  return environment;
+}
+
+function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+function seconds(milliseconds: string | undefined): number {
+  expect(milliseconds, 'a duration variable').toMatch(/^\d+$/);
+  return Number(milliseconds) / 1000;
+}
+
+/** The longest request the config allows, in seconds (what no rollout may cut). */
+function longestRequestSeconds(objects: RenderedObject[], values: any): number {
+  const configMap = ofKind(objects, 'ConfigMap')[0];
+  const candidates = [values.timeouts.requestSeconds as number];
+  if (configMap) {
+    const config = parseYaml(configMap.data!['config.yaml']!) as any;
+    candidates.push(config.router_settings?.timeout ?? 600, config.litellm_settings?.request_timeout ?? 0);
+    for (const entry of config.model_list ?? []) candidates.push(entry.litellm_params?.timeout ?? 0);
+  }
+  return Math.max(...candidates.filter((value) => typeof value === 'number'));
+}
+
+function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((total, part) => total * 256 + Number(part), 0);
+}
+
+function cidrContains(cidr: string, address: string): boolean {
+  const [base, bits] = cidr.split('/');
+  if (!base!.includes('.')) return false;
+  const size = 2 ** (32 - Number(bits));
+  const start = Math.floor(ipv4ToNumber(base!) / size) * size;
+  const value = ipv4ToNumber(address);
+  return value >= start && value < start + size;
+}
+
+function portsOf(rule: any): number[] {
+  return (rule.ports ?? []).map((port: any) => port.port);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+beforeAll(() => {
+  helmRenderBinary();
+}, 120_000);
+
+test('every example values file under helm/sluice/ci is rendered by this test', () => {
+  const files = readdirSync(join(CHART_DIRECTORY, 'ci')).map((file) => `helm/sluice/ci/${file}`);
+  expect(files.sort()).toEqual(SCENARIOS.flatMap((scenario) => scenario.files).sort());
+});
+
+test('the schema checks catch an unknown field and a wrong type (so a clean result means something)', async () => {
+  const objects = render();
+  const deployment = objects.find((rendered) => rendered.object.kind === 'Deployment')!;
+  const broken = structuredClone(deployment);
+  broken.object.spec!.replicas = 'two';
+  broken.object.spec!.template.spec.containers[0].readinessProbe.httpGet.pathh = '/health/readiness';
+  const fromModels = await validateWithModels([broken]);
+  const fromDeclarations = validateWithDeclarations([broken]);
+  expect(fromModels.map((problem) => problem.message).join('\n')).toContain('replicas must be integer');
+  expect(fromDeclarations.map((problem) => problem.message).join('\n')).toContain('pathh');
+  expect(fromDeclarations.map((problem) => problem.message).join('\n')).toContain("Type 'string' is not assignable to type 'number'");
+});
+
+describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
+  let objects: RenderedObject[];
+  let values: any;
+
+  beforeAll(() => {
+    objects = render({ valuesFiles: files });
+    values = effectiveValues(files);
+  });
+
+  test('every object is valid against the Kubernetes API schemas', async () => {
+    expect(objects.length).toBeGreaterThan(15);
+    expect(await validateWithModels(objects)).toEqual([]);
+    expect(validateWithDeclarations(objects)).toEqual([]);
+  });
+
+  test('every object is labelled with the release, named within limits and in the release namespace', () => {
+    for (const { object } of objects) {
+      expect(object.metadata.name.length, object.metadata.name).toBeLessThanOrEqual(63);
+      expect(object.metadata.namespace).toBe('llm');
+      expect(object.metadata.labels?.['app.kubernetes.io/instance']).toBe('sluice');
+      expect(object.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
+    }
+    const names = objects.map(({ object }) => `${object.kind}/${object.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('each service has a Deployment, a Service, a ServiceAccount, a PodDisruptionBudget and its autoscaler', () => {
+    for (const service of SERVICES) {
+      const settings = values[service];
+      const deployment = deploymentOf(objects, service);
+      expect(forService(objects, 'Service', service)).toHaveLength(1);
+      const podSpec = deployment.spec!.template.spec;
+      if (settings.serviceAccount.create) {
+        const [account] = forService(objects, 'ServiceAccount', service);
+        expect(account?.metadata.name).toBe(podSpec.serviceAccountName);
+        expect(account?.automountServiceAccountToken).toBe(false);
+      } else {
+        expect(forService(objects, 'ServiceAccount', service)).toHaveLength(0);
+        expect(podSpec.serviceAccountName).toBe(settings.serviceAccount.name);
+      }
+      const budgets = forService(objects, 'PodDisruptionBudget', service);
+      if (settings.pdb.enabled) {
+        expect(budgets).toHaveLength(1);
+        expect(matches(budgets[0]!.spec!.selector.matchLabels, deployment.spec!.template.metadata.labels)).toBe(true);
+      } else {
+        expect(budgets).toHaveLength(0);
+      }
+      const autoscalers = forService(objects, 'HorizontalPodAutoscaler', service);
+      const scaledObjects = forService(objects, 'ScaledObject', service);
+      if (settings.keda.enabled) {
+        expect(autoscalers).toHaveLength(0);
+        expect(scaledObjects).toHaveLength(1);
+        const scaled = scaledObjects[0]!.spec!;
+        expect(scaled.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: deployment.metadata.name });
+        expect([scaled.minReplicaCount, scaled.maxReplicaCount]).toEqual([settings.autoscaling.minReplicas, settings.autoscaling.maxReplicas]);
+        expect(scaled.triggers.length).toBeGreaterThan(0);
+        expect(deployment.spec!.replicas).toBeUndefined();
+      } else if (settings.autoscaling.enabled) {
+        expect(scaledObjects).toHaveLength(0);
+        expect(autoscalers).toHaveLength(1);
+        const hpa = autoscalers[0]!.spec!;
+        expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+        expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([settings.autoscaling.minReplicas, settings.autoscaling.maxReplicas]);
+        const targets = Object.fromEntries(hpa.metrics.map((metric: any) => [metric.resource.name, metric.resource.target]));
+        expect(targets.cpu).toEqual({ type: 'Utilization', averageUtilization: settings.autoscaling.targetCPUUtilizationPercentage });
+        expect(targets.memory).toEqual({ type: 'Utilization', averageUtilization: settings.autoscaling.targetMemoryUtilizationPercentage });
+        // The HPA owns the replica count; a fixed one would fight it on every upgrade.
+        expect(deployment.spec!.replicas).toBeUndefined();
+        expect(containerOf(deployment).resources.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+      } else {
+        expect(autoscalers).toHaveLength(0);
+        expect(scaledObjects).toHaveLength(0);
+        expect(deployment.spec!.replicas).toBe(settings.replicas);
+      }
+    }
+  });
+
+  test('every container has startup, liveness and readiness probes on the right ports and paths', () => {
+    for (const service of SERVICES) {
+      const container = containerOf(deploymentOf(objects, service));
+      const ports = Object.fromEntries((container.ports as any[]).map((port) => [port.name, port.containerPort]));
+      expect(ports.http, `${service} http port`).toBeTypeOf('number');
+      for (const probe of [container.startupProbe, container.livenessProbe]) {
+        expect(probe.httpGet).toEqual({ path: '/health/liveliness', port: 'http' });
+      }
+      expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(60);
+      const readiness = container.readinessProbe;
+      if (service !== 'edge' && values[service].readinessProbe === 'grpc') {
+        expect(readiness.grpc).toEqual({ port: ports.grpc });
+        expect(readiness.httpGet).toBeUndefined();
+      } else {
+        expect(readiness.httpGet).toEqual({ path: '/health/readiness', port: 'http' });
+      }
+      if (service === 'edge') expect(ports.http).toBe(values.edge.port);
+      else expect([ports.grpc, ports.http]).toEqual([values[service].grpcPort, values[service].httpPort]);
+    }
+  });
+
+  test('every pod is hardened: non-root, read-only root, no capabilities, no escalation, RuntimeDefault seccomp', () => {
+    for (const service of SERVICES) {
+      const podSpec = deploymentOf(objects, service).spec!.template.spec;
+      expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(podSpec.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(podSpec.automountServiceAccountToken).toBe(false);
+      expect(podSpec.enableServiceLinks).toBe(false);
+      expect(podSpec.hostNetwork ?? false).toBe(false);
+      const container = containerOf(deploymentOf(objects, service));
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container.securityContext.capabilities.add).toBeUndefined();
+      // Writable paths are emptyDirs with a size limit, mounted where needed: /tmp only.
+      const volumes = podSpec.volumes as any[];
+      expect(volumes.every((volume) => volume.hostPath === undefined)).toBe(true);
+      const emptyDirs = volumes.filter((volume) => volume.emptyDir);
+      expect(emptyDirs.map((volume) => volume.name)).toEqual(['tmp']);
+      expect(emptyDirs[0].emptyDir.sizeLimit).toBeTruthy();
+      const mounts = container.volumeMounts as any[];
+      expect(mounts.find((mount) => mount.name === 'tmp')?.mountPath).toBe('/tmp');
+      expect(mounts.filter((mount) => mount.readOnly !== true).map((mount) => mount.name)).toEqual(['tmp']);
+    }
+  });
+
+  test('rollouts and shutdowns never cut a request: surge without unavailability, preStop sleep, long enough grace', () => {
+    const longest = longestRequestSeconds(objects, values);
+    const preStop = values.timeouts.preStopSleepSeconds;
+    expect(preStop).toBeGreaterThan(0);
+    for (const service of SERVICES) {
+      const deployment = deploymentOf(objects, service);
+      expect(deployment.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+      const container = containerOf(deployment);
+      expect(container.lifecycle.preStop).toEqual({ sleep: { seconds: preStop } });
+      const environment = processEnvironment(deployment);
+      const grace = deployment.spec!.template.spec.terminationGracePeriodSeconds as number;
+      const shutdown = seconds(environment.SLUICE_SHUTDOWN_TIMEOUT_MS);
+      if (service === 'edge') {
+        const drain = seconds(environment.SLUICE_DRAIN_TIMEOUT_MS);
+        expect(drain, 'the edge drains as long as the longest request').toBeGreaterThanOrEqual(longest);
+        expect(grace).toBeGreaterThan(preStop + drain + shutdown);
+      } else {
+        expect(grace).toBeGreaterThan(preStop + shutdown);
+      }
+      if (service === 'router') expect(shutdown, 'the router drains as long as the longest request').toBeGreaterThanOrEqual(longest);
+      if (service === 'edge' || service === 'router') expect(grace).toBeGreaterThan(longest);
+    }
+  });
+
+  test('pods spread across zones and avoid sharing a node with their own replicas', () => {
+    for (const service of SERVICES) {
+      const template = deploymentOf(objects, service).spec!.template;
+      const spread = template.spec.topologySpreadConstraints as any[];
+      const zone = spread.find((constraint) => constraint.topologyKey === 'topology.kubernetes.io/zone');
+      expect(zone?.whenUnsatisfiable).toBe(values.scheduling.zoneSpread);
+      expect(matches(zone.labelSelector.matchLabels, template.metadata.labels)).toBe(true);
+      const antiAffinity = template.spec.affinity.podAntiAffinity;
+      const term = antiAffinity.preferredDuringSchedulingIgnoredDuringExecution?.[0].podAffinityTerm ??
+        antiAffinity.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+      expect(term.topologyKey).toBe('kubernetes.io/hostname');
+      expect(matches(term.labelSelector.matchLabels, template.metadata.labels)).toBe(true);
+    }
+  });
+
+  test('the environment is what the services read: settings parse, listeners bind all interfaces, addresses hit the Services', () => {
+    const declared = new Set<string>([
+      ...Object.keys(values.env ?? {}),
+      ...SERVICES.flatMap((service) => [
+        ...Object.keys(values[service].env ?? {}),
+        ...(values[service].secretEnv as any[]).map((entry) => (typeof entry === 'string' ? entry : entry.name)),
+      ]),
+    ]);
+    for (const service of SERVICES) {
+      const deployment = deploymentOf(objects, service);
+      const env = envOf(deployment);
+      const names = env.map((entry) => entry.name);
+      expect(new Set(names).size, `${service}: no variable twice`).toBe(names.length);
+      for (const name of names) {
+        if (!declared.has(name)) expect(SETTINGS_VARIABLES, `${service} sets ${name}`).toContain(name);
+      }
+      for (const entry of env) {
+        if (entry.valueFrom) expect(entry.valueFrom.secretKeyRef?.name).toBe(values.secrets.existingSecret);
+      }
+      const environment = processEnvironment(deployment);
+      const settings = loadSettings(environment);
+      const backends: string[] = values[service].backends;
+      expect('DATABASE_URL' in environment).toBe(backends.includes('postgres'));
+      expect('REDIS_URL' in environment).toBe(backends.includes('redis'));
+      expect('NATS_URL' in environment).toBe(backends.includes('nats'));
+      for (const secretVariable of ['DATABASE_URL', 'REDIS_URL']) {
+        const entry = env.find((candidate) => candidate.name === secretVariable);
+        if (entry) expect(entry.value, `${secretVariable} only from the Secret`).toBeUndefined();
+      }
+      const ports = Object.fromEntries((containerOf(deployment).ports as any[]).map((port) => [port.name, port.containerPort]));
+      if (service === 'edge') {
+        expect(settings.edge).toMatchObject({ host: '0.0.0.0', port: ports.http });
+        for (const target of GRPC_SERVICES) {
+          const address = settings[`${target}Address`];
+          const [host, port] = address.split(':');
+          const [targetService] = forService(objects, 'Service', target);
+          expect(host).toBe(targetService!.metadata.name);
+          const servicePort = (targetService!.spec!.ports as any[]).find((candidate) => candidate.port === Number(port));
+          expect(servicePort?.targetPort, `${address} is the gRPC port of ${target}`).toBe('grpc');
+          expect(matches(targetService!.spec!.selector, deploymentOf(objects, target).spec!.template.metadata.labels)).toBe(true);
+        }
+      } else {
+        expect(settings[service]).toMatchObject({ host: '0.0.0.0', port: ports.grpc, httpPort: ports.http });
+      }
+      // SLUICE_CONFIG names a file of the mounted ConfigMap.
+      const mount = (containerOf(deployment).volumeMounts as any[]).find((candidate) => candidate.name === 'config');
+      const volume = (deployment.spec!.template.spec.volumes as any[]).find((candidate) => candidate.name === 'config');
+      expect(settings.configPath).toBe(`${mount.mountPath}/${volume.configMap.items[0].path}`);
+      const expectedConfigMap = values.existingConfigMap.name || ofKind(objects, 'ConfigMap')[0]?.metadata.name;
+      expect(volume.configMap.name).toBe(expectedConfigMap);
+      if (values.existingConfigMap.name) expect(volume.configMap.items[0].key).toBe(values.existingConfigMap.key);
+    }
+  });
+
+  test('each Service selects its pods and targets ports the container names', () => {
+    for (const service of SERVICES) {
+      const [serviceObject] = forService(objects, 'Service', service);
+      const deployment = deploymentOf(objects, service);
+      expect(matches(serviceObject!.spec!.selector, deployment.spec!.template.metadata.labels)).toBe(true);
+      const names = (containerOf(deployment).ports as any[]).map((port) => port.name);
+      for (const port of serviceObject!.spec!.ports as any[]) expect(names).toContain(port.targetPort);
+    }
+  });
+
+  test('the config ConfigMap holds the values config, loads in the services, and carries no secret', () => {
+    const configMaps = ofKind(objects, 'ConfigMap');
+    if (values.existingConfigMap.name) {
+      expect(configMaps).toHaveLength(0);
+      return;
+    }
+    expect(configMaps).toHaveLength(1);
+    const text = configMaps[0]!.data!['config.yaml']!;
+    const document = parseYaml(text);
+    expect(document).toEqual(values.config);
+    const references = [...text.matchAll(/os\.environ\/([A-Za-z0-9_]+)/g)].map((match) => match[1]!);
+    expect(references).toContain('LITELLM_MASTER_KEY');
+    const environment = Object.fromEntries(references.map((name) => [name, `value-of-${name}`]));
+    const loaded = parseConfig(document, environment, 'rendered config');
+    expect(loaded.missingEnv).toEqual([]);
+    expect(loaded.config.general_settings?.master_key).toBe('value-of-LITELLM_MASTER_KEY');
+    visit(new Document(document), {
+      Pair(_key, pair) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '';
+        const value = isScalar(pair.value) ? pair.value.value : undefined;
+        if (typeof value !== 'string') return;
+        if (/(^|_)(key|password|secret|token|credentials)$/i.test(key)) expect(value, key).toMatch(/^os\.environ\/[A-Z0-9_]+$/);
+        expect(value, key).not.toMatch(/^[a-z+]+:\/\/[^/@\s]*:[^/@\s]+@/i);
+        expect(value, key).not.toMatch(/^sk-[A-Za-z0-9_-]{8,}/);
+      },
+    });
+    // Every variable the config refers to reaches at least one service.
+    const delivered = new Set(SERVICES.flatMap((service) => envOf(deploymentOf(objects, service)).map((entry) => entry.name)));
+    for (const name of references) expect(delivered, `os.environ/${name}`).toContain(name);
+  });
+
+  test('NetworkPolicies deny by default and open only the paths the services use', () => {
+    const policies = ofKind(objects, 'NetworkPolicy');
+    if (!values.networkPolicy.enabled) {
+      expect(policies).toHaveLength(0);
+      return;
+    }
+    const deny = policies.find((policy) => !component(policy) || component(policy) === 'network-policy')!;
+    expect(deny.spec).toMatchObject({ policyTypes: ['Ingress', 'Egress'] });
+    expect(deny.spec!.ingress).toBeUndefined();
+    expect(deny.spec!.egress).toBeUndefined();
+    for (const service of SERVICES) {
+      const labels = deploymentOf(objects, service).spec!.template.metadata.labels;
+      expect(matches(deny.spec!.podSelector.matchLabels ?? {}, labels), `default deny covers ${service}`).toBe(true);
+    }
+    const edgeLabels = deploymentOf(objects, 'edge').spec!.template.metadata.labels;
+    const metricsFrom = values.networkPolicy.metricsFrom;
+    for (const service of SERVICES) {
+      const [policy] = policies.filter((candidate) => component(candidate) === service);
+      expect(policy, `NetworkPolicy of ${service}`).toBeDefined();
+      const ports = Object.fromEntries((containerOf(deploymentOf(objects, service)).ports as any[]).map((port) => [port.name, port.containerPort]));
+      expect(policy!.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
+      // Ingress: clients reach the edge; only the edge reaches the others; Prometheus reaches /metrics.
+      for (const rule of policy!.spec!.ingress as any[]) {
+        const fromEdge = rule.from.length === 1 && rule.from[0].podSelector && matches(rule.from[0].podSelector.matchLabels, edgeLabels);
+        if (fromEdge) {
+          expect(service).not.toBe('edge');
+          expect(portsOf(rule)).toEqual([ports.grpc]);
+        } else if (service === 'edge' && JSON.stringify(rule.from) === JSON.stringify(values.networkPolicy.ingressFrom)) {
+          expect(portsOf(rule)).toEqual([ports.http]);
+        } else {
+          expect(rule.from).toEqual(metricsFrom);
+          expect(portsOf(rule)).toEqual([ports.http]);
+        }
+      }
+      if (service !== 'edge') {
+        const grpcRules = (policy!.spec!.ingress as any[]).filter((rule) => portsOf(rule).includes(ports.grpc));
+        expect(grpcRules).toHaveLength(1);
+      }
+      // Egress: DNS, the backends the service uses, the services the edge calls, HTTPS for providers.
+      const egress = policy!.spec!.egress as any[];
+      const allowedPorts = new Set<number>([...values.networkPolicy.dns.ports]);
+      for (const backend of values[service].backends) for (const port of values.networkPolicy[backend].ports) allowedPorts.add(port);
+      if (values.networkPolicy.providers.services.includes(service)) for (const port of values.networkPolicy.providers.ports) allowedPorts.add(port);
+      for (const rule of values.networkPolicy.extraEgress) for (const port of portsOf(rule)) allowedPorts.add(port);
+      if (service === 'edge') for (const target of GRPC_SERVICES) allowedPorts.add(values[target].grpcPort);
+      for (const rule of egress) {
+        expect(rule.to?.length, 'every egress rule names its destinations').toBeGreaterThan(0);
+        for (const port of portsOf(rule)) expect(allowedPorts, `${service} egress port ${port}`).toContain(port);
+        for (const peer of rule.to) {
+          if (!peer.ipBlock) continue;
+          if (cidrContains(peer.ipBlock.cidr, METADATA_ADDRESS)) {
+            expect((peer.ipBlock.except ?? []).some((except: string) => cidrContains(except, METADATA_ADDRESS))).toBe(true);
+          }
+        }
+      }
+      expect(egress.some((rule) => portsOf(rule).includes(53) && rule.ports.some((port: any) => port.protocol === 'UDP'))).toBe(true);
+      const https = egress.some((rule) => portsOf(rule).includes(443));
+      expect(https, `${service} reaches providers`).toBe(values.networkPolicy.providers.services.includes(service));
+      if (service === 'edge') {
+        for (const target of GRPC_SERVICES) {
+          const labels = deploymentOf(objects, target).spec!.template.metadata.labels;
+          const rule = egress.find((candidate) => candidate.to[0].podSelector && matches(candidate.to[0].podSelector.matchLabels, labels));
+          expect(portsOf(rule)).toEqual([values[target].grpcPort]);
+        }
+      }
+    }
+  });
+
+  test('the Ingress, when on, sends everything to the edge and keeps long streams open', () => {
+    const ingresses = ofKind(objects, 'Ingress');
+    if (!values.ingress.enabled) {
+      expect(ingresses).toHaveLength(0);
+      return;
+    }
+    expect(ingresses).toHaveLength(1);
+    const ingress = ingresses[0]!;
+    const [edgeService] = forService(objects, 'Service', 'edge');
+    for (const rule of ingress.spec!.rules) {
+      for (const path of rule.http.paths) {
+        expect(path.backend.service).toEqual({ name: edgeService!.metadata.name, port: { name: 'http' } });
+      }
+      if (ingress.spec!.tls) expect(ingress.spec!.tls.flatMap((entry: any) => entry.hosts)).toContain(rule.host);
+    }
+    const annotations = ingress.metadata.annotations ?? {};
+    const longest = longestRequestSeconds(objects, values);
+    if (values.ingress.certManager.enabled) expect(annotations['cert-manager.io/cluster-issuer']).toBe(values.ingress.certManager.clusterIssuer);
+    if (values.ingress.controller === 'nginx') {
+      expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(longest);
+      expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    }
+    if (values.ingress.controller === 'alb') {
+      const idle = Number(/idle_timeout\.timeout_seconds=(\d+)/.exec(annotations['alb.ingress.kubernetes.io/load-balancer-attributes']!)?.[1]);
+      expect(idle).toBeGreaterThan(longest);
+      expect(annotations['alb.ingress.kubernetes.io/target-type']).toBe('ip');
+    }
+  });
+
+  test('ServiceMonitors, when on, scrape /metrics on a port each Service has', () => {
+    const monitors = ofKind(objects, 'ServiceMonitor');
+    if (!values.serviceMonitor.enabled) {
+      expect(monitors).toHaveLength(0);
+      return;
+    }
+    for (const service of SERVICES) {
+      const [monitor] = monitors.filter((candidate) => component(candidate) === service);
+      const [serviceObject] = forService(objects, 'Service', service);
+      expect(matches(monitor!.spec!.selector.matchLabels, serviceObject!.metadata.labels)).toBe(true);
+      expect(monitor!.metadata.labels).toMatchObject(values.serviceMonitor.labels);
+      for (const endpoint of monitor!.spec!.endpoints) {
+        expect(endpoint.path).toBe('/metrics');
+        expect((serviceObject!.spec!.ports as any[]).map((port) => port.name)).toContain(endpoint.port);
+      }
+    }
+  });
+});
+
+describe('values.schema.json', () => {
+  const schema = JSON.parse(readFileSync(join(CHART_DIRECTORY, 'values.schema.json'), 'utf8'));
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const errorsOf = (values: unknown) => (validate(values) ? [] : validate.errors!.map((error) => `${error.instancePath} ${error.message}`));
+
+  test.each(SCENARIOS)('accepts the values Helm gives the chart with $name', ({ files }) => {
+    expect(errorsOf(effectiveValues(files))).toEqual([]);
+  });
+
+  test.each([
+    ['a misspelt key', { edge: { replicaCount: 3 } }],
+    ['a wrong type', { router: { autoscaling: { minReplicas: 'two' } } }],
+    ['a master key in clear', { config: { general_settings: { master_key: 'sk-live-1234567890' } } }],
+    ['a provider key in clear', { config: { model_list: [{ model_name: 'x', litellm_params: { model: 'openai/x', api_key: 'sk-abc' } }] } }],
+    ['a writable root filesystem', { securityContext: { readOnlyRootFilesystem: false } }],
+    ['a NATS URL with a password', { nats: { url: 'nats://user:password@nats:4222' } }],
+    ['no Secret name', { secrets: { existingSecret: '' } }],
+    ['an unknown readiness probe kind', { policy: { readinessProbe: 'tcp' } }],
+  ])('rejects %s', (_name, override) => {
+    expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('template guards', () => {
+  test.each([
+    ['a master key in clear', { config: { general_settings: { master_key: 'sk-live-1234567890' } } }, 'config.general_settings.master_key holds a secret in clear'],
+    [
+      'a provider key in clear',
+      { config: { model_list: [{ model_name: 'x', litellm_params: { model: 'openai/x', api_key: 'sk-abc' } }] } },
+      'config.model_list[0].litellm_params.api_key holds a secret in clear',
+    ],
+    [
+      'a URL with a password in the config',
+      { config: { litellm_settings: { cache_params: { url: 'redis://default:hunter2@redis:6379' } } } },
+      'config.litellm_settings.cache_params.url is a URL with a password',
+    ],
+    ['a secret in plain env', { router: { env: { ANTHROPIC_API_KEY: 'sk-ant-1' } } }, 'router.env.ANTHROPIC_API_KEY looks like a secret'],
+    ['no Secret name', { secrets: { existingSecret: '' } }, 'secrets.existingSecret must name the Secret'],
+    ['a grace period shorter than the drain', { edge: { terminationGracePeriodSeconds: 60 } }, 'edge.terminationGracePeriodSeconds is 60'],
+    ['autoscaling without resource requests', { policy: { resources: { requests: null } } }, 'policy.autoscaling needs policy.resources.requests'],
+  ])('refuse to render %s', (_name, values, message) => {
+    const outcome = renderRaw({ values });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.stderr).toContain(message);
+  });
+});
+
+describe('rendering details', () => {
+  test('a config change changes every pod template (checksum) and the same values render the same', () => {
+    const annotations = (objects: RenderedObject[]) =>
+      SERVICES.map((service) => deploymentOf(objects, service).spec!.template.metadata.annotations['checksum/config']);
+    const first = annotations(render());
+    const again = annotations(render());
+    const changed = annotations(render({ values: { config: { router_settings: { timeout: 601 } } } }));
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]).toMatch(/^[a-f0-9]{64}$/);
+    expect(again).toEqual(first);
+    for (const [index, checksum] of changed.entries()) expect(checksum).not.toBe(first[index]);
+  });
+
+  test('bumping secrets.revision rolls every pod, as the secret rotation procedure needs', () => {
+    const rolled = render({ values: { secrets: { revision: '2026-12-01' } } });
+    for (const service of SERVICES) {
+      expect(deploymentOf(rolled, service).spec!.template.metadata.annotations['sluice.dev/secret-revision']).toBe('2026-12-01');
+    }
+  });
+
+  test('a longer model timeout in the config lengthens the drain and the grace period', () => {
+    const objects = render({
+      values: { config: { model_list: [{ model_name: 'slow', litellm_params: { model: 'openai/o3', timeout: 1800, api_key: 'os.environ/OPENAI_API_KEY' } }] } },
+    });
+    const edge = deploymentOf(objects, 'edge');
+    expect(processEnvironment(edge).SLUICE_DRAIN_TIMEOUT_MS).toBe('1800000');
+    expect(edge.spec!.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(1800);
+    expect(processEnvironment(deploymentOf(objects, 'router')).SLUICE_SHUTDOWN_TIMEOUT_MS).toBe('1800000');
+  });
+
+  // Helm reads numbers in values as float64 (through JSON); helm-render reads them as ints. Rendering every
+  // number written as a float must give the same objects, or a template prints "6.048e+08" under Helm.
+  test.each([[[] as string[]], [[PRODUCTION]]])('numbers read as floats, as Helm reads them, render the same objects (%j)', (files) => {
+    const asInts = render({ valuesFiles: files });
+    const document = new Document(effectiveValues(files));
+    visit(document, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' && Number.isInteger(node.value)) node.minFractionDigits = 1;
+      },
+    });
+    const directory = scratchDirectory();
+    try {
+      const file = join(directory, 'float-values.yaml');
+      // Quoted strings: an unquoted 2024-10-21 would be a timestamp to Go's YAML 1.1 reader.
+      writeFileSync(file, document.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }));
+      expect(readFileSync(file, 'utf8')).toContain('requestSeconds: 600.0');
+      const asFloats = render({ valuesFiles: [file] });
+      const withoutChecksums = (objects: RenderedObject[]) =>
+        objects.map(({ object }) => {
+          const copy = structuredClone(object);
+          delete copy.spec?.template?.metadata?.annotations?.['checksum/config'];
+          return copy;
+        });
+      expect(withoutChecksums(asFloats)).toEqual(withoutChecksums(asInts));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('NOTES.txt tells how to reach the edge and create the first key', () => {
+    // helm-render skips NOTES.txt, so render a copy of the chart in which it is an ordinary template.
+    const directory = scratchDirectory();
+    try {
+      const chart = join(directory, 'sluice');
+      cpSync(CHART_DIRECTORY, chart, { recursive: true });
+      renameSync(join(chart, 'templates/NOTES.txt'), join(chart, 'templates/zz-notes.yaml'));
+      const notesOf = (files: string[]) => {
+        const outcome = renderRaw({ chartDirectory: chart, valuesFiles: files });
+        expect(outcome.stderr).toBe('');
+        return outcome.stdout.split('# Source: sluice/templates/zz-notes.yaml\n')[1]!;
+      };
+      const local = notesOf([]);
+      expect(local).toContain('kubectl -n llm port-forward service/sluice-edge 4000:4000');
+      expect(local).toContain('curl -X POST $SLUICE_URL/key/generate');
+      expect(local).toContain("get secret sluice-secrets -o jsonpath='{.data.LITELLM_MASTER_KEY}'");
+      expect(local).toContain('"models": ["gpt-4o-mini"]');
+      const production = notesOf([PRODUCTION]);
+      expect(production).toContain('export SLUICE_URL=https://llm.example.com');
+      expect(production).toContain('NetworkPolicies are on');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docs/deploy-kubernetes.md', () => {
+  const text = readFileSync(join(REPOSITORY_ROOT, 'docs/deploy-kubernetes.md'), 'utf8');
+
+  test('covers AKS, EKS, scaling, sizing tiers, upgrade and rollback, secret rotation and teardown, and the README links it', () => {
+    const headings = [...text.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(headings).toEqual(
+      expect.arrayContaining(['Install on AKS', 'Install on EKS', 'Scaling each service', 'Sizing', 'Upgrade and rollback', 'Rotating secrets', 'Teardown']),
+    );
+    for (const tier of ['small', 'medium', 'large']) expect(text).toMatch(new RegExp(`^\\| ${tier} \\|`, 'm'));
+    expect(readFileSync(join(REPOSITORY_ROOT, 'README.md'), 'utf8')).toContain('(docs/deploy-kubernetes.md)');
+  });
+
+  test('every chart value it names exists in values.yaml', () => {
+    const values = effectiveValues();
+    const named = [...text.matchAll(/`([a-z][A-Za-z]*(?:\.[A-Za-z<>]+)+)/g)].map((match) => match[1]!);
+    const paths = named
+      .filter((path) => path.split('.')[0]! in values || path.startsWith('<service>.'))
+      .flatMap((path) => (path.startsWith('<service>.') ? SERVICES.map((service) => path.replace('<service>', service)) : [path]));
+    expect(paths.length).toBeGreaterThan(15);
+    for (const path of paths) {
+      let node: any = values;
+      for (const segment of path.split('.')) {
+        expect(node !== null && typeof node === 'object' && segment in node, `${path} (at ${segment})`).toBe(true);
+        node = node[segment];
+      }
+    }
+  });
+});
