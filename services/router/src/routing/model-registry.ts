@@ -29,7 +29,7 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
       `${where}.litellm_params.model: provider "${provider}" is not supported (supported: ${supportedProviders().join(', ')})`,
     );
   }
-  const apiBase = entry.litellm_params.api_base ?? known.defaultApiBase;
+  const apiBase = entry.litellm_params.api_base ?? known.defaultApiBase(entry.litellm_params);
   if (!apiBase) throw new ConfigError(`${where}.litellm_params.api_base: required for provider "${provider}"`);
   let url: URL;
   try {
