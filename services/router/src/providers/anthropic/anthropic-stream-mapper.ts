@@ -64,7 +64,8 @@ export function createAnthropicStreamMapper(context: AdapterContext): StreamMapp
         case 'content_block_start': {
           const block = message.content_block;
           const index = message.index ?? 0;
-          if (block?.type === 'tool_use' || block?.type === 'server_tool_use') {
+          // server_tool_use (web search and the like) runs at Anthropic: not a call for the client to make.
+          if (block?.type === 'tool_use') {
             const open: OpenBlock = { kind: 'tool', toolIndex: nextToolIndex, argumentsSent: false };
             nextToolIndex += 1;
             blocks.set(index, open);

@@ -47,7 +47,8 @@ function signerFor(credentials: AwsCredentials, region: string, service: string)
   const key = `${credentials.accessKeyId}\n${credentials.sessionToken ?? ''}\n${region}\n${service}`;
   let signer = signers.get(key);
   if (!signer) {
-    signer = new SignatureV4({ credentials, region, service, sha256: NodeSha256 });
+    // No x-amz-content-sha256 header: only S3 needs it (botocore leaves it out for Bedrock too).
+    signer = new SignatureV4({ credentials, region, service, sha256: NodeSha256, applyChecksum: false });
     signers.set(key, signer);
   }
   return signer;
@@ -55,7 +56,7 @@ function signerFor(credentials: AwsCredentials, region: string, service: string)
 
 /**
  * Signs a request with AWS Signature Version 4 and returns the headers to send (the given ones plus
- * host, x-amz-date, x-amz-content-sha256, x-amz-security-token and authorization). `now` is injectable
+ * host, x-amz-date, x-amz-security-token and authorization). `now` is injectable
  * so tests can check signatures against AWS's test suite.
  */
 export async function signAwsRequest(
@@ -65,22 +66,27 @@ export async function signAwsRequest(
   service: string,
   now?: Date,
 ): Promise<Record<string, string>> {
-  const url = new URL(request.path, request.origin);
+  const origin = new URL(request.origin);
+  const queryStart = request.path.indexOf('?');
+  const pathname = queryStart === -1 ? request.path : request.path.slice(0, queryStart);
   const query: Record<string, string | string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    const existing = query[name];
-    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  if (queryStart !== -1) {
+    for (const [name, value] of new URLSearchParams(request.path.slice(queryStart + 1))) {
+      const existing = query[name];
+      query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
   }
   const signed = await signerFor(credentials, region, service).sign(
     {
       method: request.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      // The signer percent-encodes the path itself (once more, as SigV4 requires for every service but S3).
-      path: decodeURIComponent(url.pathname),
+      protocol: origin.protocol,
+      hostname: origin.hostname,
+      ...(origin.port ? { port: Number(origin.port) } : {}),
+      // The path as it goes on the wire; the signer percent-encodes it once more, as SigV4 requires for
+      // every service but S3 (a model id `a:b` is sent as `a%3Ab` and signed as `a%253Ab`).
+      path: pathname,
       query,
-      headers: { ...request.headers, host: url.host },
+      headers: { ...request.headers, host: origin.host },
       body: request.body,
     },
     now ? { signingDate: now } : undefined,
