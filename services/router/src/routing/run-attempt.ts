@@ -234,10 +234,13 @@ async function* streamAttempt(
       throw mapped;
     }
     // Content already reached the client: no retry is possible. End with what was counted and an error.
-    const gatewayError = mapped instanceof GatewayError ? mapped : new GatewayError('upstream_stream_error');
-    outcome.midStreamError = gatewayError.code;
+    // The client sees a stream that broke (or went silent too long); the cause, whatever it was, is
+    // recorded against the deployment.
+    const cause = mapped instanceof GatewayError ? mapped.code : 'upstream_stream_error';
+    const failed = cause === 'upstream_timeout' ? new GatewayError('upstream_timeout') : new GatewayError('upstream_stream_error');
+    outcome.midStreamError = cause;
     yield usagePart(counted(), price, mapper.usage() === undefined);
-    yield { part: { $case: 'error', error: { code: gatewayError.code, message: gatewayError.message } } };
+    yield { part: { $case: 'error', error: { code: failed.code, message: failed.message } } };
     return;
   }
   if (!sentContent) {
