@@ -19,6 +19,20 @@ return 0
 
 const MINUTE = 60_000;
 const RESYNC_INTERVAL_MS = 5_000;
+const START_WAIT_MS = 2_000;
+
+function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.on('ready', done);
+  });
+}
 
 export interface RedisCooldownOptions {
   redis: Redis;
@@ -71,6 +85,9 @@ export class RedisCooldownStore implements CooldownStore {
     options.subscriber.on('ready', onSubscriberReady);
     options.redis.on('ready', () => void store.resync());
     if (options.subscriber.status === 'ready') onSubscriberReady();
+    // Give the connections a moment at start so the first failures are already shared; a Redis that is
+    // down does not hold the router back (cooldowns stay local until it is back).
+    await Promise.all([whenReady(options.redis, START_WAIT_MS), whenReady(options.subscriber, START_WAIT_MS)]);
     await store.resync();
     return store;
   }
