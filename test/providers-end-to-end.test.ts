@@ -64,12 +64,23 @@ const azureAnswer = {
 const RESPONDERS: Record<string, (request: RecordedRequest) => FakeResponse> = {
   anthropic: (request) =>
     isStream(request) ? { pieces: [loadTextFixture('anthropic', 'lib__fixtures__tool_use_response.txt')] } : { json: loadJsonFixture('vercel-ai', 'anthropic__anthropic-tool-no-args') },
-  gemini: (request) => (isStream(request) ? { sse: loadStreamPayloads('vercel-ai', 'google__google-tool-call'), done: false } : { json: loadJsonFixture('vercel-ai', 'google__google-tool-call') }),
+  gemini: (request) =>
+    request.path.includes(':batchEmbedContents')
+      ? { json: { embeddings: [{ values: [0.5, -0.25, 1] }, { values: [0, 0.125, -1] }] } }
+      : isStream(request)
+        ? { sse: loadStreamPayloads('vercel-ai', 'google__google-tool-call'), done: false }
+        : { json: loadJsonFixture('vercel-ai', 'google__google-tool-call') },
   bedrock: (request) =>
-    isStream(request)
-      ? { pieces: [bedrockFrames(loadStreamPayloads('vercel-ai', 'amazon-bedrock__amazon-bedrock-tool-call.1'))], headers: { 'content-type': 'application/vnd.amazon.eventstream' } }
-      : { json: loadJsonFixture('vercel-ai', 'amazon-bedrock__amazon-bedrock-tool-call.1') },
+    request.path.endsWith('/invoke')
+      ? { json: { embedding: [0.75, -0.5], inputTextTokenCount: 3 } }
+      : isStream(request)
+        ? { pieces: [bedrockFrames(loadStreamPayloads('vercel-ai', 'amazon-bedrock__amazon-bedrock-tool-call.1'))], headers: { 'content-type': 'application/vnd.amazon.eventstream' } }
+        : { json: loadJsonFixture('vercel-ai', 'amazon-bedrock__amazon-bedrock-tool-call.1') },
   azure: (request) => (isStream(request) ? { sse: azureStream } : { json: azureAnswer }),
+  openai: (request) =>
+    isStream(request)
+      ? { sse: loadStreamPayloads('vercel-ai', 'openai__completion__openai-completion-text') }
+      : { json: loadJsonFixture('vercel-ai', 'openai__completion__openai-completion-text') },
 };
 
 const fakes: Record<string, FakeProvider> = {};
@@ -94,6 +105,13 @@ beforeAll(async () => {
           aws_secret_access_key: 'secret-example',
         },
       },
+      { model_name: 'gemini-embed', litellm_params: { model: 'gemini/gemini-embedding-001', api_base: fakes.gemini!.url, api_key: 'goog-test' }, model_info: { mode: 'embedding' } },
+      {
+        model_name: 'titan-embed',
+        litellm_params: { model: 'bedrock/amazon.titan-embed-text-v2:0', aws_bedrock_runtime_endpoint: fakes.bedrock!.url, api_key: 'bedrock-api-key' },
+        model_info: { mode: 'embedding' },
+      },
+      { model_name: 'instruct', litellm_params: { model: 'text-completion-openai/gpt-3.5-turbo-instruct', api_base: `${fakes.openai!.url}/v1`, api_key: 'sk-oai' }, model_info: { mode: 'completion' } },
       { model_name: 'gpt-azure', litellm_params: { model: 'azure/my-gpt4o', api_base: fakes.azure!.url, api_key: 'azure-key', api_version: '2024-10-21' } },
     ],
     general_settings: { master_key: MASTER_KEY },
@@ -167,6 +185,32 @@ test('recorded tool calls arrive as recorded', async () => {
   expect(JSON.parse(call.function.arguments)).toEqual({ location: 'Paris' });
   const azure = await client.chat.completions.stream({ model: 'gpt-azure', messages: [{ role: 'user', content: 'Paris?' }], tools: TOOLS }).finalChatCompletion();
   expect((azure.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall).function).toMatchObject({ name: 'weather', arguments: '{"city":"Paris"}' });
+});
+
+test('embeddings in OpenAI\'s shape, base64 or floats as the client asks (Gemini, Bedrock Titan)', async () => {
+  // The openai client asks for base64 by default and decodes it back to floats.
+  const gemini = await client.embeddings.create({ model: 'gemini-embed', input: ['a', 'b'] });
+  expect(gemini.data.map((item) => Array.from(item.embedding))).toEqual([
+    [0.5, -0.25, 1],
+    [0, 0.125, -1],
+  ]);
+  expect(gemini.usage.prompt_tokens).toBeGreaterThan(0);
+  expect(fakes.gemini!.requests.at(-1)!.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
+  const titan = await client.embeddings.create({ model: 'titan-embed', input: 'hello', encoding_format: 'float' });
+  expect(titan.data[0]!.embedding).toEqual([0.75, -0.5]);
+  expect(titan.usage.prompt_tokens).toBe(3);
+  expect(fakes.bedrock!.requests.at(-1)!.headers.authorization).toBe('Bearer bedrock-api-key');
+});
+
+test('legacy completions pass through, streaming and not', async () => {
+  const recorded = loadJsonFixture<{ choices: Array<{ text: string }> }>('vercel-ai', 'openai__completion__openai-completion-text');
+  const answer = await client.completions.create({ model: 'instruct', prompt: 'Invent a holiday', max_tokens: 16 });
+  expect(answer.choices[0]!.text).toBe(recorded.choices[0]!.text);
+  expect(fakes.openai!.requests.at(-1)!.path).toBe('/v1/completions');
+  let text = '';
+  for await (const chunk of await client.completions.create({ model: 'instruct', prompt: 'Invent a holiday', stream: true })) text += chunk.choices[0]?.text ?? '';
+  const payloads = loadStreamPayloads('vercel-ai', 'openai__completion__openai-completion-text').map((line) => JSON.parse(line) as { choices: Array<{ text: string }> });
+  expect(text).toBe(payloads.map((chunk) => chunk.choices[0]?.text ?? '').join(''));
 });
 
 test('every request has its usage row, with the provider that answered', async () => {

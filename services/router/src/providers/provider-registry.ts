@@ -21,7 +21,7 @@ const compatible = (url: string | undefined): ProviderEntry => ({ adapter: openA
 // litellm_params.model prefix → adapter. OpenAI-compatible providers differ only in their base URL.
 const PROVIDERS: Record<string, ProviderEntry> = {
   openai: compatible('https://api.openai.com/v1'),
-  text_completion_openai: compatible('https://api.openai.com/v1'),
+  'text-completion-openai': compatible('https://api.openai.com/v1'),
   custom_openai: compatible(undefined),
   openai_like: compatible(undefined),
   hosted_vllm: compatible(undefined),

@@ -93,8 +93,10 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Provi
       if (context.callType !== CallType.CALL_TYPE_EMBEDDING) return parseGeminiResponse(context, raw);
       const parsed = JSON.parse(raw.toString('utf8')) as GeminiEmbeddings;
       const vectors = (parsed.embeddings ?? []).map((embedding) => embedding.values ?? []);
-      // The embeddings API reports no token count; undefined usage makes the router estimate it.
-      return { body: embeddingListBody(context, vectors, { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 }), usage: undefined, finishReason: '' };
+      // The embeddings API reports no token count: estimate about four characters a token, flagged as such.
+      const characters = inputs(context.body).reduce((sum, text) => sum + text.length, 0);
+      const usage = { promptTokens: Math.ceil(characters / 4), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+      return { body: embeddingListBody(context, vectors, usage), usage, usageEstimated: true, finishReason: '' };
     },
     createStreamMapper: createGeminiStreamMapper,
     mapError: mapGeminiError,

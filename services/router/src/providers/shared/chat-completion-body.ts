@@ -37,12 +37,22 @@ export function chatCompletionBody(context: AdapterContext, message: AssembledMe
   return Buffer.from(JSON.stringify(body));
 }
 
-/** An OpenAI embeddings list body. */
+/** A vector as OpenAI's `encoding_format: "base64"` sends it: little-endian float32s, base64-encoded. */
+export function base64Embedding(vector: number[]): string {
+  const floats = new Float32Array(vector);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
+}
+
+/**
+ * An OpenAI embeddings list body. The official clients ask for base64 unless told otherwise (and decode
+ * it themselves), so vectors are encoded when the request says so.
+ */
 export function embeddingListBody(context: AdapterContext, vectors: number[][], usage: TokenUsage): Buffer {
+  const base64 = context.body.encoding_format === 'base64';
   return Buffer.from(
     JSON.stringify({
       object: 'list',
-      data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding: base64 ? base64Embedding(embedding) : embedding })),
       model: context.deployment.model,
       usage: { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens },
     }),
