@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, GatewayError, parseConfig } from '@sluice/common';
 import { CallType, type CompletePart } from '@sluice/proto';
 import { type FakeProvider, type FakeResponse, loadStreamPayloads, startFakeProvider } from '@sluice/testing';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { createCompleteCall } from './complete-call.js';
 import { MemoryCooldownStore } from './cooldown-store.js';
 import { DeploymentStats } from './deployment-stats.js';
@@ -286,4 +286,3 @@ describe('streams', () => {
   });
 });
 
-afterAll(() => undefined);
