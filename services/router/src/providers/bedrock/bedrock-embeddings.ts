@@ -1,17 +1,11 @@
 import { GatewayError } from '@sluice/common';
 import type { AdapterContext, ParsedResponse } from '../provider-adapter.js';
 import { embeddingListBody } from '../shared/chat-completion-body.js';
+import { embeddingInputs, estimateTextTokens } from '../shared/openai-messages.js';
 import { checkSupportedParams } from '../shared/supported-params.js';
 
 // Bedrock has no common embeddings API: each model family's InvokeModel body is its own. Titan and
 // Cohere are the families whose wire format is documented.
-
-function inputs(body: Record<string, unknown>): string[] {
-  const input = body.input;
-  if (typeof input === 'string') return [input];
-  if (Array.isArray(input) && input.every((value) => typeof value === 'string')) return input as string[];
-  throw new GatewayError('invalid_request', 'This model embeds text only: input must be a string or a list of strings.', { param: 'input' });
-}
 
 export function isTitanEmbedding(model: string): boolean {
   return /(^|\.)amazon\.titan-embed/.test(model);
@@ -25,7 +19,7 @@ export function isCohereEmbedding(model: string): boolean {
 export function buildBedrockEmbeddingBody(context: AdapterContext, body: Record<string, unknown>): Record<string, unknown> {
   const model = context.deployment.model;
   checkSupportedParams(context, body, new Set(['dimensions', 'encoding_format']));
-  const texts = inputs(body);
+  const texts = embeddingInputs(body);
   if (isTitanEmbedding(model)) {
     // Titan embeds one text per call; a batch would need one call per input.
     if (texts.length !== 1) {
@@ -52,8 +46,7 @@ export function parseBedrockEmbedding(context: AdapterContext, raw: Buffer): Par
     return { body: embeddingListBody(context, [parsed.embedding ?? []], usage), usage, finishReason: '' };
   }
   const vectors = Array.isArray(parsed.embeddings) ? parsed.embeddings : (parsed.embeddings?.float ?? []);
-  // Cohere on Bedrock reports no token count: estimate about four characters a token, flagged as such.
-  const characters = inputs(context.body).reduce((sum, text) => sum + text.length, 0);
-  const usage = { promptTokens: Math.ceil(characters / 4), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+  // Cohere on Bedrock reports no token count: estimated, and flagged as such.
+  const usage = { promptTokens: estimateTextTokens(embeddingInputs(context.body)), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
   return { body: embeddingListBody(context, vectors, usage), usage, usageEstimated: true, finishReason: '' };
 }

@@ -3,6 +3,7 @@ import { CallType } from '@sluice/proto';
 import type { AdapterContext, Deployment, ParsedResponse, ProviderAdapter, UpstreamRequest } from '../provider-adapter.js';
 import { splitApiBase } from '../shared/api-base.js';
 import { embeddingListBody } from '../shared/chat-completion-body.js';
+import { embeddingInputs, estimateTextTokens } from '../shared/openai-messages.js';
 import { checkSupportedParams } from '../shared/supported-params.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
 import { mapGeminiError } from './gemini-error.js';
@@ -42,13 +43,6 @@ interface GeminiEmbeddings {
   embeddings?: Array<{ values?: number[] }>;
 }
 
-function inputs(body: Record<string, unknown>): string[] {
-  const input = body.input;
-  if (typeof input === 'string') return [input];
-  if (Array.isArray(input) && input.every((value) => typeof value === 'string')) return input as string[];
-  throw new GatewayError('invalid_request', 'This model embeds text only: input must be a string or a list of strings.', { param: 'input' });
-}
-
 export interface GeminiProviderOptions {
   /** Vertex AI: bearer tokens from a service account instead of an API key. */
   vertex?: { tokenSource: VertexTokenSource };
@@ -76,7 +70,7 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Provi
         method = 'batchEmbedContents';
         const model = `models/${deployment.model}`;
         payload = {
-          requests: inputs(body).map((text) => ({
+          requests: embeddingInputs(body).map((text) => ({
             model,
             content: { parts: [{ text }] },
             ...(typeof body.dimensions === 'number' ? { outputDimensionality: body.dimensions } : {}),
@@ -93,9 +87,8 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Provi
       if (context.callType !== CallType.CALL_TYPE_EMBEDDING) return parseGeminiResponse(context, raw);
       const parsed = JSON.parse(raw.toString('utf8')) as GeminiEmbeddings;
       const vectors = (parsed.embeddings ?? []).map((embedding) => embedding.values ?? []);
-      // The embeddings API reports no token count: estimate about four characters a token, flagged as such.
-      const characters = inputs(context.body).reduce((sum, text) => sum + text.length, 0);
-      const usage = { promptTokens: Math.ceil(characters / 4), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+      // The embeddings API reports no token count: estimated, and flagged as such.
+      const usage = { promptTokens: estimateTextTokens(embeddingInputs(context.body)), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
       return { body: embeddingListBody(context, vectors, usage), usage, usageEstimated: true, finishReason: '' };
     },
     createStreamMapper: createGeminiStreamMapper,

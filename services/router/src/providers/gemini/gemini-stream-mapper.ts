@@ -1,5 +1,6 @@
 import type { AdapterContext, DecodedEvent, StreamMapper, TokenUsage } from '../provider-adapter.js';
 import { createChunkWriter } from '../shared/openai-chunk-writer.js';
+import { generatedToolCallId } from '../shared/openai-messages.js';
 import { geminiStreamError } from './gemini-error.js';
 import { applyPartialArg, type GeminiFunctionCall } from './gemini-function-call.js';
 import { type GeminiUsageMetadata, readGeminiUsage } from './gemini-usage.js';
@@ -20,7 +21,7 @@ export interface GeminiResponse {
 
 /** The id of the n-th tool call of a request: Gemini gives calls no ids, OpenAI clients need them. */
 export function geminiToolCallId(context: AdapterContext, index: number, given: string | undefined): string {
-  return given ?? `call_${context.requestId.replace(/-/g, '')}_${index}`;
+  return given ?? generatedToolCallId(context.requestId, index);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AdapterContext, DecodedEvent, ParsedResponse, ProviderAdapter, Str
 import { splitApiBase } from '../shared/api-base.js';
 import { type AssembledToolCall, chatCompletionBody } from '../shared/chat-completion-body.js';
 import { createChunkWriter } from '../shared/openai-chunk-writer.js';
-import { imageUrlOf, maxTokensOf, type OpenAiMessage, type OpenAiTool, parseArguments, parseDataUrl, stopList, textOf } from '../shared/openai-messages.js';
+import { generatedToolCallId, imageUrlOf, maxTokensOf, type OpenAiMessage, type OpenAiTool, parseArguments, parseDataUrl, stopList, textOf } from '../shared/openai-messages.js';
 import { checkSupportedParams } from '../shared/supported-params.js';
 import { type Headers, parseJsonOrUndefined, upstreamFailure } from '../shared/upstream-failure.js';
 
@@ -24,10 +24,6 @@ interface OllamaChunk {
   prompt_eval_count?: number;
   eval_count?: number;
   error?: string;
-}
-
-function toolCallId(context: AdapterContext, index: number): string {
-  return `call_${context.requestId.replace(/-/g, '')}_${index}`;
 }
 
 function usageOf(chunk: OllamaChunk): TokenUsage {
@@ -101,7 +97,7 @@ function createOllamaStreamMapper(context: AdapterContext): StreamMapper {
       }
       for (const call of chunk.message?.tool_calls ?? []) {
         contentChunks += 1;
-        out.push(writer.toolCallStart(toolCalls, toolCallId(context, toolCalls), call.function?.name ?? '', JSON.stringify(call.function?.arguments ?? {})));
+        out.push(writer.toolCallStart(toolCalls, generatedToolCallId(context.requestId, toolCalls), call.function?.name ?? '', JSON.stringify(call.function?.arguments ?? {})));
         toolCalls += 1;
       }
       if (chunk.done) {
@@ -139,7 +135,7 @@ export function createOllamaProvider(): ProviderAdapter {
     parseResponse(context: AdapterContext, raw: Buffer): ParsedResponse {
       const chunk = JSON.parse(raw.toString('utf8')) as OllamaChunk;
       const toolCalls: AssembledToolCall[] = (chunk.message?.tool_calls ?? []).map((call, index) => ({
-        id: toolCallId(context, index),
+        id: generatedToolCallId(context.requestId, index),
         name: call.function?.name ?? '',
         argumentsJson: JSON.stringify(call.function?.arguments ?? {}),
       }));

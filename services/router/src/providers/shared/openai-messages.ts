@@ -1,3 +1,5 @@
+import { GatewayError } from '@sluice/common';
+
 // The parts of an OpenAI chat request that adapters translate, read defensively: the edge validated the
 // envelope, but message contents and tool definitions are open-ended.
 
@@ -80,4 +82,22 @@ export function toolNamesById(messages: OpenAiMessage[]): Map<string, string> {
   const names = new Map<string, string>();
   for (const message of messages) for (const call of message.tool_calls ?? []) names.set(call.id, call.function.name);
   return names;
+}
+
+/** An embeddings request's `input` as texts; token arrays are refused by providers that take text only. */
+export function embeddingInputs(body: Record<string, unknown>): string[] {
+  const input = body.input;
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input) && input.every((value) => typeof value === 'string')) return input as string[];
+  throw new GatewayError('invalid_request', 'This model embeds text only: input must be a string or a list of strings.', { param: 'input' });
+}
+
+/** Tokens of texts a provider does not count for us, estimated at about four characters a token. */
+export function estimateTextTokens(texts: string[]): number {
+  return Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
+}
+
+/** An id for the n-th tool call of a request, for providers whose calls have none (Gemini, Ollama). */
+export function generatedToolCallId(requestId: string, index: number): string {
+  return `call_${requestId.replace(/-/g, '')}_${index}`;
 }
