@@ -17,6 +17,9 @@ export function measureRouterTranslation(iterations: number): number {
     stream: true,
     includeUsage: true,
     dropParams: false,
+    dropped: [],
+    body: {},
+    createdSeconds: 1_700_000_000,
     deployment: { id: 'd', modelGroup: 'm', provider: 'openai', model: 'gpt', apiBase: 'http://127.0.0.1', apiKey: undefined, params: { model: 'openai/gpt' }, info: {} },
   };
   let chunks = 0;

@@ -5,6 +5,8 @@ import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
+import { completionRoutes } from './routes/completions.js';
+import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 
@@ -29,5 +31,7 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   healthRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
+  completionRoutes(app, context);
+  embeddingRoutes(app, context);
   return app;
 }

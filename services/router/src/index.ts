@@ -3,3 +3,4 @@ export { startRouter, type RouterOptions, type RunningRouter } from './router-se
 export { createSseDecoder } from './providers/shared/sse-decoder.js';
 export { providerFor } from './providers/provider-registry.js';
 export type { AdapterContext } from './providers/provider-adapter.js';
+export { createEventStreamCodec } from './providers/shared/aws-event-stream-decoder.js';

@@ -1,5 +1,6 @@
 import {
   type Backends,
+  connectRedis,
   type GatewayConfig,
   type Logger,
   type Settings,
@@ -11,7 +12,11 @@ import {
 import { RouterService, type RouterServer } from '@sluice/proto';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
 import { createCompleteCall } from './routing/complete-call.js';
+import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-store.js';
+import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry } from './routing/model-registry.js';
+import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
+import { readRoutingSettings } from './routing/routing-settings.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -27,20 +32,25 @@ export interface RunningRouter {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
 
-const SECOND = 1000;
+async function startCooldowns(options: RouterOptions, deploymentIds: string[]): Promise<CooldownStore> {
+  const { settings, logger, backends } = options;
+  // Embedded mode (and a router run without REDIS_URL) keeps cooldowns in this process.
+  if (backends?.embedded || !settings.redisUrl) return new MemoryCooldownStore();
+  return RedisCooldownStore.start({
+    redis: connectRedis(settings, logger, { name: 'sluice-router' }),
+    subscriber: connectRedis(settings, logger, { name: 'sluice-router-cooldowns' }),
+    prefix: settings.redisPrefix,
+    deploymentIds,
+    logger,
+  });
+}
 
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
   const registry = buildModelRegistry(config);
-  const routerSettings = config.router_settings ?? {};
-  const complete = createCompleteCall({
-    registry,
-    logger,
-    dropParams: config.litellm_settings?.drop_params ?? false,
-    timeoutMs: (routerSettings.timeout ?? config.litellm_settings?.request_timeout ?? 600) * SECOND,
-    streamTimeoutMs: (routerSettings.stream_timeout ?? 120) * SECOND,
-    idleTimeoutMs: 120 * SECOND,
-  });
+  const routing = readRoutingSettings(config);
+  const cooldowns = await startCooldowns(options, registry.deploymentIds());
+  const complete = createCompleteCall({ registry, logger, settings: routing, cooldowns, stats: new DeploymentStats() });
 
   const implementation: RouterServer = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
@@ -55,7 +65,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     logger,
   });
   const http = await startServiceHttpServer({ host: settings.router.host, port: settings.router.httpPort, ready: () => true });
-  logger.info({ grpcPort: grpc.port, httpPort: http.port, models: registry.models().length }, 'router ready');
+  logger.info(
+    { grpcPort: grpc.port, httpPort: http.port, models: registry.models().length, routingStrategy: routing.strategy },
+    'router ready',
+  );
 
   return {
     grpcPort: grpc.port,
@@ -63,6 +76,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     shutdownSteps: (drainTimeoutMs) => [
       { name: 'drain router calls', run: () => grpc.shutdown(drainTimeoutMs) },
       { name: 'close upstream connections', run: closeUpstreamClient },
+      { name: 'close cooldowns', run: () => cooldowns.close() },
       { name: 'close http', run: http.close },
     ],
   };

@@ -109,6 +109,10 @@ export const RouterSettingsSchema = Type.Object(
     redis_port: Type.Optional(Num),
     redis_password: Type.Optional(Str),
     redis_url: Type.Optional(Str),
+    /** Sluice: seconds a stream may stay silent between two chunks before it is cut. */
+    stream_idle_timeout: Type.Optional(Num),
+    /** Sluice: seconds between SSE keep-alive comments while a stream waits for its first token. */
+    keep_alive_interval: Type.Optional(Num),
   },
   open,
 );

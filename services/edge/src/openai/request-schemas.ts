@@ -77,3 +77,47 @@ export const ChatCompletionBodySchema = Type.Object(
 );
 
 export type ChatCompletionBody = Static<typeof ChatCompletionBodySchema>;
+
+/** POST /v1/completions (legacy text completions; OpenAI-compatible providers only). */
+export const CompletionBodySchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 256 }),
+    prompt: Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 2048 }), Type.Array(Type.Integer()), Type.Array(Type.Array(Type.Integer()))]),
+    stream: Type.Optional(Nullable(Type.Boolean())),
+    stream_options: Type.Optional(Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }))),
+    max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+    temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+    top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+    n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128 }))),
+    stop: Type.Optional(StopSchema),
+    echo: Type.Optional(Nullable(Type.Boolean())),
+    logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 5 }))),
+    suffix: Type.Optional(Nullable(Type.String())),
+    seed: Type.Optional(Nullable(Type.Integer())),
+    ...GatewayFields,
+    ...forbidden,
+  },
+  { additionalProperties: true },
+);
+
+export type CompletionBody = Static<typeof CompletionBodySchema>;
+
+/** POST /v1/embeddings. */
+export const EmbeddingBodySchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 256 }),
+    input: Type.Union([
+      Type.String(),
+      Type.Array(Type.String(), { minItems: 1, maxItems: 2048 }),
+      Type.Array(Type.Integer(), { minItems: 1 }),
+      Type.Array(Type.Array(Type.Integer()), { minItems: 1, maxItems: 2048 }),
+    ]),
+    dimensions: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    encoding_format: Type.Optional(Nullable(Type.Union([Type.Literal('float'), Type.Literal('base64')]))),
+    ...GatewayFields,
+    ...forbidden,
+  },
+  { additionalProperties: true },
+);
+
+export type EmbeddingBody = Static<typeof EmbeddingBodySchema>;

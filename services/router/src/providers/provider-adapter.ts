@@ -30,6 +30,12 @@ export interface AdapterContext {
   deployment: Deployment;
   /** Drop unsupported parameters instead of failing (litellm_settings.drop_params). */
   dropParams: boolean;
+  /** Parameters dropped while building the request; the router logs them as a warning. */
+  dropped: string[];
+  /** The client's request body (parsed once by the router). */
+  body: Record<string, unknown>;
+  /** Unix seconds for the `created` field of responses the adapter writes itself. */
+  createdSeconds: number;
 }
 
 export interface UpstreamRequest {
@@ -51,6 +57,8 @@ export interface ParsedResponse {
   /** The OpenAI-shaped response body, ready for the client. */
   body: Buffer;
   usage: TokenUsage | undefined;
+  /** The usage is the adapter's own estimate (the provider reports none). */
+  usageEstimated?: boolean;
   finishReason: string;
 }
 
@@ -58,6 +66,7 @@ export type Framing = 'sse' | 'aws-eventstream' | 'ndjson';
 
 /** One decoded upstream event: an SSE event, an event-stream message or an NDJSON line. */
 export interface DecodedEvent {
+  /** SSE `event:` field, or the event-stream `:event-type` (`exception:<type>` for exception messages). */
   event: string | undefined;
   data: string;
 }
@@ -83,8 +92,10 @@ export interface UpstreamFailure {
 }
 
 export interface ProviderAdapter {
+  /** Framing of streamed responses (non-streaming answers are one JSON body). */
   readonly framing: Framing;
-  buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest;
+  /** Async for providers whose requests are signed (SigV4) or carry a fetched token (Vertex AI). */
+  buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest | Promise<UpstreamRequest>;
   parseResponse(context: AdapterContext, raw: Buffer): ParsedResponse;
   createStreamMapper(context: AdapterContext): StreamMapper;
   mapError(status: number, raw: Buffer, headers: Record<string, string | string[] | undefined>): UpstreamFailure;

@@ -1,28 +1,51 @@
-import type { ProviderAdapter } from './provider-adapter.js';
+import type { LitellmParams } from '@sluice/common';
+import { createAnthropicProvider } from './anthropic/create-anthropic-provider.js';
+import { createAzureProvider } from './azure/create-azure-provider.js';
+import { bedrockApiBase, createBedrockProvider } from './bedrock/create-bedrock-provider.js';
+import { createGeminiProvider, DEFAULT_VERTEX_LOCATION, vertexApiBase } from './gemini/create-gemini-provider.js';
+import { createVertexTokenSource } from './gemini/vertex-token-source.js';
+import { createOllamaProvider } from './ollama/ollama-chat.js';
 import { createOpenAiCompatibleProvider } from './openai-compatible/create-openai-compatible-provider.js';
+import type { ProviderAdapter } from './provider-adapter.js';
 
 export interface ProviderEntry {
   adapter: ProviderAdapter;
   /** Used when the deployment sets no api_base; undefined means api_base is required. */
-  defaultApiBase: string | undefined;
+  defaultApiBase: (params: LitellmParams) => string | undefined;
 }
 
 const openAiCompatible = createOpenAiCompatibleProvider();
+const fixed = (url: string | undefined) => () => url;
+const compatible = (url: string | undefined): ProviderEntry => ({ adapter: openAiCompatible, defaultApiBase: fixed(url) });
 
 // litellm_params.model prefix → adapter. OpenAI-compatible providers differ only in their base URL.
 const PROVIDERS: Record<string, ProviderEntry> = {
-  openai: { adapter: openAiCompatible, defaultApiBase: 'https://api.openai.com/v1' },
-  custom_openai: { adapter: openAiCompatible, defaultApiBase: undefined },
-  openai_like: { adapter: openAiCompatible, defaultApiBase: undefined },
-  hosted_vllm: { adapter: openAiCompatible, defaultApiBase: undefined },
-  groq: { adapter: openAiCompatible, defaultApiBase: 'https://api.groq.com/openai/v1' },
-  together_ai: { adapter: openAiCompatible, defaultApiBase: 'https://api.together.xyz/v1' },
-  deepseek: { adapter: openAiCompatible, defaultApiBase: 'https://api.deepseek.com/v1' },
-  mistral: { adapter: openAiCompatible, defaultApiBase: 'https://api.mistral.ai/v1' },
-  openrouter: { adapter: openAiCompatible, defaultApiBase: 'https://openrouter.ai/api/v1' },
-  fireworks_ai: { adapter: openAiCompatible, defaultApiBase: 'https://api.fireworks.ai/inference/v1' },
-  xai: { adapter: openAiCompatible, defaultApiBase: 'https://api.x.ai/v1' },
-  perplexity: { adapter: openAiCompatible, defaultApiBase: 'https://api.perplexity.ai' },
+  openai: compatible('https://api.openai.com/v1'),
+  'text-completion-openai': compatible('https://api.openai.com/v1'),
+  custom_openai: compatible(undefined),
+  openai_like: compatible(undefined),
+  hosted_vllm: compatible(undefined),
+  lm_studio: compatible(undefined),
+  groq: compatible('https://api.groq.com/openai/v1'),
+  together_ai: compatible('https://api.together.xyz/v1'),
+  deepseek: compatible('https://api.deepseek.com/v1'),
+  mistral: compatible('https://api.mistral.ai/v1'),
+  openrouter: compatible('https://openrouter.ai/api/v1'),
+  fireworks_ai: compatible('https://api.fireworks.ai/inference/v1'),
+  xai: compatible('https://api.x.ai/v1'),
+  perplexity: compatible('https://api.perplexity.ai'),
+  cerebras: compatible('https://api.cerebras.ai/v1'),
+  deepinfra: compatible('https://api.deepinfra.com/v1/openai'),
+  azure: { adapter: createAzureProvider(), defaultApiBase: fixed(undefined) },
+  anthropic: { adapter: createAnthropicProvider(), defaultApiBase: fixed('https://api.anthropic.com') },
+  gemini: { adapter: createGeminiProvider(), defaultApiBase: fixed('https://generativelanguage.googleapis.com') },
+  vertex_ai: {
+    adapter: createGeminiProvider({ vertex: { tokenSource: createVertexTokenSource() } }),
+    defaultApiBase: (params) => vertexApiBase(params.vertex_location ?? DEFAULT_VERTEX_LOCATION),
+  },
+  bedrock: { adapter: createBedrockProvider(), defaultApiBase: bedrockApiBase },
+  ollama: { adapter: createOllamaProvider(), defaultApiBase: fixed('http://localhost:11434') },
+  ollama_chat: { adapter: createOllamaProvider(), defaultApiBase: fixed('http://localhost:11434') },
 };
 
 export function providerFor(prefix: string): ProviderEntry | undefined {

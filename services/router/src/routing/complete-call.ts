@@ -1,58 +1,210 @@
 import { performance } from 'node:perf_hooks';
-import { GatewayError, type Logger } from '@sluice/common';
+import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
-import { costMicros, priceFor } from '../pricing/cost.js';
-import type { AdapterContext, DecodedEvent, Deployment, ProviderAdapter, TokenUsage } from '../providers/provider-adapter.js';
+import { priceFor } from '../pricing/cost.js';
+import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
-import { createSseDecoder } from '../providers/shared/sse-decoder.js';
-import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
+import { retryAfterOf } from './attempt-error.js';
+import type { CooldownStore } from './cooldown-store.js';
+import type { DeploymentStats } from './deployment-stats.js';
 import type { ModelRegistry } from './model-registry.js';
+import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
+import type { RoutingSettings } from './routing-settings.js';
+import { type AttemptResult, runAttempt } from './run-attempt.js';
+import { type Random, selectDeployment } from './select-deployment.js';
+import { withKeepAlive } from './with-keep-alive.js';
 
 export interface CompleteDependencies {
   registry: ModelRegistry;
   logger: Logger;
-  dropParams: boolean;
-  /** Defaults when a deployment sets none (router_settings.timeout / stream_timeout), milliseconds. */
-  timeoutMs: number;
-  streamTimeoutMs: number;
-  idleTimeoutMs: number;
+  settings: RoutingSettings;
+  cooldowns: CooldownStore;
+  stats: DeploymentStats;
+  random?: Random;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-const NEWLINES = '\n\n';
-
-function decoderFor(adapter: ProviderAdapter): { push(bytes: Uint8Array): DecodedEvent[]; end(): DecodedEvent[] } {
-  if (adapter.framing === 'sse') return createSseDecoder();
-  throw new GatewayError('internal_error', `framing ${adapter.framing} is not available`);
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
-async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of body) parts.push(part);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-}
-
-function estimatePromptTokens(body: Buffer): number {
-  // Roughly four bytes of JSON per token; only used when the provider never reports usage.
-  return Math.ceil(body.length / 4);
-}
-
-function chunkPart(sse: string, contentEvents: number): CompletePart {
-  return { part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents } } };
-}
-
-function usagePart(usage: TokenUsage, cost: number, estimated: boolean): CompletePart {
-  return { part: { $case: 'usage', usage: { ...usage, costMicros: cost, estimated } } };
+/** Per-request state shared by every attempt, across retries and fallback groups. */
+interface CallState {
+  request: CompleteRequest;
+  body: Record<string, unknown>;
+  signal: AbortSignal;
+  startedAt: number;
+  attempts: number;
 }
 
 /**
- * One Complete call: pick a deployment, call it, and stream OpenAI-shaped parts back. Until the first
- * content part is yielded a failure is thrown (the edge turns it into an HTTP error); after that it is a
- * terminal StreamError part, preceded by the usage counted so far.
+ * The router's Complete call: pick a deployment of the model group, attempt it, and on a failure before
+ * anything reached the client retry (other deployments first, backing off on the same one) up to
+ * num_retries, then move on to the fallback groups. Once the first part is out, the attempt owns the
+ * stream to its end: a failure then is a terminal StreamError part after the usage counted so far.
+ *
+ * A response cache hooks in at the top of `produce` (serve a stored answer as these same parts, with
+ * Start.cache_hit) and around `attemptDeployment`'s parts (store what a provider produced).
  */
 export function createCompleteCall(dependencies: CompleteDependencies) {
-  const { registry } = dependencies;
+  const { registry, logger, settings, cooldowns, stats } = dependencies;
+  const random = dependencies.random ?? Math.random;
+  const now = dependencies.now ?? Date.now;
+  const sleep = dependencies.sleep ?? abortableSleep;
 
-  return async function* complete(request: CompleteRequest, signal: AbortSignal): AsyncGenerator<CompletePart> {
+  async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
+    const code = errorCodeOf(error);
+    // Cooling the only deployment of a group would turn a passing failure into a certain outage.
+    if (settings.disableCooldowns || groupSize < 2 || !countsAgainstDeployment(code)) return;
+    const cooldownMs = deployment.params.cooldown_time !== undefined ? deployment.params.cooldown_time * 1000 : settings.cooldownMs;
+    if (cooldownMs <= 0) return;
+    const retryAfterMs = retryAfterOf(error);
+    const immediate = code === 'upstream_rate_limited' && retryAfterMs !== undefined;
+    const cooled = await cooldowns.recordFailure({
+      deploymentId: deployment.id,
+      allowedFails: settings.allowedFails,
+      cooldownMs: immediate ? Math.max(retryAfterMs, 1000) : cooldownMs,
+      immediate,
+    });
+    if (cooled) logger.warn({ deployment: deployment.id, modelGroup: deployment.modelGroup, errorCode: code }, 'deployment cooling down');
+  }
+
+  async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
+    const adapter = providerFor(deployment.provider)!.adapter;
+    const result: AttemptResult = {};
+    state.attempts += 1;
+    stats.started(deployment.id);
+    try {
+      const attempt = runAttempt(
+        {
+          request: state.request,
+          body: state.body,
+          deployment,
+          adapter,
+          price: priceFor(deployment),
+          dropParams: settings.dropParams,
+          timeoutMs: deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : settings.timeoutMs,
+          streamTimeoutMs: deployment.params.stream_timeout !== undefined ? deployment.params.stream_timeout * 1000 : settings.streamTimeoutMs,
+          idleTimeoutMs: settings.streamIdleTimeoutMs,
+          signal: state.signal,
+          createdSeconds: Math.floor(now() / 1000),
+          onDropped: (names) => logger.warn({ deployment: deployment.id, params: names }, 'dropped parameters the provider does not support'),
+        },
+        result,
+      );
+      for await (const part of attempt) {
+        if (part.part?.$case === 'start') {
+          part.part.start.attempts = state.attempts;
+          part.part.start.upstreamWaitUs = Math.round((performance.now() - state.startedAt) * 1000);
+        }
+        yield part;
+      }
+    } finally {
+      stats.ended(deployment.id);
+    }
+    if (result.value) {
+      stats.latency(deployment.id, result.value.latencyMs);
+      stats.tokens(deployment.id, result.value.usage.promptTokens + result.value.usage.completionTokens);
+    }
+    if (result.midStreamError) {
+      const error = new GatewayError(isErrorCode(result.midStreamError) ? result.midStreamError : 'upstream_stream_error');
+      void reportFailure(deployment, groupSize, error).catch(() => undefined);
+    }
+  }
+
+  /** Tries one model group with retries; returns when an answer went out, throws the last failure otherwise. */
+  async function* tryGroup(state: CallState, group: string): AsyncGenerator<CompletePart> {
+    const deployments = registry.group(group) ?? [];
+    const failed = new Set<string>();
+    let lastError: unknown;
+    let lastDeployment: Deployment | undefined;
+    for (let retry = 0; retry <= settings.numRetries; retry += 1) {
+      const healthy = deployments.filter((deployment) => !cooldowns.coolingDown(deployment.id));
+      const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
+      const deployment = selectDeployment(fresh.length > 0 ? fresh : healthy, settings, stats, random);
+      if (!deployment) {
+        lastError ??= new GatewayError('no_deployment_available');
+        break;
+      }
+      if (retry > 0) {
+        let wait = settings.retryMinMs;
+        if (deployment === lastDeployment) {
+          const retryAfterMs = retryAfterOf(lastError);
+          if (retryAfterMs !== undefined && retryAfterMs > settings.maxRetryAfterMs) break;
+          wait = Math.max(wait, backoffMs(retry, settings.retryBaseMs, settings.retryMaxMs, random), retryAfterMs ?? 0);
+        }
+        await sleep(wait, state.signal);
+        if (state.signal.aborted) return;
+      }
+      let sent = false;
+      try {
+        for await (const part of attemptDeployment(state, deployment, deployments.length)) {
+          sent = true;
+          yield part;
+        }
+        return;
+      } catch (error) {
+        if (state.signal.aborted) return;
+        if (sent) throw error;
+        lastError = error;
+        lastDeployment = deployment;
+        failed.add(deployment.id);
+        await reportFailure(deployment, deployments.length, error);
+        const code = errorCodeOf(error);
+        logger.info({ requestId: state.request.requestId, deployment: deployment.id, errorCode: code, retry }, 'attempt failed');
+        if (!isRetryable(code)) break;
+      }
+    }
+    throw lastError ?? new GatewayError('no_deployment_available');
+  }
+
+  function fallbackGroups(group: string, error: unknown): string[] {
+    switch (fallbackKind(errorCodeOf(error))) {
+      case 'context_window':
+        return settings.contextWindowFallbacks.get(group) ?? [];
+      case 'content_policy':
+        return settings.contentPolicyFallbacks.get(group) ?? [];
+      case 'general':
+        return settings.fallbacks.get(group) ?? settings.defaultFallbacks.filter((name) => name !== group);
+      default:
+        return [];
+    }
+  }
+
+  async function* produce(state: CallState): AsyncGenerator<CompletePart> {
+    const primary = state.request.modelGroup;
+    try {
+      yield* tryGroup(state, primary);
+      return;
+    } catch (error) {
+      if (state.signal.aborted) return;
+      let lastError = error;
+      const groups = fallbackGroups(primary, error).filter((name) => name !== primary && registry.group(name)).slice(0, settings.maxFallbacks);
+      for (const group of groups) {
+        logger.info({ requestId: state.request.requestId, from: primary, to: group, errorCode: errorCodeOf(lastError) }, 'falling back');
+        try {
+          yield* tryGroup(state, group);
+          return;
+        } catch (fallbackError) {
+          if (state.signal.aborted) return;
+          lastError = fallbackError;
+        }
+      }
+      throw lastError;
+    }
+  }
+
+  return function complete(request: CompleteRequest, signal: AbortSignal): AsyncGenerator<CompletePart> {
     const deployments = registry.group(request.modelGroup);
     if (!deployments || deployments.length === 0) {
       throw new GatewayError('model_not_found', `The model "${request.modelGroup}" does not exist.`);
@@ -63,128 +215,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     } catch {
       throw new GatewayError('invalid_json');
     }
-    const deployment: Deployment = deployments[Math.floor(Math.random() * deployments.length)]!;
-    const provider = providerFor(deployment.provider)!;
-    const adapter = provider.adapter;
-    const context: AdapterContext = {
-      requestId: request.requestId,
-      callType: request.callType,
-      stream: request.stream,
-      includeUsage: request.includeUsage,
-      deployment,
-      dropParams: dependencies.dropParams,
-    };
-    const price = priceFor(deployment);
-    const upstream = adapter.buildRequest(context, body);
-    const started = performance.now();
-    const seconds = (value: number | undefined, fallback: number) => (value === undefined ? fallback : value * 1000);
-    const response = await sendUpstream(upstream, {
-      signal,
-      headersTimeoutMs: request.stream
-        ? seconds(deployment.params.stream_timeout, dependencies.streamTimeoutMs)
-        : seconds(deployment.params.timeout, dependencies.timeoutMs),
-      idleTimeoutMs: dependencies.idleTimeoutMs,
-    });
-
-    const startPart = (waitMs: number): CompletePart => ({
-      part: {
-        $case: 'start',
-        start: {
-          deploymentId: deployment.id,
-          provider: deployment.provider,
-          model: deployment.model,
-          apiBaseHost: new URL(deployment.apiBase).host,
-          attempts: 1,
-          upstreamWaitUs: Math.round(waitMs * 1000),
-          cacheHit: false,
-          cacheKey: '',
-          inputPriceMicros: price?.input ?? 0,
-          outputPriceMicros: price?.output ?? 0,
-        },
-      },
-    });
-
-    if (response.status >= 300) {
-      const raw = await readAll(response.body).catch(() => Buffer.alloc(0));
-      const failure = adapter.mapError(response.status, raw, response.headers);
-      throw new GatewayError(failure.code, failure.message, {
-        ...(failure.retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(failure.retryAfterMs / 1000) } : {}),
-      });
-    }
-
-    if (!request.stream) {
-      const raw = await readAll(response.body).catch((error: unknown) => {
-        throw toUpstreamError(error);
-      });
-      const waited = performance.now() - started;
-      let parsed;
-      try {
-        parsed = adapter.parseResponse(context, raw);
-      } catch {
-        throw new GatewayError('upstream_error', 'The provider sent a response that could not be read.');
-      }
-      const usage = parsed.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
-      yield startPart(waited);
-      yield { part: { $case: 'body', body: { json: parsed.body } } };
-      yield usagePart(usage, costMicros(usage, price), parsed.usage === undefined);
-      yield { part: { $case: 'finish', finish: { finishReason: parsed.finishReason } } };
-      return;
-    }
-
-    const decoder = decoderFor(adapter);
-    const mapper = adapter.createStreamMapper(context);
-    let sentContent = false;
-    const frame = (events: DecodedEvent[]): string => {
-      let sse = '';
-      for (const event of events) for (const payload of mapper.map(event)) sse += `data: ${payload}${NEWLINES}`;
-      return sse;
-    };
-    try {
-      for await (const bytes of response.body) {
-        const before = mapper.contentChunks;
-        const sse = frame(decoder.push(bytes));
-        if (sse === '') continue;
-        if (!sentContent) {
-          sentContent = true;
-          yield startPart(performance.now() - started);
-        }
-        yield chunkPart(sse, mapper.contentChunks - before);
-      }
-      const before = mapper.contentChunks;
-      let tail = frame(decoder.end());
-      for (const payload of mapper.finish()) tail += `data: ${payload}${NEWLINES}`;
-      if (!mapper.done) throw new GatewayError('upstream_stream_error', 'The provider closed the stream before it finished.');
-      if (tail !== '') {
-        if (!sentContent) {
-          sentContent = true;
-          yield startPart(performance.now() - started);
-        }
-        yield chunkPart(tail, mapper.contentChunks - before);
-      }
-    } catch (error) {
-      if (signal.aborted) return;
-      const failure = toUpstreamError(error);
-      if (!sentContent) throw failure;
-      const gatewayError = failure instanceof GatewayError ? failure : new GatewayError('upstream_stream_error');
-      const partial = mapper.usage() ?? {
-        promptTokens: estimatePromptTokens(request.body),
-        completionTokens: mapper.contentChunks,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-      };
-      yield usagePart(partial, costMicros(partial, price), mapper.usage() === undefined);
-      yield { part: { $case: 'error', error: { code: gatewayError.code, message: gatewayError.message } } };
-      return;
-    }
-    if (!sentContent) yield startPart(performance.now() - started);
-    const reported = mapper.usage();
-    const usage = reported ?? {
-      promptTokens: estimatePromptTokens(request.body),
-      completionTokens: mapper.contentChunks,
-      cachedTokens: 0,
-      reasoningTokens: 0,
-    };
-    yield usagePart(usage, costMicros(usage, price), reported === undefined);
-    yield { part: { $case: 'finish', finish: { finishReason: mapper.finishReason() } } };
+    const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0 };
+    const parts = produce(state);
+    return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;
   };
 }

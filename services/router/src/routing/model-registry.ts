@@ -9,6 +9,7 @@ export interface ModelRegistry {
   group(name: string): readonly Deployment[] | undefined;
   /** What /v1/models lists. */
   models(): ModelInfo[];
+  deploymentIds(): string[];
 }
 
 function deploymentId(entry: ModelEntry): string {
@@ -29,7 +30,7 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
       `${where}.litellm_params.model: provider "${provider}" is not supported (supported: ${supportedProviders().join(', ')})`,
     );
   }
-  const apiBase = entry.litellm_params.api_base ?? known.defaultApiBase;
+  const apiBase = entry.litellm_params.api_base ?? known.defaultApiBase(entry.litellm_params);
   if (!apiBase) throw new ConfigError(`${where}.litellm_params.api_base: required for provider "${provider}"`);
   let url: URL;
   try {
@@ -54,8 +55,12 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
 
 export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
   const groups = new Map<string, Deployment[]>();
+  const ids = new Set<string>();
   config.model_list.forEach((entry, index) => {
     const deployment = toDeployment(entry, index);
+    // Two deployments of one model at one api_base (different keys, say) must not share cooldowns.
+    if (ids.has(deployment.id)) deployment.id = `${deployment.id}-${index}`;
+    ids.add(deployment.id);
     const list = groups.get(deployment.modelGroup) ?? [];
     list.push(deployment);
     groups.set(deployment.modelGroup, list);
@@ -68,5 +73,6 @@ export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
   return {
     group: (name) => groups.get(name),
     models: () => models,
+    deploymentIds: () => [...groups.values()].flat().map((deployment) => deployment.id),
   };
 }

@@ -1,6 +1,7 @@
 import { GatewayError } from '@sluice/common';
 import { CallType } from '@sluice/proto';
-import type { AdapterContext, ParsedResponse, ProviderAdapter, UpstreamRequest } from '../provider-adapter.js';
+import type { AdapterContext, Deployment, ParsedResponse, ProviderAdapter, UpstreamRequest } from '../provider-adapter.js';
+import { splitApiBase } from '../shared/api-base.js';
 import { mapOpenAiError } from './openai-error.js';
 import { createOpenAiStreamMapper } from './openai-stream-mapper.js';
 import { readOpenAiUsage } from './openai-usage.js';
@@ -8,39 +9,57 @@ import { readOpenAiUsage } from './openai-usage.js';
 // Body fields that steer the gateway and must not reach the provider.
 const GATEWAY_FIELDS = ['metadata', 'cache', 'fallbacks', 'tags', 'mock_response', 'num_retries', 'caching'];
 
-const PATHS: Partial<Record<CallType, string>> = {
+export const OPENAI_PATHS: Partial<Record<CallType, string>> = {
   [CallType.CALL_TYPE_CHAT_COMPLETION]: '/chat/completions',
   [CallType.CALL_TYPE_COMPLETION]: '/completions',
   [CallType.CALL_TYPE_EMBEDDING]: '/embeddings',
 };
 
-/** Splits a configured api_base into origin and path prefix, without a trailing slash. */
-export function splitApiBase(apiBase: string): { origin: string; basePath: string } {
-  const url = new URL(apiBase);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+export interface OpenAiCompatibleOptions {
+  /** Where a call goes; by default `<api_base><path>`. */
+  url?: (deployment: Deployment, path: string) => { origin: string; path: string };
+  /** How the key is sent; by default `Authorization: Bearer`. */
+  authHeaders?: (deployment: Deployment) => Record<string, string>;
+}
+
+function bearer(deployment: Deployment): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  if (deployment.params.organization) headers['openai-organization'] = deployment.params.organization;
+  return headers;
+}
+
+function defaultUrl(deployment: Deployment, path: string): { origin: string; path: string } {
+  const { origin, basePath } = splitApiBase(deployment.apiBase);
+  return { origin, path: basePath + path };
 }
 
 /**
  * Every OpenAI-compatible provider (OpenAI itself, vLLM, Groq, Together, DeepSeek, Mistral, OpenRouter,
- * ...) is this one adapter with a different default base URL.
+ * Azure, ...) is this one adapter with a different base URL, URL shape or key header. The body goes up
+ * as the client sent it (with our model name) and answers come back byte for byte.
  */
-export function createOpenAiCompatibleProvider(): ProviderAdapter {
+export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions = {}): ProviderAdapter {
+  const url = options.url ?? defaultUrl;
+  const authHeaders = options.authHeaders ?? bearer;
   return {
     framing: 'sse',
     buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest {
-      const path = PATHS[context.callType];
+      const path = OPENAI_PATHS[context.callType];
       if (!path) throw new GatewayError('invalid_request', 'This call type is not supported by the provider.');
-      const { origin, basePath } = splitApiBase(context.deployment.apiBase);
       const outgoing: Record<string, unknown> = { ...body, model: context.deployment.model };
       for (const field of GATEWAY_FIELDS) delete outgoing[field];
       if (context.stream) {
         // Always ask for usage so spend is exact; the mapper hides it again if the client did not ask.
         outgoing.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
       }
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...context.deployment.params.extra_headers };
-      if (context.deployment.apiKey) headers.authorization = `Bearer ${context.deployment.apiKey}`;
-      if (context.deployment.params.organization) headers['openai-organization'] = context.deployment.params.organization;
-      return { origin, path: basePath + path, method: 'POST', headers, body: JSON.stringify(outgoing) };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...context.deployment.params.extra_headers,
+        ...authHeaders(context.deployment),
+      };
+      const target = url(context.deployment, path);
+      return { origin: target.origin, path: target.path, method: 'POST', headers, body: JSON.stringify(outgoing) };
     },
     parseResponse(_context: AdapterContext, raw: Buffer): ParsedResponse {
       const parsed = JSON.parse(raw.toString('utf8')) as {

@@ -12,7 +12,8 @@ interface OpenAiChunk {
  * OpenAI-compatible streams are already in the client's format: every chunk is forwarded byte for byte.
  * A chunk is only parsed when it can carry something we need (usage, a finish reason, an error), which
  * keeps the per-chunk cost to a few substring checks. The usage-only chunk that we asked for on the
- * client's behalf is dropped when the client did not ask for it.
+ * client's behalf is dropped when the client did not ask for it, and so is a chunk without choices or
+ * usage (Azure's content-filter preamble).
  */
 export function createOpenAiStreamMapper(context: AdapterContext): StreamMapper {
   let done = false;
@@ -27,7 +28,7 @@ export function createOpenAiStreamMapper(context: AdapterContext): StreamMapper 
         done = true;
         return [];
       }
-      if (data.includes('"usage":{') || data.includes('"finish_reason":"') || data.startsWith('{"error"')) {
+      if (data.includes('"usage":{') || data.includes('"finish_reason":"') || data.includes('"choices":[]') || data.startsWith('{"error"')) {
         const chunk = JSON.parse(data) as OpenAiChunk;
         if (chunk.error) throw new GatewayError('upstream_stream_error', chunk.error.message ?? undefined);
         const choices = chunk.choices ?? [];
@@ -36,6 +37,10 @@ export function createOpenAiStreamMapper(context: AdapterContext): StreamMapper 
         if (reported) {
           usage = reported;
           if (choices.length === 0 && !context.includeUsage) return [];
+        } else if (choices.length === 0) {
+          // Azure opens with a chunk that has no choices, an empty id and object, only its prompt
+          // filter results; clients that index choices[0] or check `object` trip over it.
+          return [];
         }
         if (choices.length > 0) contentChunks += 1;
         return [data];

@@ -1,0 +1,35 @@
+import type { TokenUsage } from '../provider-adapter.js';
+
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
+}
+
+/**
+ * Anthropic counts cache reads and cache writes apart from input_tokens; OpenAI's prompt_tokens includes
+ * them all (cached_tokens being the reads). Later values replace earlier ones: message_delta's usage is
+ * cumulative, and a field it omits keeps the value message_start gave.
+ */
+export function mergeAnthropicUsage(current: AnthropicUsage, update: AnthropicUsage | null | undefined): AnthropicUsage {
+  if (!update) return current;
+  const merged = { ...current };
+  for (const key of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const) {
+    const value = update[key];
+    if (typeof value === 'number') merged[key] = value;
+  }
+  if (update.output_tokens_details) merged.output_tokens_details = update.output_tokens_details;
+  return merged;
+}
+
+export function readAnthropicUsage(usage: AnthropicUsage): TokenUsage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  return {
+    promptTokens: (usage.input_tokens ?? 0) + cacheRead + (usage.cache_creation_input_tokens ?? 0),
+    completionTokens: usage.output_tokens ?? 0,
+    cachedTokens: cacheRead,
+    reasoningTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
+  };
+}

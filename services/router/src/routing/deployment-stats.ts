@@ -1,0 +1,69 @@
+// What this router replica has seen of each deployment: requests in flight (least-busy), a moving
+// average of latency (latency-based-routing) and this minute's requests and tokens
+// (usage-based-routing). Kept per replica, in memory: these steer load, they are not limits, and
+// reading them costs nothing on the request path.
+
+const MINUTE = 60_000;
+const LATENCY_WEIGHT = 0.3;
+
+interface Stats {
+  inFlight: number;
+  latencyMs: number | undefined;
+  minute: number;
+  requests: number;
+  tokens: number;
+}
+
+export class DeploymentStats {
+  private readonly stats = new Map<string, Stats>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private get(id: string): Stats {
+    let entry = this.stats.get(id);
+    if (!entry) {
+      entry = { inFlight: 0, latencyMs: undefined, minute: 0, requests: 0, tokens: 0 };
+      this.stats.set(id, entry);
+    }
+    const minute = Math.floor(this.now() / MINUTE);
+    if (entry.minute !== minute) {
+      entry.minute = minute;
+      entry.requests = 0;
+      entry.tokens = 0;
+    }
+    return entry;
+  }
+
+  started(id: string): void {
+    const entry = this.get(id);
+    entry.inFlight += 1;
+    entry.requests += 1;
+  }
+
+  ended(id: string): void {
+    const entry = this.get(id);
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+  }
+
+  /** Time to first token for streams, to the whole answer otherwise. */
+  latency(id: string, ms: number): void {
+    const entry = this.get(id);
+    entry.latencyMs = entry.latencyMs === undefined ? ms : entry.latencyMs * (1 - LATENCY_WEIGHT) + ms * LATENCY_WEIGHT;
+  }
+
+  tokens(id: string, count: number): void {
+    this.get(id).tokens += count;
+  }
+
+  inFlight(id: string): number {
+    return this.get(id).inFlight;
+  }
+
+  latencyMs(id: string): number | undefined {
+    return this.get(id).latencyMs;
+  }
+
+  minuteUsage(id: string): { requests: number; tokens: number } {
+    const entry = this.get(id);
+    return { requests: entry.requests, tokens: entry.tokens };
+  }
+}

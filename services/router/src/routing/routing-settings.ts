@@ -1,0 +1,76 @@
+import type { FallbackList, GatewayConfig } from '@sluice/common';
+
+export type RoutingStrategy = 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing';
+
+/** router_settings (and the litellm_settings they override) read once into what the router uses. */
+export interface RoutingSettings {
+  strategy: RoutingStrategy;
+  /** latency-based-routing: deployments within this fraction of the fastest are picked at random. */
+  lowestLatencyBuffer: number;
+  /** Retries per model group after the first attempt. */
+  numRetries: number;
+  /** Full-jitter exponential backoff: rand(0, min(max, base · 2^retry)). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** router_settings.retry_after: the shortest wait before a retry. */
+  retryMinMs: number;
+  /** A Retry-After longer than this is not waited for; the router moves on (another deployment, a fallback). */
+  maxRetryAfterMs: number;
+  timeoutMs: number;
+  streamTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+  keepAliveIntervalMs: number;
+  allowedFails: number;
+  cooldownMs: number;
+  disableCooldowns: boolean;
+  fallbacks: Map<string, string[]>;
+  contextWindowFallbacks: Map<string, string[]>;
+  contentPolicyFallbacks: Map<string, string[]>;
+  defaultFallbacks: string[];
+  maxFallbacks: number;
+  dropParams: boolean;
+}
+
+const SECOND = 1000;
+
+function toMap(...lists: Array<FallbackList | undefined>): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const list of lists) {
+    for (const entry of list ?? []) for (const [group, targets] of Object.entries(entry)) if (!map.has(group)) map.set(group, targets);
+  }
+  return map;
+}
+
+function strategyOf(name: string | undefined): RoutingStrategy {
+  if (name === 'usage-based-routing-v2') return 'usage-based-routing';
+  return (name as RoutingStrategy | undefined) ?? 'simple-shuffle';
+}
+
+export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
+  const router = config.router_settings ?? {};
+  const litellm = config.litellm_settings ?? {};
+  const args = router.routing_strategy_args ?? {};
+  const buffer = typeof args.lowest_latency_buffer === 'number' ? args.lowest_latency_buffer : 0;
+  return {
+    strategy: strategyOf(router.routing_strategy),
+    lowestLatencyBuffer: buffer,
+    numRetries: Math.max(0, Math.floor(router.num_retries ?? litellm.num_retries ?? 2)),
+    retryBaseMs: 500,
+    retryMaxMs: 8 * SECOND,
+    retryMinMs: (router.retry_after ?? 0) * SECOND,
+    maxRetryAfterMs: 60 * SECOND,
+    timeoutMs: (router.timeout ?? litellm.request_timeout ?? 600) * SECOND,
+    streamTimeoutMs: (router.stream_timeout ?? 120) * SECOND,
+    streamIdleTimeoutMs: (router.stream_idle_timeout ?? 120) * SECOND,
+    keepAliveIntervalMs: (router.keep_alive_interval ?? 15) * SECOND,
+    allowedFails: router.allowed_fails ?? 3,
+    cooldownMs: (router.cooldown_time ?? 5) * SECOND,
+    disableCooldowns: router.disable_cooldowns ?? false,
+    fallbacks: toMap(router.fallbacks, litellm.fallbacks),
+    contextWindowFallbacks: toMap(router.context_window_fallbacks, litellm.context_window_fallbacks),
+    contentPolicyFallbacks: toMap(router.content_policy_fallbacks, litellm.content_policy_fallbacks),
+    defaultFallbacks: router.default_fallbacks ?? litellm.default_fallbacks ?? [],
+    maxFallbacks: router.max_fallbacks ?? 5,
+    dropParams: litellm.drop_params ?? false,
+  };
+}

@@ -1,0 +1,254 @@
+import { performance } from 'node:perf_hooks';
+import { GatewayError } from '@sluice/common';
+import type { CompletePart, CompleteRequest } from '@sluice/proto';
+import { costMicros } from '../pricing/cost.js';
+import type { Price } from '../pricing/price-table.js';
+import type { AdapterContext, DecodedEvent, Deployment, ProviderAdapter, StreamMapper, TokenUsage } from '../providers/provider-adapter.js';
+import { createAwsEventStreamDecoder } from '../providers/shared/aws-event-stream-decoder.js';
+import { createNdjsonDecoder } from '../providers/shared/ndjson-decoder.js';
+import { createSseDecoder } from '../providers/shared/sse-decoder.js';
+import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
+import { AttemptError } from './attempt-error.js';
+
+export interface AttemptInput {
+  request: CompleteRequest;
+  body: Record<string, unknown>;
+  deployment: Deployment;
+  adapter: ProviderAdapter;
+  price: Price | undefined;
+  dropParams: boolean;
+  /** Non-streaming: the whole answer. */
+  timeoutMs: number;
+  /** Streaming: the first content chunk. */
+  streamTimeoutMs: number;
+  /** Streaming: the longest silence between two chunks. */
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+  createdSeconds: number;
+  /** Called with the parameters an adapter dropped (drop_params). */
+  onDropped(names: string[]): void;
+}
+
+/** What the router learns from an attempt that produced an answer (for routing statistics). */
+export interface AttemptOutcome {
+  /** Time to first token (streams) or to the whole answer. */
+  latencyMs: number;
+  usage: TokenUsage;
+}
+
+export interface AttemptResult {
+  value?: AttemptOutcome;
+  /** Set when a stream failed after content had reached the client. */
+  midStreamError?: string;
+}
+
+const NEWLINES = '\n\n';
+
+function decoderFor(adapter: ProviderAdapter): { push(bytes: Uint8Array): DecodedEvent[]; end(): DecodedEvent[] } {
+  if (adapter.framing === 'aws-eventstream') return createAwsEventStreamDecoder();
+  if (adapter.framing === 'ndjson') return createNdjsonDecoder();
+  return createSseDecoder();
+}
+
+async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of body) parts.push(part);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Roughly four bytes of JSON per token; only used when the provider never reports usage. */
+export function estimatePromptTokens(body: Buffer): number {
+  return Math.ceil(body.length / 4);
+}
+
+function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boolean): CompletePart {
+  return { part: { $case: 'usage', usage: { ...usage, costMicros: costMicros(usage, price), estimated } } };
+}
+
+/**
+ * One attempt at one deployment. Until it yields its Start part, a failure is thrown as an AttemptError
+ * (the router may retry or fall back; nothing reached the client). After that it never throws: a failure
+ * ends the stream with the usage counted so far and a StreamError part. `outcome` says how it went.
+ */
+export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): AsyncGenerator<CompletePart> {
+  const { request, deployment, adapter, price } = input;
+  const context: AdapterContext = {
+    requestId: request.requestId,
+    callType: request.callType,
+    stream: request.stream,
+    includeUsage: request.includeUsage,
+    deployment,
+    dropParams: input.dropParams,
+    dropped: [],
+    body: input.body,
+    createdSeconds: input.createdSeconds,
+  };
+  const upstreamRequest = await adapter.buildRequest(context, input.body);
+  if (context.dropped.length > 0) input.onDropped(context.dropped);
+
+  // The attempt's own abort: the client going away, or one of our timers firing.
+  const controller = new AbortController();
+  let timedOut = false;
+  const onClientAbort = () => controller.abort();
+  input.signal.addEventListener('abort', onClientAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined = setTimeout(
+    () => {
+      timedOut = true;
+      controller.abort();
+    },
+    request.stream ? input.streamTimeoutMs : input.timeoutMs,
+  );
+  const stopTimer = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  const failure = (error: unknown): unknown => {
+    if (timedOut) return new AttemptError('upstream_timeout', undefined, undefined);
+    return toUpstreamError(error);
+  };
+
+  const started = performance.now();
+  const startPart: CompletePart = {
+    part: {
+      $case: 'start',
+      start: {
+        deploymentId: deployment.id,
+        provider: deployment.provider,
+        model: deployment.model,
+        apiBaseHost: new URL(deployment.apiBase).host,
+        attempts: 0,
+        upstreamWaitUs: 0,
+        cacheHit: false,
+        cacheKey: '',
+        inputPriceMicros: price?.input ?? 0,
+        outputPriceMicros: price?.output ?? 0,
+      },
+    },
+  };
+
+  try {
+    let response;
+    try {
+      response = await sendUpstream(upstreamRequest, {
+        signal: controller.signal,
+        headersTimeoutMs: request.stream ? input.streamTimeoutMs : input.timeoutMs,
+        idleTimeoutMs: request.stream ? input.idleTimeoutMs : input.timeoutMs,
+      });
+    } catch (error) {
+      throw failure(error);
+    }
+
+    if (response.status >= 300) {
+      const raw = await readAll(response.body).catch(() => Buffer.alloc(0));
+      const mapped = adapter.mapError(response.status, raw, response.headers);
+      throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
+    }
+
+    if (!request.stream) {
+      const raw = await readAll(response.body).catch((error: unknown) => {
+        throw failure(error);
+      });
+      stopTimer();
+      let parsed;
+      try {
+        parsed = adapter.parseResponse(context, raw);
+      } catch {
+        throw new AttemptError('upstream_error', 'The provider sent a response that could not be read.', undefined);
+      }
+      const usage = parsed.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+      outcome.value = { latencyMs: performance.now() - started, usage };
+      yield startPart;
+      yield { part: { $case: 'body', body: { json: parsed.body } } };
+      yield usagePart(usage, price, parsed.usage === undefined || parsed.usageEstimated === true);
+      yield { part: { $case: 'finish', finish: { finishReason: parsed.finishReason } } };
+      return;
+    }
+
+    yield* streamAttempt(input, context, response.body, startPart, started, stopTimer, failure, outcome);
+  } finally {
+    stopTimer();
+    input.signal.removeEventListener('abort', onClientAbort);
+  }
+}
+
+async function* streamAttempt(
+  input: AttemptInput,
+  context: AdapterContext,
+  body: AsyncIterable<Buffer>,
+  startPart: CompletePart,
+  started: number,
+  stopTimer: () => void,
+  failure: (error: unknown) => unknown,
+  outcome: AttemptResult,
+): AsyncGenerator<CompletePart> {
+  const { request, adapter, price } = input;
+  const decoder = decoderFor(adapter);
+  const mapper: StreamMapper = adapter.createStreamMapper(context);
+  let sentContent = false;
+  let latencyMs = 0;
+  const frame = (events: DecodedEvent[]): string => {
+    let sse = '';
+    for (const event of events) for (const payload of mapper.map(event)) sse += `data: ${payload}${NEWLINES}`;
+    return sse;
+  };
+  const chunk = (sse: string, contentEvents: number): CompletePart => ({ part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents } } });
+  const counted = (): TokenUsage =>
+    mapper.usage() ?? {
+      promptTokens: estimatePromptTokens(request.body),
+      completionTokens: mapper.contentChunks,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    };
+
+  try {
+    for await (const bytes of body) {
+      const before = mapper.contentChunks;
+      const sse = frame(decoder.push(bytes));
+      if (sse === '') continue;
+      if (!sentContent) {
+        sentContent = true;
+        stopTimer();
+        latencyMs = performance.now() - started;
+        yield startPart;
+      }
+      yield chunk(sse, mapper.contentChunks - before);
+    }
+    const before = mapper.contentChunks;
+    let tail = frame(decoder.end());
+    for (const payload of mapper.finish()) tail += `data: ${payload}${NEWLINES}`;
+    if (!mapper.done) throw new GatewayError('upstream_stream_error', 'The provider closed the stream before it finished.');
+    if (tail !== '') {
+      if (!sentContent) {
+        sentContent = true;
+        latencyMs = performance.now() - started;
+        yield startPart;
+      }
+      yield chunk(tail, mapper.contentChunks - before);
+    }
+  } catch (error) {
+    if (input.signal.aborted) return;
+    const mapped = failure(error);
+    if (!sentContent) {
+      if (mapped instanceof AttemptError) throw mapped;
+      if (mapped instanceof GatewayError) throw new AttemptError(mapped.code, mapped.message, undefined);
+      throw mapped;
+    }
+    // Content already reached the client: no retry is possible. End with what was counted and an error.
+    // The client sees a stream that broke (or went silent too long); the cause, whatever it was, is
+    // recorded against the deployment.
+    const cause = mapped instanceof GatewayError ? mapped.code : 'upstream_stream_error';
+    const failed = cause === 'upstream_timeout' ? new GatewayError('upstream_timeout') : new GatewayError('upstream_stream_error');
+    outcome.midStreamError = cause;
+    yield usagePart(counted(), price, mapper.usage() === undefined);
+    yield { part: { $case: 'error', error: { code: failed.code, message: failed.message } } };
+    return;
+  }
+  if (!sentContent) {
+    latencyMs = performance.now() - started;
+    yield startPart;
+  }
+  const usage = counted();
+  outcome.value = { latencyMs, usage };
+  yield usagePart(usage, price, mapper.usage() === undefined);
+  yield { part: { $case: 'finish', finish: { finishReason: mapper.finishReason() } } };
+}
