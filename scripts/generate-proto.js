@@ -10,8 +10,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const genDir = 'packages/proto/src/gen';
 const check = process.argv.includes('--check');
 
+// Through node: the package's launcher script picks the platform binary, and does not depend on the
+// executable bit npm may or may not have set on it.
 function buf(args) {
-  execFileSync(join(root, 'node_modules/.bin/buf'), args, { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/@bufbuild/buf/bin/buf'), ...args], { cwd: root, stdio: 'inherit' });
 }
 
 function listFiles(dir) {
