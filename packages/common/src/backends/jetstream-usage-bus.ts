@@ -41,6 +41,7 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
       num_replicas: usage.replicas,
       duplicate_window: usage.duplicateWindowMs * NANOS_PER_MS,
       max_age: usage.maxAgeMs * NANOS_PER_MS,
+      ...(usage.maxBytes > 0 ? { max_bytes: usage.maxBytes } : {}),
     });
     logger.info({ stream: usage.stream, subject: usage.subject }, 'created usage stream');
   } catch (error) {
@@ -51,23 +52,43 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
   }
 }
 
-async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string): Promise<void> {
+const MAX_ACK_PENDING = 20_000;
+
+/**
+ * Creates the durable consumer when it is missing, and brings the settings we own (ack wait, max
+ * deliver) in line when they changed, so a new value takes effect on the next start. Several replicas
+ * may do this at once; the last writer wins with the same values.
+ */
+async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string, maxDeliver: number): Promise<void> {
   const jsm = await nc.jetstreamManager();
+  const wanted = { ack_wait: usage.ackWaitMs * NANOS_PER_MS, max_deliver: maxDeliver, max_ack_pending: MAX_ACK_PENDING };
+  let existing;
   try {
-    await jsm.consumers.info(usage.stream, durable);
-    return;
+    existing = await jsm.consumers.info(usage.stream, durable);
   } catch {
     // Not found: create it below.
   }
-  await jsm.consumers.add(usage.stream, {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: usage.subject,
-    ack_wait: usage.ackWaitMs * NANOS_PER_MS,
-    max_deliver: usage.maxDeliver,
-    max_ack_pending: 20_000,
-  });
+  if (existing) {
+    const config = existing.config;
+    if (config.ack_wait !== wanted.ack_wait || config.max_deliver !== wanted.max_deliver || config.max_ack_pending !== wanted.max_ack_pending) {
+      await jsm.consumers.update(usage.stream, durable, wanted);
+    }
+    return;
+  }
+  try {
+    await jsm.consumers.add(usage.stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: usage.subject,
+      ...wanted,
+    });
+  } catch (error) {
+    // Another replica created it first.
+    await jsm.consumers.info(usage.stream, durable).catch(() => {
+      throw error;
+    });
+  }
 }
 
 function toDelivery(message: JsMsg): UsageDelivery {
@@ -110,7 +131,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
   }, logger);
 
   async function consume(consumeOptions: ConsumeOptions): Promise<UsageConsumer> {
-    await ensureConsumer(nc, usage, consumeOptions.durable);
+    await ensureConsumer(nc, usage, consumeOptions.durable, consumeOptions.maxDeliver ?? usage.maxDeliver);
     const consumer = await js.consumers.get(usage.stream, consumeOptions.durable);
     let stopped = false;
     let current: { stop(): void } | undefined;
