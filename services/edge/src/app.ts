@@ -7,6 +7,7 @@ import { requestContext } from './plugins/request-context.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { spendRoutes } from './routes/spend.js';
 
 /** The edge's HTTP application, without listening: server.ts listens, tests inject. */
 export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance {
@@ -29,5 +30,6 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   healthRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
+  spendRoutes(app, context);
   return app;
 }
