@@ -1,5 +1,6 @@
 // Usage events published straight to the test run's JetStream stream, the way the edge publishes them,
 // so accounting can be tested at volumes and with faults no HTTP client would produce.
+import { createHash } from 'node:crypto';
 import { connectJetStreamUsageBus, createLogger, loadSettings, type UsageBus } from '@sluice/common';
 import { type UsageEvent, UsageEvent as UsageEventCodec, UsageStatus } from '@sluice/proto';
 import { connect, type NatsConnection } from 'nats';
@@ -12,7 +13,7 @@ export function usageEvent(index: number, overrides: Partial<UsageEvent> = {}): 
   return {
     schemaVersion: 1,
     requestId: `req-${String(index).padStart(6, '0')}`,
-    keyHash: `key${index % 7}`.padEnd(64, '0'),
+    keyHash: createHash('sha256').update(`key-${index % 7}`).digest('hex'),
     keyAlias: `alias-${index % 7}`,
     teamId: index % 5 === 0 ? '' : `team-${index % 3}`,
     userId: `user-${index % 4}`,
