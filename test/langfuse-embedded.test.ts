@@ -8,7 +8,7 @@ import { ledgerTotals } from './helpers/ledger-checks.js';
 import { usageEvent } from './helpers/usage-events.js';
 import { waitFor } from './helpers/wait-for.js';
 
-const logger = createLogger({ service: 'accounting', level: 'warn' });
+const logger = createLogger({ service: 'accounting', level: 'error' });
 let backends: TestBackends;
 let fake: FakeLangfuse;
 let bus: UsageBus;
