@@ -71,8 +71,11 @@ export interface Settings {
   keyPepper: string | undefined;
   /** Drain budget for the gRPC services and accounting on SIGTERM. */
   shutdownTimeoutMs: number;
-  /** Accounting's ledger batches: up to this many events, or this long after the first one. */
-  ledger: { batchSize: number; batchWaitMs: number };
+  /**
+   * Accounting's ledger batches: up to this many events, or this long after the first one; this many
+   * batches are written at once (in separate transactions).
+   */
+  ledger: { batchSize: number; batchWaitMs: number; concurrency: number };
   /** Langfuse export (with litellm_settings.success_callback: ["langfuse"]). */
   langfuse: LangfuseSettings;
   /** The environment, for `os.environ/NAME` values in the config file. */
@@ -150,6 +153,7 @@ export function loadSettings(env: Environment = process.env): Settings {
     ledger: {
       batchSize: integer(env, 'SLUICE_LEDGER_BATCH_SIZE', 1_000),
       batchWaitMs: integer(env, 'SLUICE_LEDGER_BATCH_WAIT_MS', 1_000),
+      concurrency: integer(env, 'SLUICE_LEDGER_CONCURRENCY', 2),
     },
     langfuse: {
       host: text(env, 'LANGFUSE_HOST', 'https://cloud.langfuse.com').replace(/\/+$/, ''),

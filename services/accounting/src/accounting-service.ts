@@ -84,6 +84,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     durable: settings.usage.accountingConsumer,
     batchSize: settings.ledger.batchSize,
     maxWaitMs: settings.ledger.batchWaitMs,
+    concurrency: settings.ledger.concurrency,
     writeBatch: createBatchWriter(sql, logger, {
       maxDeliver: settings.usage.maxDeliver,
       storeMessages: config.general_settings?.store_prompts_in_spend_logs === true,

@@ -6,6 +6,7 @@ export interface ConsumerOptions {
   durable: string;
   batchSize: number;
   maxWaitMs: number;
+  concurrency: number;
   writeBatch: ReturnType<typeof createBatchWriter>;
   logger: Logger;
 }
@@ -21,6 +22,7 @@ export function startUsageConsumer(options: ConsumerOptions): Promise<UsageConsu
     durable: options.durable,
     batchSize: options.batchSize,
     maxWaitMs: options.maxWaitMs,
+    concurrency: options.concurrency,
     maxDeliver: -1,
     async handle(batch) {
       const result = await options.writeBatch(batch);

@@ -136,36 +136,54 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
     let stopped = false;
     let current: { stop(): void } | undefined;
 
-    // Batches are handed over one at a time, in order; while one is being handled the next fills up.
+    // Up to `concurrency` batches are handled at once (one by default, in order); while they are, the
+    // next fills up, and pulling pauses once that one is full too.
+    const concurrency = Math.max(1, consumeOptions.concurrency ?? 1);
+    let active = 0;
+    const waiting: Array<() => void> = [];
+    const acquire = () =>
+      active < concurrency ? ((active += 1), Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve));
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    };
+    const inflight = new Set<Promise<void>>();
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | undefined;
-    let chain = Promise.resolve();
     const flush = () => {
       clearTimeout(timer);
       timer = undefined;
-      if (batch.length === 0) return chain;
+      if (batch.length === 0) return;
       const taken = batch;
       batch = [];
-      chain = chain.then(async () => {
+      const work = acquire().then(async () => {
         try {
           await consumeOptions.handle(taken.map(toDelivery));
         } catch (error) {
           consumeOptions.onError?.(error);
           for (const message of taken) message.nak(1_000);
+        } finally {
+          release();
         }
       });
-      return chain;
+      inflight.add(work);
+      void work.finally(() => inflight.delete(work));
     };
 
     const loop = (async () => {
       while (!stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: consumeOptions.batchSize * 2, expires: 5_000 });
+          const messages = await consumer.consume({ max_messages: consumeOptions.batchSize * (concurrency + 1), expires: 5_000 });
           current = messages;
           for await (const message of messages) {
             batch.push(message);
-            if (batch.length >= consumeOptions.batchSize) await flush();
-            else timer ??= setTimeout(() => void flush(), consumeOptions.maxWaitMs);
+            if (batch.length >= consumeOptions.batchSize) {
+              flush();
+              while (inflight.size >= concurrency) await Promise.race(inflight);
+            } else {
+              timer ??= setTimeout(flush, consumeOptions.maxWaitMs);
+            }
           }
         } catch (error) {
           if (stopped) break;
@@ -180,7 +198,8 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
         stopped = true;
         current?.stop();
         await loop;
-        await flush();
+        flush();
+        await Promise.all(inflight);
       },
     };
   }

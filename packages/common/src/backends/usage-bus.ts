@@ -39,6 +39,8 @@ export interface ConsumeOptions {
    * for consumers that park events they cannot take themselves. Default: the usage settings' maxDeliver.
    */
   maxDeliver?: number;
+  /** Batches handled at the same time (default 1: one after another, in order). */
+  concurrency?: number;
   /** Acks, naks or terms every delivery; a throw naks the whole batch. */
   handle(batch: UsageDelivery[]): Promise<void>;
   onError?(error: unknown): void;
