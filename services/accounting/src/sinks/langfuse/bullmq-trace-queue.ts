@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LangfuseSettings, Logger } from '@sluice/common';
@@ -66,14 +65,14 @@ export function createBullmqTraceQueue(options: BullmqTraceQueueOptions): TraceQ
   return {
     kind: 'bullmq',
     async add(requestIds) {
-      // The same set of requests queued twice (the relay retrying after an unclear answer) is one job.
-      const jobId = createHash('sha256').update(requestIds.join(',')).digest('hex');
+      // No custom job id: a set queued again (after an unclear answer, or by the relay after a job ran
+      // out of attempts) must run again, and the exporter skips whatever already left the outbox.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('trace queue did not answer in time')), ADD_TIMEOUT_MS);
       });
       try {
-        await Promise.race([queue.add('export', { requestIds: [...requestIds] }, { jobId }), timeout]);
+        await Promise.race([queue.add('export', { requestIds: [...requestIds] }), timeout]);
       } finally {
         clearTimeout(timer);
       }
