@@ -1,4 +1,5 @@
 import type { SqlClient } from '@sluice/common';
+import { type SpendLogRecord, spendLogColumns } from '../ledger/spend-log-record.js';
 import { type DayRange, rangeBounds } from './day-range.js';
 import { filterClauses, type SpendFilters } from './spend-filters.js';
 import { toUsd } from './usd.js';
@@ -7,45 +8,6 @@ export interface SpendLogQuery extends SpendFilters {
   requestId?: string | undefined;
   range?: DayRange | undefined;
   limit: number;
-}
-
-interface SpendLogRecord {
-  request_id: string;
-  call_type: string;
-  key_hash: string;
-  key_alias: string;
-  team_id: string;
-  user_id: string;
-  organization_id: string;
-  end_user: string;
-  model_group: string;
-  deployment_id: string;
-  provider: string;
-  model: string;
-  api_base_host: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-  cost_micros: number;
-  usage_estimated: boolean;
-  start_time: Date;
-  first_token_time: Date | null;
-  end_time: Date;
-  status: string;
-  error_code: string;
-  http_status: number;
-  attempts: number;
-  cache_hit: boolean;
-  cache_key: string;
-  tags: string[];
-  trace_id: string;
-  session_id: string;
-  generation_name: string;
-  metadata: Record<string, string>;
-  messages: unknown;
-  response: unknown;
 }
 
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
@@ -117,11 +79,7 @@ export async function querySpendLogs(sql: SqlClient, query: SpendLogQuery): Prom
   params.push(query.limit);
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
   const result = await sql.query<SpendLogRecord>(
-    `SELECT request_id, call_type, key_hash, key_alias, team_id, user_id, organization_id, end_user, model_group,
-       deployment_id, provider, model, api_base_host, prompt_tokens, completion_tokens, total_tokens, cached_tokens,
-       reasoning_tokens, cost_micros, usage_estimated, start_time, first_token_time, end_time, status, error_code,
-       http_status, attempts, cache_hit, cache_key, tags, trace_id, session_id, generation_name, metadata, messages,
-       response
+    `SELECT ${spendLogColumns()}
      FROM spend_logs ${where}
      ORDER BY start_time DESC, request_id DESC
      LIMIT $${params.length}`,
