@@ -8,7 +8,7 @@ import { createTestBackends, startService } from '@sluice/testing';
 const total = Number(process.argv[2] ?? 100_000);
 const batchSize = process.argv[3] ?? '1000';
 const backends = await createTestBackends('bench');
-const env = { ...backends.env, SLUICE_LEDGER_BATCH_SIZE: batchSize, SLUICE_ACCOUNTING_PORT: '0', SLUICE_ACCOUNTING_HTTP_PORT: '0', LOG_LEVEL: 'info' };
+const env = { ...backends.env, SLUICE_LEDGER_BATCH_SIZE: batchSize, SLUICE_LEDGER_CONCURRENCY: process.env.SLUICE_LEDGER_CONCURRENCY ?? '2', SLUICE_ACCOUNTING_PORT: '0', SLUICE_ACCOUNTING_HTTP_PORT: '0', LOG_LEVEL: 'info' };
 const settings = loadSettings(env);
 const bus = await connectJetStreamUsageBus({ url: settings.natsUrl, name: 'bench', usage: settings.usage, logger: createLogger({ service: 'bench', level: 'warn' }) });
 const keys = Array.from({ length: 50 }, (_, index) => createHash('sha256').update(`bench-key-${index}`).digest('hex'));
