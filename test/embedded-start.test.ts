@@ -53,6 +53,18 @@ test('embedded mode serves a chat completion and stops cleanly on SIGINT', async
   const body = (await response.json()) as { usage: { completion_tokens: number } };
   expect(body.usage.completion_tokens).toBe(363);
 
+  // The request reaches the PGlite ledger, and the spend API answers from it.
+  const logs = async () => {
+    const answer = await fetch(`${url}/spend/logs`, { headers: { authorization: 'Bearer sk-embedded' } });
+    return (await answer.json()) as Array<{ completion_tokens: number; spend_micros: number }>;
+  };
+  const deadline = Date.now() + 20_000;
+  while ((await logs()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  const rows = await logs();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]!.completion_tokens).toBe(363);
+  expect(rows[0]!.spend_micros).toBeGreaterThan(0);
+
   const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
   launcher.kill('SIGINT');
   expect(await exited).toBe(0);

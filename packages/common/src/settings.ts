@@ -18,6 +18,8 @@ export interface UsageStreamSettings {
   duplicateWindowMs: number;
   /** How long events are kept, milliseconds; 0 = forever (until limits). */
   maxAgeMs: number;
+  /** Size cap of the stream in bytes (oldest events dropped first); 0 = no cap. */
+  maxBytes: number;
   replicas: number;
   storage: 'file' | 'memory';
   /** Durable consumer names. */
@@ -26,6 +28,19 @@ export interface UsageStreamSettings {
   /** Deliveries before an event is parked in the dead-letter table. */
   maxDeliver: number;
   ackWaitMs: number;
+}
+
+export interface LangfuseSettings {
+  /** Base URL; traces go to {host}/api/public/otel/v1/traces. */
+  host: string;
+  publicKey: string | undefined;
+  secretKey: string | undefined;
+  /** Traces per OTLP request. */
+  batchSize: number;
+  /** First retry delay of a failed export, doubled per attempt (capped at 5 minutes). */
+  retryBaseMs: number;
+  /** A queued trace not exported or retried for this long is queued again (the queue lost it). */
+  requeueAfterMs: number;
 }
 
 export interface Settings {
@@ -56,6 +71,13 @@ export interface Settings {
   keyPepper: string | undefined;
   /** Drain budget for the gRPC services and accounting on SIGTERM. */
   shutdownTimeoutMs: number;
+  /**
+   * Accounting's ledger batches: up to this many events, or this long after the first one; this many
+   * batches are written at once (in separate transactions).
+   */
+  ledger: { batchSize: number; batchWaitMs: number; concurrency: number };
+  /** Langfuse export (with litellm_settings.success_callback: ["langfuse"]). */
+  langfuse: LangfuseSettings;
   /** The environment, for `os.environ/NAME` values in the config file. */
   env: Environment;
 }
@@ -101,6 +123,7 @@ export function loadSettings(env: Environment = process.env): Settings {
       subject: text(env, 'SLUICE_USAGE_SUBJECT', 'sluice.usage.v1'),
       duplicateWindowMs: integer(env, 'SLUICE_USAGE_DUPLICATE_WINDOW_MS', 120_000),
       maxAgeMs: integer(env, 'SLUICE_USAGE_MAX_AGE_MS', 7 * 24 * 3_600_000),
+      maxBytes: integer(env, 'SLUICE_USAGE_MAX_BYTES', 0),
       replicas: integer(env, 'SLUICE_USAGE_REPLICAS', 1),
       storage,
       accountingConsumer: text(env, 'SLUICE_USAGE_ACCOUNTING_CONSUMER', 'accounting'),
@@ -127,6 +150,19 @@ export function loadSettings(env: Environment = process.env): Settings {
     policyDeadlineMs: integer(env, 'SLUICE_POLICY_DEADLINE_MS', 1_000),
     keyPepper: optionalText(env, 'SLUICE_KEY_PEPPER'),
     shutdownTimeoutMs: integer(env, 'SLUICE_SHUTDOWN_TIMEOUT_MS', 10_000),
+    ledger: {
+      batchSize: integer(env, 'SLUICE_LEDGER_BATCH_SIZE', 1_000),
+      batchWaitMs: integer(env, 'SLUICE_LEDGER_BATCH_WAIT_MS', 1_000),
+      concurrency: integer(env, 'SLUICE_LEDGER_CONCURRENCY', 2),
+    },
+    langfuse: {
+      host: text(env, 'LANGFUSE_HOST', 'https://cloud.langfuse.com').replace(/\/+$/, ''),
+      publicKey: optionalText(env, 'LANGFUSE_PUBLIC_KEY'),
+      secretKey: optionalText(env, 'LANGFUSE_SECRET_KEY'),
+      batchSize: integer(env, 'SLUICE_LANGFUSE_BATCH_SIZE', 200),
+      retryBaseMs: integer(env, 'SLUICE_LANGFUSE_RETRY_BASE_MS', 1_000),
+      requeueAfterMs: integer(env, 'SLUICE_LANGFUSE_REQUEUE_AFTER_MS', 15 * 60_000),
+    },
     env,
   };
 }

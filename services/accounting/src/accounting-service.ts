@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   type Backends,
   connectSql,
@@ -13,6 +14,16 @@ import {
 import { AccountingService, type AccountingServer } from '@sluice/proto';
 import { createBatchWriter } from './batcher.js';
 import { startUsageConsumer } from './consumer.js';
+import { createSpendApi } from './reports/spend-api.js';
+import { createBullmqTraceQueue } from './sinks/langfuse/bullmq-trace-queue.js';
+import { createTraceExporter } from './sinks/langfuse/export-traces.js';
+import { createLangfuseClient } from './sinks/langfuse/langfuse-client.js';
+import { langfuseExportConfig } from './sinks/langfuse/langfuse-export-config.js';
+import { createMemoryTraceQueue } from './sinks/langfuse/memory-trace-queue.js';
+import { type OutboxRelay, startOutboxRelay } from './sinks/langfuse/outbox-relay.js';
+import type { TraceQueue } from './sinks/langfuse/trace-queue.js';
+
+const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface AccountingOptions {
   settings: Settings;
@@ -29,25 +40,65 @@ export interface RunningAccounting {
 }
 
 export async function startAccounting(options: AccountingOptions): Promise<RunningAccounting> {
-  const { settings, logger } = options;
+  const { settings, config, logger } = options;
+  const langfuse = langfuseExportConfig(config, settings.langfuse);
   const ownsBackends = !options.backends;
   const sql = options.backends?.sql ?? connectSql(settings, logger);
   await migrate(sql, logger);
   const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-accounting'));
 
+  // Langfuse: the ledger's transaction queues each new request in trace_outbox; the relay hands them to
+  // the export queue (BullMQ on Redis, or in-process when embedded), whose worker sends them.
+  let traceQueue: TraceQueue | undefined;
+  let relay: OutboxRelay | undefined;
+  if (langfuse) {
+    const exportTraces = createTraceExporter(
+      sql,
+      createLangfuseClient(langfuse.settings),
+      { messages: langfuse.messages, serviceVersion: SERVICE_VERSION },
+      logger,
+    );
+    if (options.backends?.embedded || !settings.redisUrl) {
+      if (!options.backends?.embedded) logger.warn('REDIS_URL is not set: Langfuse export retries run in this process');
+      traceQueue = createMemoryTraceQueue(exportTraces, langfuse.settings, logger);
+    } else {
+      traceQueue = createBullmqTraceQueue({
+        redisUrl: settings.redisUrl,
+        redisPrefix: settings.redisPrefix,
+        langfuse: langfuse.settings,
+        exportTraces,
+        logger,
+      });
+    }
+    relay = startOutboxRelay({
+      sql,
+      queue: traceQueue,
+      batchSize: langfuse.settings.batchSize,
+      requeueAfterMs: langfuse.settings.requeueAfterMs,
+      logger,
+    });
+  }
+
   const consumer = await startUsageConsumer({
     bus,
     durable: settings.usage.accountingConsumer,
-    batchSize: 1000,
-    maxWaitMs: 1000,
-    writeBatch: createBatchWriter(sql, logger),
+    batchSize: settings.ledger.batchSize,
+    maxWaitMs: settings.ledger.batchWaitMs,
+    concurrency: settings.ledger.concurrency,
+    writeBatch: createBatchWriter(sql, logger, {
+      maxDeliver: settings.usage.maxDeliver,
+      storeMessages: config.general_settings?.store_prompts_in_spend_logs === true,
+      exportTraces: langfuse !== undefined,
+      exportMessages: langfuse?.messages ?? false,
+      onTracesQueued: () => relay?.kick(),
+    }),
     logger,
   });
 
+  const spend = createSpendApi({ sql, keyPepper: settings.keyPepper, logger });
   const implementation: AccountingServer = {
-    spend(_call, callback) {
-      const body = { error: { message: 'Not found.', type: 'invalid_request_error', param: null, code: 'not_found' } };
-      callback(null, { status: 404, bodyJson: Buffer.from(JSON.stringify(body)) });
+    spend(call, callback) {
+      void spend(call.request).then((result) => callback(null, result));
     },
   };
   const grpc = await startGrpcServer({
@@ -61,7 +112,10 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     port: settings.accounting.httpPort,
     ready: () => true,
   });
-  logger.info({ grpcPort: grpc.port, httpPort: http.port, bus: bus.kind }, 'accounting ready');
+  logger.info(
+    { grpcPort: grpc.port, httpPort: http.port, bus: bus.kind, langfuse: traceQueue?.kind ?? 'off' },
+    'accounting ready',
+  );
 
   return {
     grpcPort: grpc.port,
@@ -69,6 +123,8 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     shutdownSteps: (drainTimeoutMs) => [
       { name: 'finish the batch in hand', run: () => consumer.stop() },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
+      ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),
       ...(ownsBackends
         ? [
             { name: 'close usage bus', run: () => bus.close() },

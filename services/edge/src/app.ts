@@ -9,6 +9,7 @@ import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { spendRoutes } from './routes/spend.js';
 
 /** The edge's HTTP application, without listening: server.ts listens, tests inject. */
 export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance {
@@ -33,5 +34,6 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   chatCompletionRoutes(app, context);
   completionRoutes(app, context);
   embeddingRoutes(app, context);
+  spendRoutes(app, context);
   return app;
 }

@@ -41,6 +41,7 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
       num_replicas: usage.replicas,
       duplicate_window: usage.duplicateWindowMs * NANOS_PER_MS,
       max_age: usage.maxAgeMs * NANOS_PER_MS,
+      ...(usage.maxBytes > 0 ? { max_bytes: usage.maxBytes } : {}),
     });
     logger.info({ stream: usage.stream, subject: usage.subject }, 'created usage stream');
   } catch (error) {
@@ -51,23 +52,43 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
   }
 }
 
-async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string): Promise<void> {
+const MAX_ACK_PENDING = 20_000;
+
+/**
+ * Creates the durable consumer when it is missing, and brings the settings we own (ack wait, max
+ * deliver) in line when they changed, so a new value takes effect on the next start. Several replicas
+ * may do this at once; the last writer wins with the same values.
+ */
+async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string, maxDeliver: number): Promise<void> {
   const jsm = await nc.jetstreamManager();
+  const wanted = { ack_wait: usage.ackWaitMs * NANOS_PER_MS, max_deliver: maxDeliver, max_ack_pending: MAX_ACK_PENDING };
+  let existing;
   try {
-    await jsm.consumers.info(usage.stream, durable);
-    return;
+    existing = await jsm.consumers.info(usage.stream, durable);
   } catch {
     // Not found: create it below.
   }
-  await jsm.consumers.add(usage.stream, {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: usage.subject,
-    ack_wait: usage.ackWaitMs * NANOS_PER_MS,
-    max_deliver: usage.maxDeliver,
-    max_ack_pending: 20_000,
-  });
+  if (existing) {
+    const config = existing.config;
+    if (config.ack_wait !== wanted.ack_wait || config.max_deliver !== wanted.max_deliver || config.max_ack_pending !== wanted.max_ack_pending) {
+      await jsm.consumers.update(usage.stream, durable, wanted);
+    }
+    return;
+  }
+  try {
+    await jsm.consumers.add(usage.stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: usage.subject,
+      ...wanted,
+    });
+  } catch (error) {
+    // Another replica created it first.
+    await jsm.consumers.info(usage.stream, durable).catch(() => {
+      throw error;
+    });
+  }
 }
 
 function toDelivery(message: JsMsg): UsageDelivery {
@@ -110,41 +131,59 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
   }, logger);
 
   async function consume(consumeOptions: ConsumeOptions): Promise<UsageConsumer> {
-    await ensureConsumer(nc, usage, consumeOptions.durable);
+    await ensureConsumer(nc, usage, consumeOptions.durable, consumeOptions.maxDeliver ?? usage.maxDeliver);
     const consumer = await js.consumers.get(usage.stream, consumeOptions.durable);
     let stopped = false;
     let current: { stop(): void } | undefined;
 
-    // Batches are handed over one at a time, in order; while one is being handled the next fills up.
+    // Up to `concurrency` batches are handled at once (one by default, in order); while they are, the
+    // next fills up, and pulling pauses once that one is full too.
+    const concurrency = Math.max(1, consumeOptions.concurrency ?? 1);
+    let active = 0;
+    const waiting: Array<() => void> = [];
+    const acquire = () =>
+      active < concurrency ? ((active += 1), Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve));
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    };
+    const inflight = new Set<Promise<void>>();
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | undefined;
-    let chain = Promise.resolve();
     const flush = () => {
       clearTimeout(timer);
       timer = undefined;
-      if (batch.length === 0) return chain;
+      if (batch.length === 0) return;
       const taken = batch;
       batch = [];
-      chain = chain.then(async () => {
+      const work = acquire().then(async () => {
         try {
           await consumeOptions.handle(taken.map(toDelivery));
         } catch (error) {
           consumeOptions.onError?.(error);
           for (const message of taken) message.nak(1_000);
+        } finally {
+          release();
         }
       });
-      return chain;
+      inflight.add(work);
+      void work.finally(() => inflight.delete(work));
     };
 
     const loop = (async () => {
       while (!stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: consumeOptions.batchSize * 2, expires: 5_000 });
+          const messages = await consumer.consume({ max_messages: consumeOptions.batchSize * (concurrency + 1), expires: 5_000 });
           current = messages;
           for await (const message of messages) {
             batch.push(message);
-            if (batch.length >= consumeOptions.batchSize) await flush();
-            else timer ??= setTimeout(() => void flush(), consumeOptions.maxWaitMs);
+            if (batch.length >= consumeOptions.batchSize) {
+              flush();
+              while (inflight.size >= concurrency) await Promise.race(inflight);
+            } else {
+              timer ??= setTimeout(flush, consumeOptions.maxWaitMs);
+            }
           }
         } catch (error) {
           if (stopped) break;
@@ -159,7 +198,8 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
         stopped = true;
         current?.stop();
         await loop;
-        await flush();
+        flush();
+        await Promise.all(inflight);
       },
     };
   }

@@ -47,6 +47,13 @@ export function createPgSql(options: PgSqlOptions): Sql {
       const client = await pool.connect();
       // A connection whose ROLLBACK fails is broken; destroy it instead of returning it to the pool.
       let broken: Error | undefined;
+      // A checked-out client that loses its connection between two queries emits 'error', which the pool
+      // only listens for on idle clients: without this the process would crash on a database restart.
+      const onLost = (error: Error) => {
+        broken = error;
+        options.onError?.(error);
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work(wrap(client));
@@ -58,6 +65,7 @@ export function createPgSql(options: PgSqlOptions): Sql {
         });
         throw error;
       } finally {
+        client.off('error', onLost);
         client.release(broken);
       }
     },

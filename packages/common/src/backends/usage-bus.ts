@@ -34,6 +34,13 @@ export interface ConsumeOptions {
   batchSize: number;
   /** ...or when its first event has waited this long. */
   maxWaitMs: number;
+  /**
+   * Deliveries after which the stream itself gives up on an event (JetStream max_deliver); -1 = never,
+   * for consumers that park events they cannot take themselves. Default: the usage settings' maxDeliver.
+   */
+  maxDeliver?: number;
+  /** Batches handled at the same time (default 1: one after another, in order). */
+  concurrency?: number;
   /** Acks, naks or terms every delivery; a throw naks the whole batch. */
   handle(batch: UsageDelivery[]): Promise<void>;
   onError?(error: unknown): void;

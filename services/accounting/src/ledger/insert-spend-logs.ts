@@ -2,7 +2,15 @@ import type { SqlClient } from '@sluice/common';
 
 // The whole batch travels as one jsonb parameter and is unpacked by jsonb_to_recordset: one statement
 // and one round trip per batch, whatever its size. ON CONFLICT DO NOTHING makes a redelivered or
-// duplicated event a no-op; RETURNING tells which rows are new.
+// duplicated event a no-op, and RETURNING hands back only the rows that are new, grouped the way the
+// daily table is keyed, so the aggregates grow by exactly what was inserted.
+//
+// Rows go in sorted by request_id: two replicas inserting overlapping batches (a duplicate published
+// after the dedupe window) then take their index locks in the same order and cannot deadlock.
+//
+// The same statement queues the new rows for the Langfuse export (trace_outbox), so a committed request
+// can never miss its trace. $2: keep prompts/responses in spend_logs; $3: queue for export; $4: include
+// prompts/responses in the export.
 const INSERT_SPEND_LOGS = `
 WITH incoming AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
@@ -14,28 +22,86 @@ WITH incoming AS (
     status text, error_code text, http_status integer, attempts integer, cache_hit boolean,
     cache_key text, tags text[], trace_id text, session_id text, generation_name text,
     metadata jsonb, model_parameters jsonb, messages jsonb, response jsonb)
+),
+inserted AS (
+  INSERT INTO spend_logs (
+    request_id, key_hash, key_alias, team_id, user_id, organization_id, end_user, call_type, model_group,
+    deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens, total_tokens,
+    cached_tokens, reasoning_tokens, cost_micros, usage_estimated, start_time, first_token_time, end_time,
+    overhead_us, status, error_code, http_status, attempts, cache_hit, cache_key, tags, trace_id,
+    session_id, generation_name, metadata, model_parameters, messages, response)
+  SELECT
+    request_id, key_hash, key_alias, team_id, user_id, organization_id, end_user, call_type, model_group,
+    deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens,
+    prompt_tokens + completion_tokens, cached_tokens, reasoning_tokens, cost_micros, usage_estimated,
+    to_timestamp(start_time_ms / 1000.0), to_timestamp(first_token_time_ms / 1000.0),
+    to_timestamp(end_time_ms / 1000.0), overhead_us, status, error_code, http_status, attempts, cache_hit,
+    cache_key, coalesce(tags, '{}'), trace_id, session_id, generation_name, coalesce(metadata, '{}'),
+    model_parameters, CASE WHEN $2 THEN messages END, CASE WHEN $2 THEN response END
+  FROM incoming
+  ORDER BY request_id
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING request_id, key_hash, key_alias, team_id, user_id, organization_id, model_group, model, provider,
+    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, status, start_time
+),
+queued AS (
+  INSERT INTO trace_outbox (request_id, messages, response)
+  SELECT inserted.request_id, CASE WHEN $4 THEN incoming.messages END, CASE WHEN $4 THEN incoming.response END
+  FROM inserted JOIN incoming USING (request_id)
+  WHERE $3
+  ON CONFLICT (request_id) DO NOTHING
 )
-INSERT INTO spend_logs (
-  request_id, key_hash, key_alias, team_id, user_id, organization_id, end_user, call_type, model_group,
-  deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens, total_tokens,
-  cached_tokens, reasoning_tokens, cost_micros, usage_estimated, start_time, first_token_time, end_time,
-  overhead_us, status, error_code, http_status, attempts, cache_hit, cache_key, tags, trace_id,
-  session_id, generation_name, metadata, model_parameters, messages, response)
 SELECT
-  request_id, key_hash, key_alias, team_id, user_id, organization_id, end_user, call_type, model_group,
-  deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens,
-  prompt_tokens + completion_tokens, cached_tokens, reasoning_tokens, cost_micros, usage_estimated,
-  to_timestamp(start_time_ms / 1000.0), to_timestamp(first_token_time_ms / 1000.0),
-  to_timestamp(end_time_ms / 1000.0), overhead_us, status, error_code, http_status, attempts, cache_hit,
-  cache_key, coalesce(tags, '{}'), trace_id, session_id, generation_name, coalesce(metadata, '{}'),
-  model_parameters, messages, response
-FROM incoming
-ON CONFLICT (request_id) DO NOTHING
-RETURNING request_id`;
+  to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, key_hash, max(key_alias) AS key_alias, team_id,
+  user_id, organization_id, model_group, model, provider,
+  sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
+  sum(cached_tokens)::bigint AS cached_tokens, sum(reasoning_tokens)::bigint AS reasoning_tokens,
+  sum(cost_micros)::bigint AS spend_micros, count(*)::bigint AS requests,
+  count(*) FILTER (WHERE status = 'success')::bigint AS successes,
+  count(*) FILTER (WHERE status = 'failure')::bigint AS failures,
+  max(start_time) AS last_request_at
+FROM inserted
+GROUP BY 1, key_hash, team_id, user_id, organization_id, model_group, model, provider`;
 
-/** Inserts the rows; resolves to the request ids that were new. */
-export async function insertSpendLogs(tx: SqlClient, rows: Record<string, unknown>[]): Promise<string[]> {
+/** What the rows inserted by one batch add to one spend_daily row. */
+export interface DailyDelta {
+  day: string;
+  key_hash: string;
+  key_alias: string;
+  team_id: string;
+  user_id: string;
+  organization_id: string;
+  model_group: string;
+  model: string;
+  provider: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  spend_micros: number;
+  requests: number;
+  successes: number;
+  failures: number;
+  last_request_at: Date;
+}
+
+export interface InsertOptions {
+  /** general_settings.store_prompts_in_spend_logs */
+  storeMessages: boolean;
+  /** Queue every new row for the Langfuse export. */
+  exportTraces: boolean;
+  /** Message logging is on: the export may carry prompts and responses. */
+  exportMessages: boolean;
+}
+
+/** Inserts the rows (distinct request ids); resolves to what the new ones add, per daily group. */
+export async function insertSpendLogs(tx: SqlClient, rows: Record<string, unknown>[], options: InsertOptions): Promise<DailyDelta[]> {
   if (rows.length === 0) return [];
-  const result = await tx.query<{ request_id: string }>(INSERT_SPEND_LOGS, [JSON.stringify(rows)]);
-  return result.rows.map((row) => row.request_id);
+  const result = await tx.query<DailyDelta>(INSERT_SPEND_LOGS, [
+    JSON.stringify(rows),
+    options.storeMessages,
+    options.exportTraces,
+    options.exportTraces && options.exportMessages,
+  ]);
+  return result.rows;
 }

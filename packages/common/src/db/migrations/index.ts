@@ -1,6 +1,14 @@
 import type { Migration } from '../migrate.js';
 import { spendLogs } from './0001-spend-logs.js';
+import { spendAggregates } from './0200-spend-aggregates.js';
+import { usageDeadLetters } from './0201-usage-dead-letters.js';
+import { traceOutbox } from './0202-trace-outbox.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
-export const MIGRATIONS: readonly Migration[] = [spendLogs];
+export const MIGRATIONS: readonly Migration[] = [
+  spendLogs,
+  spendAggregates,
+  usageDeadLetters,
+  traceOutbox,
+];

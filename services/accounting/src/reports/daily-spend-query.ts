@@ -1,0 +1,44 @@
+import type { SqlClient } from '@sluice/common';
+import type { DayRange } from './day-range.js';
+import { filterClauses, type SpendFilters } from './spend-filters.js';
+
+/** A spend_daily sum, by day and the requested columns. */
+export interface DailySum {
+  day: string;
+  key_hash: string;
+  key_alias: string;
+  team_id: string;
+  user_id: string;
+  model_group: string;
+  provider: string;
+  spend_micros: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  requests: number;
+  successes: number;
+  failures: number;
+}
+
+export type DailyColumn = 'key_hash' | 'team_id' | 'user_id' | 'model_group' | 'provider';
+
+/** Sums spend_daily over the range, per day and per the given columns (the others come back empty). */
+export async function queryDailySpend(sql: SqlClient, range: DayRange, by: readonly DailyColumn[], filters: SpendFilters = {}): Promise<DailySum[]> {
+  const params: unknown[] = [range.from, range.to];
+  const clauses = ['day BETWEEN $1::date AND $2::date', ...filterClauses(filters, params)];
+  const all: DailyColumn[] = ['key_hash', 'team_id', 'user_id', 'model_group', 'provider'];
+  const columns = all.map((column) => (by.includes(column) ? column : `''::text AS ${column}`));
+  const groups = ['day', ...by];
+  const result = await sql.query<DailySum>(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
+       ${by.includes('key_hash') ? 'max(key_alias)' : "''::text"} AS key_alias,
+       sum(spend_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
+       sum(completion_tokens)::bigint AS completion_tokens, sum(requests)::bigint AS requests,
+       sum(successes)::bigint AS successes, sum(failures)::bigint AS failures
+     FROM spend_daily
+     WHERE ${clauses.join(' AND ')}
+     GROUP BY ${groups.join(', ')}
+     ORDER BY ${groups.join(', ')}`,
+    params,
+  );
+  return result.rows;
+}

@@ -1,0 +1,235 @@
+import { type ErrorCode, type Logger, openAiErrorBody, type SqlClient } from '@sluice/common';
+import type { JsonCall, JsonResult } from '@sluice/proto';
+import { type DailyColumn, type DailySum, queryDailySpend } from './daily-spend-query.js';
+import { type DayRange, lastDays, parseDayRange, ReportInputError } from './day-range.js';
+import { keyHashFilter } from './key-hash-filter.js';
+import type { SpendFilters } from './spend-filters.js';
+import { querySpendLogs } from './spend-logs-query.js';
+import { toUsd } from './usd.js';
+
+// The spend routes of LiteLLM's proxy, answered from the ledger; the edge has already checked that the
+// caller is an admin. Amounts are USD floats as LiteLLM returns them, with the exact integer micro-USD
+// beside them (`*_micros`) for anyone who needs to add them up.
+
+export interface SpendApiOptions {
+  sql: SqlClient;
+  keyPepper: string | undefined;
+  logger: Logger;
+}
+
+const DEFAULT_LOG_LIMIT = 1_000;
+const MAX_LOG_LIMIT = 100_000;
+const DEFAULT_TOP_LIMIT = 100;
+const DEFAULT_WINDOW_DAYS = 30;
+
+type Query = Record<string, string>;
+
+function optional(query: Query, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = query[name];
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+function positiveInteger(query: Query, name: string, fallback: number, max: number): number {
+  const raw = optional(query, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ReportInputError(`'${name}' must be a positive integer.`, name);
+  return Math.min(value, max);
+}
+
+/** start_date / end_date, both or neither; neither gives `fallback`. */
+function dateRange(query: Query, fallback: DayRange | undefined): DayRange | undefined {
+  const start = optional(query, 'start_date');
+  const end = optional(query, 'end_date');
+  if (start === undefined && end === undefined) return fallback;
+  if (start === undefined) throw new ReportInputError("'start_date' is required with 'end_date'.", 'start_date');
+  if (end === undefined) throw new ReportInputError("'end_date' is required with 'start_date'.", 'end_date');
+  return parseDayRange(start, end, 'start_date', 'end_date');
+}
+
+function filters(query: Query, pepper: string | undefined): SpendFilters {
+  const apiKey = optional(query, 'api_key');
+  return {
+    keyHash: apiKey === undefined ? undefined : keyHashFilter(apiKey, pepper),
+    teamId: optional(query, 'team_id'),
+    userId: optional(query, 'user_id', 'internal_user_id'),
+  };
+}
+
+/** LiteLLM's summarized /spend/logs: per day, the total and its split by key, user and model. */
+function summarizeByDay(sums: readonly DailySum[]) {
+  const add = (map: Map<string, number>, name: string, micros: number) => map.set(name, (map.get(name) ?? 0) + micros);
+  const usd = (map: Map<string, number>) => Object.fromEntries([...map].map(([name, micros]) => [name, toUsd(micros)]));
+  const days = new Map<string, { micros: number; keys: Map<string, number>; users: Map<string, number>; models: Map<string, number> }>();
+  for (const sum of sums) {
+    let day = days.get(sum.day);
+    if (!day) {
+      day = { micros: 0, keys: new Map(), users: new Map(), models: new Map() };
+      days.set(sum.day, day);
+    }
+    day.micros += sum.spend_micros;
+    add(day.keys, sum.key_hash, sum.spend_micros);
+    add(day.users, sum.user_id, sum.spend_micros);
+    add(day.models, sum.model_group, sum.spend_micros);
+  }
+  return [...days].map(([startTime, day]) => ({
+    ...usd(day.keys),
+    startTime,
+    spend: toUsd(day.micros),
+    spend_micros: day.micros,
+    users: usd(day.users),
+    models: usd(day.models),
+  }));
+}
+
+interface Grouping {
+  column: DailyColumn;
+  /** The list's name in each day's entry, and the group's name field(s). */
+  list: string;
+  name: (sum: DailySum) => Record<string, string>;
+  /** What each group is split by in its `metadata`. */
+  split: DailyColumn;
+}
+
+const GROUPINGS: Record<string, Grouping> = {
+  team: { column: 'team_id', list: 'teams', name: (sum) => ({ team_name: sum.team_id, team_id: sum.team_id }), split: 'model_group' },
+  api_key: { column: 'key_hash', list: 'keys', name: (sum) => ({ api_key: sum.key_hash, key_alias: sum.key_alias }), split: 'model_group' },
+  user: { column: 'user_id', list: 'users', name: (sum) => ({ user_id: sum.user_id }), split: 'model_group' },
+  model: { column: 'model_group', list: 'models', name: (sum) => ({ model: sum.model_group }), split: 'provider' },
+  provider: { column: 'provider', list: 'providers', name: (sum) => ({ provider: sum.provider }), split: 'model_group' },
+};
+GROUPINGS.key = GROUPINGS.api_key!;
+
+interface GroupTotal {
+  names: Record<string, string>;
+  spend_micros: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  requests: number;
+  failures: number;
+  metadata: Array<Record<string, unknown>>;
+}
+
+/** /global/spend/report: per day, the chosen groups with their totals and their split. */
+function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
+  const days = new Map<string, Map<string, GroupTotal>>();
+  for (const sum of sums) {
+    const groups = days.get(sum.day) ?? new Map<string, GroupTotal>();
+    days.set(sum.day, groups);
+    const id = sum[grouping.column];
+    let group = groups.get(id);
+    if (!group) {
+      group = { names: grouping.name(sum), spend_micros: 0, prompt_tokens: 0, completion_tokens: 0, requests: 0, failures: 0, metadata: [] };
+      groups.set(id, group);
+    }
+    if (grouping.column === 'key_hash' && sum.key_alias) group.names.key_alias = sum.key_alias;
+    group.spend_micros += sum.spend_micros;
+    group.prompt_tokens += sum.prompt_tokens;
+    group.completion_tokens += sum.completion_tokens;
+    group.requests += sum.requests;
+    group.failures += sum.failures;
+    const splitName = grouping.split === 'provider' ? 'provider' : 'model';
+    group.metadata.push({
+      [splitName]: sum[grouping.split],
+      spend: toUsd(sum.spend_micros),
+      spend_micros: sum.spend_micros,
+      total_tokens: sum.prompt_tokens + sum.completion_tokens,
+      requests: sum.requests,
+    });
+  }
+  return [...days].map(([day, groups]) => ({
+    group_by_day: `${day}T00:00:00+00:00`,
+    [grouping.list]: [...groups.values()].map((group) => ({
+      ...group.names,
+      total_spend: toUsd(group.spend_micros),
+      total_spend_micros: group.spend_micros,
+      total_input_tokens: group.prompt_tokens,
+      total_output_tokens: group.completion_tokens,
+      total_requests: group.requests,
+      total_failures: group.failures,
+      metadata: group.metadata,
+    })),
+  }));
+}
+
+/** Top spenders over a range (default: the last 30 days, as LiteLLM's views). */
+function topSpend(sums: readonly DailySum[], column: 'key_hash' | 'model_group', limit: number) {
+  const totals = new Map<string, { alias: string; micros: number }>();
+  for (const sum of sums) {
+    const total = totals.get(sum[column]) ?? { alias: '', micros: 0 };
+    total.micros += sum.spend_micros;
+    if (sum.key_alias) total.alias = sum.key_alias;
+    totals.set(sum[column], total);
+  }
+  return [...totals]
+    .sort((a, b) => b[1].micros - a[1].micros || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([id, total]) =>
+      column === 'key_hash'
+        ? { api_key: id, key_alias: total.alias, key_name: null, total_spend: toUsd(total.micros), total_spend_micros: total.micros }
+        : { model: id, total_spend: toUsd(total.micros), total_spend_micros: total.micros },
+    );
+}
+
+function reply(status: number, body: unknown): JsonResult {
+  return { status, bodyJson: Buffer.from(JSON.stringify(body)) };
+}
+
+function failure(code: ErrorCode, message?: string, param: string | null = null): JsonResult {
+  const status = code === 'not_found' ? 404 : code === 'invalid_request' ? 400 : 500;
+  return reply(status, openAiErrorBody(code, message, param));
+}
+
+/** The Accounting.Spend handler: one JsonCall in, one JSON answer out. */
+export function createSpendApi(options: SpendApiOptions) {
+  const { sql, keyPepper, logger } = options;
+
+  async function answer(route: string, query: Query): Promise<JsonResult> {
+    switch (route) {
+      case '/spend/logs': {
+        const requestId = optional(query, 'request_id');
+        const range = dateRange(query, undefined);
+        const spendFilters = filters(query, keyPepper);
+        if (range && requestId === undefined && optional(query, 'summarize') !== 'false') {
+          return reply(200, summarizeByDay(await queryDailySpend(sql, range, ['key_hash', 'user_id', 'model_group'], spendFilters)));
+        }
+        const limit = positiveInteger(query, 'limit', DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT);
+        return reply(200, await querySpendLogs(sql, { ...spendFilters, requestId, range, limit }));
+      }
+      case '/global/spend/report': {
+        const range = dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!;
+        const groupBy = optional(query, 'group_by') ?? 'team';
+        const grouping = GROUPINGS[groupBy];
+        if (!grouping) {
+          return failure('invalid_request', `'group_by' must be one of team, api_key, user, model, provider; got "${groupBy}".`, 'group_by');
+        }
+        const sums = await queryDailySpend(sql, range, [grouping.column, grouping.split], filters(query, keyPepper));
+        return reply(200, reportByDay(sums, grouping));
+      }
+      case '/global/spend/keys':
+      case '/global/spend/models': {
+        const range = dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!;
+        const column = route === '/global/spend/keys' ? 'key_hash' : 'model_group';
+        const limit = positiveInteger(query, 'limit', DEFAULT_TOP_LIMIT, MAX_LOG_LIMIT);
+        const sums = await queryDailySpend(sql, range, [column], filters(query, keyPepper));
+        return reply(200, topSpend(sums, column, limit));
+      }
+      default:
+        return failure('not_found', `Unknown spend route: ${route}`);
+    }
+  }
+
+  return async function spend(call: JsonCall): Promise<JsonResult> {
+    try {
+      return await answer(call.route.replace(/^\/v1(?=\/)/, ''), call.query);
+    } catch (error) {
+      if (error instanceof ReportInputError) return failure('invalid_request', error.message, error.param);
+      logger.error({ err: error, route: call.route }, 'spend report failed');
+      return failure('internal_error');
+    }
+  };
+}
+

@@ -1,0 +1,30 @@
+import type { SqlClient } from '@sluice/common';
+import type { DayRange } from './day-range.js';
+
+/** One key's usage over a range: what the usage report prints per row. */
+export interface KeyUsage {
+  key_hash: string;
+  key_alias: string;
+  requests: number;
+  failures: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  spend_micros: number;
+  models: string[];
+}
+
+/** Per key over the inclusive UTC days, most spend first. */
+export async function queryUsageByKey(sql: SqlClient, range: DayRange): Promise<KeyUsage[]> {
+  const result = await sql.query<KeyUsage>(
+    `SELECT key_hash, max(key_alias) AS key_alias, sum(requests)::bigint AS requests, sum(failures)::bigint AS failures,
+       sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
+       sum(spend_micros)::bigint AS spend_micros,
+       coalesce(array_agg(DISTINCT model_group) FILTER (WHERE model_group <> ''), '{}') AS models
+     FROM spend_daily
+     WHERE day BETWEEN $1::date AND $2::date
+     GROUP BY key_hash
+     ORDER BY sum(spend_micros) DESC, key_hash`,
+    [range.from, range.to],
+  );
+  return result.rows.map((row) => ({ ...row, models: [...row.models].sort() }));
+}

@@ -1,0 +1,87 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { LangfuseSettings, Logger } from '@sluice/common';
+import type { ExportTraces } from './export-traces.js';
+import { retryDelayMs, type TraceQueue } from './trace-queue.js';
+
+const QUEUE_NAME = 'langfuse-traces';
+const ATTEMPTS = 12;
+const CONCURRENCY = 2;
+const ADD_TIMEOUT_MS = 5_000;
+
+export interface BullmqTraceQueueOptions {
+  redisUrl: string;
+  /** The deployment's Redis prefix (SLUICE_REDIS_PREFIX). */
+  redisPrefix: string;
+  langfuse: LangfuseSettings;
+  exportTraces: ExportTraces;
+  logger: Logger;
+}
+
+/**
+ * The export queue on BullMQ. BullMQ cannot run on a client with an ioredis keyPrefix (connectRedis),
+ * so its keys get the deployment's prefix through BullMQ's own `prefix` instead; and its worker needs a
+ * connection that retries forever (maxRetriesPerRequest: null), while the producer side fails fast so
+ * the relay never waits on a Redis that is away. A job whose attempts run out stays in the outbox and
+ * is queued again by the relay, so nothing is dropped, however long Langfuse is down.
+ */
+export function createBullmqTraceQueue(options: BullmqTraceQueueOptions): TraceQueue {
+  const { logger } = options;
+  const prefix = `${options.redisPrefix}bull`;
+  const producer = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'sluice-accounting-trace-queue' });
+  const consumer = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'sluice-accounting-trace-worker' });
+  for (const client of [producer, consumer]) client.on('error', (error) => logger.debug({ err: error }, 'trace queue redis error'));
+
+  const queue = new Queue(QUEUE_NAME, {
+    connection: producer,
+    prefix,
+    defaultJobOptions: {
+      attempts: ATTEMPTS,
+      backoff: { type: 'capped-exponential' },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3_600 },
+    },
+  });
+  queue.on('error', (error) => logger.debug({ err: error }, 'trace queue error'));
+
+  const worker = new Worker<{ requestIds: string[] }>(
+    QUEUE_NAME,
+    async (job) => {
+      const sent = await options.exportTraces(job.data.requestIds);
+      return { sent };
+    },
+    {
+      connection: consumer,
+      prefix,
+      concurrency: CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, options.langfuse.retryBaseMs) },
+    },
+  );
+  worker.on('error', (error) => logger.debug({ err: error }, 'trace worker error'));
+  worker.on('failed', (job, error) => {
+    logger.warn({ err: error, traces: job?.data.requestIds.length, attempt: job?.attemptsMade }, 'langfuse export failed; it will be retried');
+  });
+
+  return {
+    kind: 'bullmq',
+    async add(requestIds) {
+      // No custom job id: a set queued again (after an unclear answer, or by the relay after a job ran
+      // out of attempts) must run again, and the exporter skips whatever already left the outbox.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('trace queue did not answer in time')), ADD_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([queue.add('export', { requestIds: [...requestIds] }), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await worker.close().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      producer.disconnect();
+      consumer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { GatewayError } from '@sluice/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeContext } from '../edge-context.js';
+import { extractApiKey } from '../openai/api-key.js';
+import { denial } from '../proxy/forward-to-router.js';
+
+// LiteLLM's spend routes, answered by the accounting service from the ledger. Admin only: the master key
+// or a key policy marks as admin.
+export const SPEND_ROUTES = ['/spend/logs', '/global/spend/report', '/global/spend/keys', '/global/spend/models'] as const;
+
+function queryStrings(query: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!query || typeof query !== 'object') return out;
+  for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') out[name] = first;
+  }
+  return out;
+}
+
+export function spendRoutes(app: FastifyInstance, context: EdgeContext): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? request.url.split('?')[0]!;
+    const apiKey = extractApiKey(request.headers, context.options.keyHeader);
+    if (apiKey === '') throw new GatewayError('missing_api_key');
+    const decision = await context.clients.authorize({
+      requestId: request.id,
+      apiKey,
+      route,
+      adminRoute: true,
+      model: '',
+      estimatedPromptTokens: 0,
+      maxTokens: 0,
+      endUser: '',
+      cacheControls: [],
+      checkOnly: true,
+    });
+    if (!decision.allowed) throw denial(decision);
+    if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
+    const result = await context.clients.spend({
+      method: 'GET',
+      route,
+      query: queryStrings(request.query),
+      bodyJson: Buffer.alloc(0),
+      // Accounting trusts the edge's check above; the key itself does not travel further.
+      apiKey: '',
+      requestId: request.id,
+    });
+    reply.code(result.status).type('application/json').send(Buffer.from(result.bodyJson));
+  };
+  for (const route of SPEND_ROUTES) app.get(route, handler);
+}

@@ -1,0 +1,59 @@
+// A poison event (one Postgres rejects, and bytes that are no usage event at all) ends in the
+// dead-letter table after max_deliver attempts, and the events published around it are committed
+// without waiting for it.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createTestBackends, type ServiceProcess, type TestBackends } from '@sluice/testing';
+import type { UsageBus } from '@sluice/common';
+import { startAccountingProcess, stopProcess } from './helpers/accounting-process.js';
+import { aggregateMismatches, ledgerTotals } from './helpers/ledger-checks.js';
+import { connectTestBus, encode, expectedCostMicros, publishAll, publishRaw, usageEvent } from './helpers/usage-events.js';
+import { waitFor } from './helpers/wait-for.js';
+
+let backends: TestBackends;
+let bus: UsageBus;
+let accounting: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  backends = await createTestBackends('deadletter');
+  bus = await connectTestBus(backends.env);
+});
+
+afterAll(async () => {
+  if (accounting) await stopProcess(accounting, 'SIGKILL');
+  await bus?.close();
+  await backends?.cleanup();
+});
+
+test('poison events are parked after max_deliver and the events behind them committed', async () => {
+  accounting = await startAccountingProcess({ ...backends.env, SLUICE_USAGE_MAX_DELIVER: '3', SLUICE_LEDGER_BATCH_WAIT_MS: '100' });
+  const before = Array.from({ length: 300 }, (_, index) => index);
+  const after = Array.from({ length: 300 }, (_, index) => 1_000 + index);
+  await publishAll(bus, before.map((index) => usageEvent(index)));
+  // A legal uint32 that does not fit the ledger's integer column: Postgres refuses the row.
+  const poison = usageEvent(500, { requestId: 'req-poison', promptTokens: 3_000_000_000 });
+  await publishAll(bus, [poison]);
+  await publishRaw(backends.env, [{ id: 'garbage-1', data: Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]) }]);
+  await publishAll(bus, after.map((index) => usageEvent(index)));
+
+  // The good events do not wait for the poison's retries.
+  await waitFor(async () => (await ledgerTotals(backends.sql)).rows === before.length + after.length, { timeoutMs: 20_000 });
+  const dead = async () =>
+    (await backends.sql.query<{ request_id: string; deliveries: number; error: string; payload: Buffer }>('SELECT request_id, deliveries, error, payload FROM usage_dead_letters ORDER BY request_id')).rows;
+  await waitFor(async () => (await dead()).length === 2, { timeoutMs: 60_000, intervalMs: 500, message: 'the poison events were not parked' });
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+  const letters = await dead();
+  expect(letters).toHaveLength(2);
+  expect(letters[0]!.request_id).toBe('');
+  expect(letters[0]!.error).toMatch(/unreadable usage event/);
+  expect(Buffer.from(letters[0]!.payload)).toEqual(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
+  expect(letters[1]!.request_id).toBe('req-poison');
+  expect(letters[1]!.deliveries).toBe(3);
+  expect(letters[1]!.error).toMatch(/out of range/);
+  expect(Buffer.from(letters[1]!.payload)).toEqual(Buffer.from(encode(poison)));
+
+  const totals = await ledgerTotals(backends.sql);
+  expect(totals).toEqual({ rows: 600, distinct: 600, cost: expectedCostMicros([...before, ...after]) });
+  expect(await aggregateMismatches(backends.sql)).toEqual([]);
+  expect(accounting.logs.filter((line) => line.includes('parked as a dead letter'))).toHaveLength(2);
+});
