@@ -2,7 +2,6 @@ import {
   AckPolicy,
   connect,
   DeliverPolicy,
-  headers as natsHeaders,
   type JsMsg,
   type NatsConnection,
   RetentionPolicy,
@@ -10,6 +9,7 @@ import {
 } from 'nats';
 import type { UsageStreamSettings } from '../settings.js';
 import type { Logger } from '../logger.js';
+import { createJetStreamPublisher } from './jetstream-publisher.js';
 import { createRetryingPublisher } from './retrying-publisher.js';
 import type { ConsumeOptions, UsageBus, UsageConsumer, UsageDelivery } from './usage-bus.js';
 
@@ -124,11 +124,8 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
   await ensureStream(nc, usage, logger);
   const js = nc.jetstream();
 
-  const publisher = createRetryingPublisher(async (event) => {
-    const header = natsHeaders();
-    for (const [key, value] of Object.entries(event.headers)) header.set(key, value);
-    await js.publish(usage.subject, event.data, { msgID: event.id, timeout: PUBLISH_TIMEOUT_MS, headers: header });
-  }, logger);
+  const send = createJetStreamPublisher(nc, usage.subject, PUBLISH_TIMEOUT_MS);
+  const publisher = createRetryingPublisher(send, logger);
 
   async function consume(consumeOptions: ConsumeOptions): Promise<UsageConsumer> {
     await ensureConsumer(nc, usage, consumeOptions.durable, consumeOptions.maxDeliver ?? usage.maxDeliver);
@@ -209,6 +206,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
     publisher,
     consume,
     async close() {
+      send.close();
       await nc.drain().catch(() => undefined);
     },
   };
