@@ -56,6 +56,10 @@ export interface Settings {
   keyPepper: string | undefined;
   /** Drain budget for the gRPC services and accounting on SIGTERM. */
   shutdownTimeoutMs: number;
+  /** Policy releases a reservation whose request never reported usage after this long. */
+  policyHoldTtlMs: number;
+  /** How often policy looks for budgets whose period ended. */
+  budgetResetIntervalMs: number;
   /** The environment, for `os.environ/NAME` values in the config file. */
   env: Environment;
 }
@@ -127,6 +131,8 @@ export function loadSettings(env: Environment = process.env): Settings {
     policyDeadlineMs: integer(env, 'SLUICE_POLICY_DEADLINE_MS', 1_000),
     keyPepper: optionalText(env, 'SLUICE_KEY_PEPPER'),
     shutdownTimeoutMs: integer(env, 'SLUICE_SHUTDOWN_TIMEOUT_MS', 10_000),
+    policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
+    budgetResetIntervalMs: integer(env, 'SLUICE_BUDGET_RESET_INTERVAL_MS', 10_000),
     env,
   };
 }

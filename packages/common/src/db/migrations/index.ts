@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { spendLogs } from './0001-spend-logs.js';
+import { policyEntities } from './0100-policy-entities.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
-export const MIGRATIONS: readonly Migration[] = [spendLogs];
+export const MIGRATIONS: readonly Migration[] = [spendLogs, policyEntities];
