@@ -4,6 +4,7 @@ import type { EdgeContext } from './edge-context.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
+import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
@@ -29,5 +30,6 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   healthRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
+  adminRoutes(app, context);
   return app;
 }

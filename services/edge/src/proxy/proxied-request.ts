@@ -95,6 +95,7 @@ export class ProxiedRequest {
     } finally {
       removeInflight();
       response.off('close', onClose);
+      if (decision.holdsParallelSlot) context.clients.release(this.request.id);
       this.publishUsage();
     }
   }
