@@ -21,8 +21,8 @@ import {
 export interface ServiceClients {
   authorize(request: AuthorizeRequest): Promise<Decision>;
   admin(call: JsonCall): Promise<JsonResult>;
-  /** Gives a finished request's parallel slot back to policy; fire and forget. */
-  release(requestId: string): void;
+  /** Gives a finished request's parallel slot back to policy; never rejects. */
+  release(requestId: string): Promise<void>;
   spend(call: JsonCall): Promise<JsonResult>;
   complete(request: CompleteRequest): ClientReadableStream<CompletePart>;
   listModels(): Promise<ListModelsResponse>;
@@ -78,9 +78,11 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     authorize: (request) =>
       unary((r, m, o, c) => policy.authorize(r, m, o, c), request, addresses.policyDeadlineMs, 'policy_unavailable'),
     admin: (call) => unary((r, m, o, c) => policy.admin(r, m, o, c), call, ADMIN_DEADLINE_MS, 'policy_unavailable'),
-    release(requestId) {
+    async release(requestId) {
       // The usage event releases the slot as well, so a lost call only delays it.
-      unary((r, m, o, c) => policy.release(r, m, o, c), { requestId }, addresses.policyDeadlineMs, 'policy_unavailable').catch(() => undefined);
+      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
+        () => undefined,
+      );
     },
     spend: (call) => unary((r, m, o, c) => accounting.spend(r, m, o, c), call, ADMIN_DEADLINE_MS, 'service_unavailable'),
     complete: (request) => router.complete(request),

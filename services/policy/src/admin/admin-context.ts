@@ -20,6 +20,8 @@ export interface EntityChange {
   version: number;
   /** Keys: every hash the key may be cached under. */
   tokens?: string[];
+  /** A new entity: its spend starts at zero from this period start, so no ledger query is needed. */
+  createdPeriodStart?: number;
 }
 
 export interface AdminContext {

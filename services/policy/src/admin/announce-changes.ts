@@ -10,6 +10,10 @@ import type { AdminContext, EntityChange } from './admin-context.js';
 export async function announceChanges(context: AdminContext, changes: EntityChange[]): Promise<void> {
   if (changes.length === 0) return;
   try {
+    const created = changes.filter((change) => change.createdPeriodStart !== undefined);
+    await context.store.seed(
+      created.map((change) => ({ name: entityScopeName(change.kind, change.id), periodStart: change.createdPeriodStart!, spentMicros: 0 })),
+    );
     await context.store.announceVersions(changes.map((change) => ({ name: entityScopeName(change.kind, change.id), version: change.version })));
   } catch (error) {
     context.logger.warn({ err: error }, 'could not record new versions in the limit store');

@@ -91,7 +91,7 @@ export async function createKey(
   return {
     // The only time the key itself is shown; from here on only its hash exists.
     response: { key, ...keyView(row), token_id: row.token },
-    change: { kind: 'key', id: String(row.key_id), version: Number(row.version), tokens: [token] },
+    change: { kind: 'key', id: String(row.key_id), version: Number(row.version), tokens: [token], createdPeriodStart: state.budget_period_start },
   };
 }
 

@@ -43,7 +43,7 @@ export async function newOrganization(context: AdminContext, caller: Caller, req
       applyLimitFields(emptyLimitState(nowMs), request, nowMs),
     );
   });
-  await announceChanges(context, [organizationChange(row)]);
+  await announceChanges(context, [{ ...organizationChange(row), createdPeriodStart: nowMs }]);
   return organizationView(row);
 }
 

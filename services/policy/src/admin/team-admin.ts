@@ -94,7 +94,7 @@ export async function newTeam(context: AdminContext, caller: Caller, request: Te
     await addMembers(tx, teamId, request.members_with_roles ?? [], caller);
     return { row, body: await teamResponse(tx, row) };
   });
-  await announceChanges(context, [teamChange(row)]);
+  await announceChanges(context, [{ ...teamChange(row), createdPeriodStart: nowMs }]);
   return body;
 }
 

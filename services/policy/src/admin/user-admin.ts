@@ -57,7 +57,7 @@ export async function newUser(context: AdminContext, caller: Caller, request: Us
       if (!(await selectEntity(tx, 'team', teamId))) throw new GatewayError('not_found', `No team with team_id '${teamId}'.`, { param: 'teams' });
       await tx.query('INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [teamId, userId]);
     }
-    const changes: EntityChange[] = [userChange(row)];
+    const changes: EntityChange[] = [{ ...userChange(row), createdPeriodStart: nowMs }];
     let key: Record<string, unknown> = {};
     if (request.auto_create_key !== false) {
       const created = await createKey(context, tx, caller, {

@@ -154,15 +154,25 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       modelGroup: request.model,
     });
 
+  // Concurrent first requests of a scope share one ledger query: a burst on a new key must not become a
+  // burst of database queries.
+  const seeding = new Map<string, Promise<void>>();
+
+  function seedScope(scope: RequestScope): Promise<void> {
+    const id = `${scope.name}\n${scope.periodStart}`;
+    let running = seeding.get(id);
+    if (!running) {
+      running = ledgerSpend(dependencies.sql, scope.spend)
+        .then((spentMicros) => store.seed([{ name: scope.name, periodStart: scope.periodStart, spentMicros }]))
+        .finally(() => seeding.delete(id));
+      seeding.set(id, running);
+    }
+    return running;
+  }
+
   /** Fills `spent` for scopes the store has never counted, from the ledger. */
   async function seed(scopes: RequestScope[], indexes: number[]): Promise<void> {
-    const entries = await Promise.all(
-      indexes.map(async (index) => {
-        const scope = scopes[index]!;
-        return { name: scope.name, periodStart: scope.periodStart, spentMicros: await ledgerSpend(dependencies.sql, scope.spend) };
-      }),
-    );
-    await store.seed(entries);
+    await Promise.all(indexes.map((index) => seedScope(scopes[index]!)));
   }
 
   /** Blocked, expired and model checks, from the cached record alone. */
