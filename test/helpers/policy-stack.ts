@@ -34,6 +34,8 @@ export interface PolicyStack {
   /** Edge URLs: [0] is the stack's edge; more after addReplica(). */
   edges: string[];
   extra: ServiceProcess[];
+  /** A config file like this stack's, with other general_settings (for a replica configured differently). */
+  configWith(generalSettings: Record<string, unknown>): string;
   /** Starts another policy process and an edge that uses it; returns the new edge's URL. */
   addReplica(env?: Record<string, string>): Promise<string>;
   admin(method: 'GET' | 'POST', path: string, body?: unknown, key?: string, edge?: string): Promise<Reply>;
@@ -59,7 +61,7 @@ export async function startPolicyStack(
 ): Promise<PolicyStack> {
   const fake = await startFakeProvider(replayOpenAiFixture(FIXTURE));
   const backends = await createTestBackends(label);
-  const config = writeConfigFile({
+  const configWith = (generalSettings: Record<string, unknown>) => writeConfigFile({
     model_list: [
       {
         model_name: 'gpt-test',
@@ -76,8 +78,9 @@ export async function startPolicyStack(
         litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${fake.url}/v1`, api_key: 'sk-upstream' },
       },
     ],
-    general_settings: { master_key: MASTER_KEY, ...options.generalSettings },
+    general_settings: { master_key: MASTER_KEY, ...generalSettings },
   });
+  const config = configWith(options.generalSettings ?? {});
   const env = { ...backends.env, SLUICE_CONFIG: config, ...options.env };
   const stack = await startStack(env);
   if (options.policyEnv) {
@@ -102,6 +105,7 @@ export async function startPolicyStack(
     stack,
     edges,
     extra,
+    configWith,
     async addReplica(replicaEnv = {}) {
       const policy = await startService('policy', {
         ...stack.envOf('policy'),

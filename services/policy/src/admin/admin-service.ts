@@ -70,11 +70,18 @@ function errorResult(error: GatewayError): JsonResult {
   return result(errorSpec(error.code).http, openAiErrorBody(error.code, error.message, error.details.param ?? null));
 }
 
-/** Postgres errors a request can cause, as client errors. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** Postgres errors a request can cause, as client errors; an unreachable database as a 503. */
 function databaseError(error: unknown): GatewayError | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === '23505') return new GatewayError('already_exists', 'An object with this id or alias already exists.');
   if (code === '23503') return new GatewayError('invalid_request', 'The request refers to an object that does not exist.');
+  // No SQLSTATE: the query never got an answer (refused, reset, timed out waiting for a connection).
+  if (typeof code !== 'string' || !SQLSTATE.test(code)) {
+    const message = error instanceof Error ? error.message : '';
+    if (typeof code === 'string' || /timeout|connect|terminat/i.test(message)) return new GatewayError('policy_unavailable');
+  }
   return undefined;
 }
 
