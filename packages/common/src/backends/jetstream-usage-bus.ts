@@ -51,7 +51,7 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
   }
 }
 
-async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string): Promise<void> {
+async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, durable: string, maxDeliver = usage.maxDeliver): Promise<void> {
   const jsm = await nc.jetstreamManager();
   try {
     await jsm.consumers.info(usage.stream, durable);
@@ -65,7 +65,7 @@ async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, du
     deliver_policy: DeliverPolicy.All,
     filter_subject: usage.subject,
     ack_wait: usage.ackWaitMs * NANOS_PER_MS,
-    max_deliver: usage.maxDeliver,
+    max_deliver: maxDeliver,
     max_ack_pending: 20_000,
   });
 }
@@ -110,7 +110,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
   }, logger);
 
   async function consume(consumeOptions: ConsumeOptions): Promise<UsageConsumer> {
-    await ensureConsumer(nc, usage, consumeOptions.durable);
+    await ensureConsumer(nc, usage, consumeOptions.durable, consumeOptions.maxDeliver);
     const consumer = await js.consumers.get(usage.stream, consumeOptions.durable);
     let stopped = false;
     let current: { stop(): void } | undefined;

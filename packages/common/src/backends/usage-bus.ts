@@ -34,6 +34,11 @@ export interface ConsumeOptions {
   batchSize: number;
   /** ...or when its first event has waited this long. */
   maxWaitMs: number;
+  /**
+   * Deliveries of one event before the stream gives up on it for this consumer; defaults to
+   * settings.usage.maxDeliver, -1 = never give up. Applies when the consumer is created.
+   */
+  maxDeliver?: number;
   /** Acks, naks or terms every delivery; a throw naks the whole batch. */
   handle(batch: UsageDelivery[]): Promise<void>;
   onError?(error: unknown): void;

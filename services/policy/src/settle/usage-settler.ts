@@ -21,6 +21,9 @@ export function startUsageSettler(options: UsageSettlerOptions): Promise<UsageCo
     durable: options.durable,
     batchSize: 500,
     maxWaitMs: 10,
+    // While Redis is away every settlement fails; the events must wait for it, not be given up on (a lost
+    // settlement would leave its cost out of the live counters for the rest of the period).
+    maxDeliver: -1,
     async handle(batch) {
       const settlements: Settlement[] = [];
       const accepted = [];
