@@ -10,7 +10,7 @@ import type { JsonCall, JsonResult } from '@sluice/proto';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { isWellFormedApiKey } from '../keys/api-key-format.js';
-import { hashKey, secretsEqual } from '../keys/hash-key.js';
+import { hashKey, secretMatcher } from '../keys/hash-key.js';
 import { loadKeyRecord } from '../keys/key-record.js';
 import type { AdminContext, Caller } from './admin-context.js';
 import { deleteKeys, generateKey, keyInfo, keyToken, listKeys, regenerateKey, setKeyBlocked, updateKey } from './key-admin.js';
@@ -86,6 +86,7 @@ function databaseError(error: unknown): GatewayError | undefined {
 }
 
 export function createAdminService(context: AdminContext, masterKey: string | undefined) {
+  const isMasterKey = masterKey ? secretMatcher(masterKey) : () => false;
   const routes = new Map<string, CompiledRoute>();
   for (const route of ADMIN_ROUTES) {
     const key = adminRouteKey(route.method, route.route);
@@ -96,7 +97,7 @@ export function createAdminService(context: AdminContext, masterKey: string | un
 
   async function authenticate(apiKey: string): Promise<Caller> {
     if (apiKey === '') throw new GatewayError('missing_api_key');
-    if (masterKey && secretsEqual(apiKey, masterKey)) return { isAdmin: true, isMasterKey: true, token: undefined, name: 'master_key' };
+    if (isMasterKey(apiKey)) return { isAdmin: true, isMasterKey: true, token: undefined, name: 'master_key' };
     if (!isWellFormedApiKey(apiKey)) throw new GatewayError('invalid_api_key');
     const token = hashKey(apiKey, context.keyPepper);
     // Straight from the database, not the cache: an admin call must see a block or a role change at once.

@@ -3,7 +3,7 @@ import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@slui
 import { isWellFormedApiKey } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
 import type { KeyRecord } from '../keys/key-record.js';
-import { displayName, hashKey, secretsEqual } from '../keys/hash-key.js';
+import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
 import { type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
 import { estimateRequest, type ModelPricing } from '../limits/request-estimate.js';
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
@@ -136,6 +136,26 @@ function denial(result: Extract<ReserveResult, { kind: 'denied' }>, scopes: read
 export function createAuthorize(dependencies: AuthorizeDependencies) {
   const { masterKey, keyPepper, cache, store, logger } = dependencies;
   const masterHash = masterKey ? hashKey(masterKey, keyPepper) : undefined;
+  const isMasterKey = masterKey ? secretMatcher(masterKey) : () => false;
+  // Per cached record (a new record replaces the old one on reload, so these never go stale).
+  const identities = new WeakMap<KeyRecord, Identity>();
+  const allowedModelsOf = new WeakMap<KeyRecord, string[]>();
+  const identityFor = (record: KeyRecord): Identity => {
+    let identity = identities.get(record);
+    if (!identity) {
+      identity = identityOf(record);
+      identities.set(record, identity);
+    }
+    return identity;
+  };
+  const allowedModelsFor = (record: KeyRecord): string[] => {
+    let allowed = allowedModelsOf.get(record);
+    if (!allowed) {
+      allowed = allowedModelGroups(record, dependencies.modelGroups, dependencies.accessGroups);
+      allowedModelsOf.set(record, allowed);
+    }
+    return allowed;
+  };
 
   const masterDecision = (request: AuthorizeRequest): Decision =>
     decision({
@@ -177,7 +197,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
 
   /** Blocked, expired and model checks, from the cached record alone. */
   function check(record: KeyRecord, request: AuthorizeRequest, modelGroup: string): Decision | undefined {
-    const identity = identityOf(record);
+    const identity = identityFor(record);
     const nowMs = dependencies.now();
     if (record.key.limits.blocked) return deny('key_blocked', '', { identity });
     if (record.key.expiresMs !== null && record.key.expiresMs <= nowMs) {
@@ -210,9 +230,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       const modelGroup = record.key.aliases[request.model] ?? request.model;
       const refused = check(record, request, modelGroup);
       if (refused) return refused;
-      const identity = identityOf(record);
+      const identity = identityFor(record);
       if (request.adminRoute) return decision({ allowed: true, identity });
-      const allowedModels = allowedModelGroups(record, dependencies.modelGroups, dependencies.accessGroups);
+      const allowedModels = allowedModelsFor(record);
       if (request.checkOnly) return decision({ allowed: true, identity, modelGroup, allowedModels });
 
       const scopes = requestScopes(record, modelGroup === request.model ? [modelGroup] : [modelGroup, request.model]);
@@ -282,7 +302,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
 
   return async function authorize(request: AuthorizeRequest): Promise<Decision> {
     if (request.apiKey === '') return deny('missing_api_key');
-    if (masterKey && secretsEqual(request.apiKey, masterKey)) return masterDecision(request);
+    if (isMasterKey(request.apiKey)) return masterDecision(request);
     // Refused before any lookup: a key we did not generate cannot exist.
     if (!isWellFormedApiKey(request.apiKey)) return deny('invalid_api_key');
     return decide(request, hashKey(request.apiKey, keyPepper));
