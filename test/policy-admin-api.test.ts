@@ -1,5 +1,8 @@
 // The admin API through the edge, with LiteLLM's routes and fields: keys, teams, users, organisations,
 // and what each change does to the next model call.
+import { Metadata } from '@grpc/grpc-js';
+import { GRPC_CLIENT_OPTIONS, insecureCredentials } from '@sluice/common';
+import { type Decision, PolicyClient } from '@sluice/proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MASTER_KEY, type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -275,5 +278,31 @@ describe('admin calls without the master key', () => {
   test('the master key is compared whole', async () => {
     expect((await get('/key/list', `${MASTER_KEY}x`)).status).toBe(401);
     expect((await get('/key/list', MASTER_KEY.slice(0, -1))).status).toBe(401);
+  });
+});
+
+describe('Authorize with admin_route (what other admin-only edge routes rely on)', () => {
+  test('allowed with identity.is_admin for the master key and proxy_admin keys only', async () => {
+    const client = new PolicyClient(`127.0.0.1:${stack.stack.services.policy.ports.grpc}`, insecureCredentials(), GRPC_CLIENT_OPTIONS);
+    const authorize = (apiKey: string) =>
+      new Promise<Decision>((resolve, reject) => {
+        client.authorize(
+          { requestId: crypto.randomUUID(), apiKey, route: '/spend/logs', adminRoute: true, model: '', estimatedPromptTokens: 0, maxTokens: 0, endUser: '', cacheControls: [], checkOnly: false },
+          new Metadata(),
+          { deadline: new Date(Date.now() + 5_000) },
+          (error, decision) => (error ? reject(error) : resolve(decision)),
+        );
+      });
+    try {
+      const admin = (await post('/user/new', { user_role: 'proxy_admin' })).body.key as string;
+      const plain = (await post('/key/generate', {})).body.key as string;
+      const master = await authorize(MASTER_KEY);
+      expect(master).toMatchObject({ allowed: true, identity: { isAdmin: true, isMasterKey: true } });
+      expect(await authorize(admin)).toMatchObject({ allowed: true, identity: { isAdmin: true, isMasterKey: false } });
+      expect(await authorize(plain)).toMatchObject({ allowed: false, errorCode: 'admin_only', identity: { isAdmin: false } });
+      expect(await authorize('')).toMatchObject({ allowed: false, errorCode: 'missing_api_key' });
+    } finally {
+      client.close();
+    }
   });
 });
