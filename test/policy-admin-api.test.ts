@@ -216,6 +216,22 @@ describe('teams, users and organisations', () => {
     expect((await get(`/organization/info?organization_id=${organizationId}`)).status).toBe(404);
   });
 
+  test('an id deleted and created again starts clean: no stale copies, no refusals', async () => {
+    await post('/team/new', { team_id: 'phoenix' });
+    await post('/user/new', { user_id: 'phoenix-user', auto_create_key: false });
+    const before = (await post('/key/generate', { team_id: 'phoenix', user_id: 'phoenix-user' })).body.key as string;
+    expect((await stack.chat(before)).status).toBe(200);
+    await post('/team/delete', { team_ids: ['phoenix'] });
+    await post('/user/delete', { user_ids: ['phoenix-user'] });
+    expect((await stack.chat(before)).status).toBe(401);
+    await post('/team/new', { team_id: 'phoenix', rpm_limit: 5 });
+    await post('/user/new', { user_id: 'phoenix-user', auto_create_key: false });
+    const after = (await post('/key/generate', { team_id: 'phoenix', user_id: 'phoenix-user' })).body.key as string;
+    const reply = await stack.chat(after);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('x-ratelimit-limit-requests')).toBe('5');
+  });
+
   test('a blocked team or organisation stops its keys; the model lists of all owners apply', async () => {
     const organization = await post('/organization/new', { organization_alias: 'narrow', models: ['gpt-test'] });
     const team = await post('/team/new', { organization_id: organization.body.organization_id });

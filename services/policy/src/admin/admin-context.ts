@@ -13,7 +13,7 @@ export interface Caller {
   name: string;
 }
 
-/** An entity that changed (or was deleted: its last version + 1), to announce to every replica. */
+/** An entity that changed (or was deleted, with a fresh version), to announce to every replica. */
 export interface EntityChange {
   kind: EntityKind;
   id: string;

@@ -62,12 +62,18 @@ export async function updateEntity(
   const at = values.length;
   const result = await sql.query<{ row: Row }>(
     `WITH updated AS (
-       UPDATE ${table} SET ${assignments.join(', ')}, version = version + 1, updated_by = $${at - 2}, updated_at = $${at - 1}
+       UPDATE ${table} SET ${assignments.join(', ')}, version = nextval('entity_versions'), updated_by = $${at - 2}, updated_at = $${at - 1}
        WHERE ${idColumn} = $${at} RETURNING *)
      SELECT row_to_json(updated) AS row FROM updated`,
     values,
   );
   return result.rows[0]!.row;
+}
+
+/** A version above every version any entity has had: for announcing deletions. */
+export async function freshVersion(sql: SqlClient): Promise<number> {
+  const result = await sql.query<{ version: number }>(`SELECT nextval('entity_versions') AS version`);
+  return Number(result.rows[0]!.version);
 }
 
 export interface DeletedEntity {
@@ -77,12 +83,12 @@ export interface DeletedEntity {
   token?: string;
 }
 
-/** Deletes rows by id; returns what was deleted (keys with their hash). */
+/** Deletes rows by id; returns what was deleted (keys with their hash), each with a fresh version to announce. */
 export async function deleteEntities(sql: SqlClient, kind: EntityKind, ids: string[]): Promise<DeletedEntity[]> {
   const { table, id: idColumn } = ENTITY_TABLES[kind];
   const tokenColumn = kind === 'key' ? ', token' : '';
   const result = await sql.query<{ id: string; version: number; token?: string }>(
-    `DELETE FROM ${table} WHERE ${idColumn} = ANY($1) RETURNING ${idColumn} AS id, version${tokenColumn}`,
+    `DELETE FROM ${table} WHERE ${idColumn} = ANY($1) RETURNING ${idColumn} AS id, nextval('entity_versions') AS version${tokenColumn}`,
     [ids],
   );
   return result.rows.map((row) => ({ kind, id: row.id, version: Number(row.version), ...(row.token ? { token: row.token } : {}) }));

@@ -169,7 +169,7 @@ export async function deleteKeys(context: AdminContext, _caller: Caller, request
     const gone = await deleteEntities(tx, 'key', rows.map((row) => String(row.key_id)));
     return gone.map((entity) => {
       const row = rows.find((candidate) => String(candidate.key_id) === entity.id)!;
-      return { row, change: { ...keyChange(row), version: entity.version + 1 } };
+      return { row, change: { ...keyChange(row), version: entity.version } };
     });
   });
   await announceChanges(context, deleted.map((item) => item.change));

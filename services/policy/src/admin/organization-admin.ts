@@ -81,10 +81,10 @@ export async function deleteOrganizations(context: AdminContext, _caller: Caller
     // Users stay, without the organisation (ON DELETE SET NULL): their cached keys must see that.
     const userChanges: EntityChange[] = [];
     for (const user of users) {
-      const version = await tx.query<{ version: number }>('UPDATE users SET version = version + 1 WHERE user_id = $1 RETURNING version', [user.user_id]);
+      const version = await tx.query<{ version: number }>(`UPDATE users SET version = nextval('entity_versions') WHERE user_id = $1 RETURNING version`, [user.user_id]);
       userChanges.push({ kind: 'user', id: String(user.user_id), version: Number(version.rows[0]!.version) });
     }
-    return [...keys, ...userChanges, ...deleted.map((entity) => ({ kind: entity.kind, id: entity.id, version: entity.version + 1 }))];
+    return [...keys, ...userChanges, ...deleted.map((entity) => ({ kind: entity.kind, id: entity.id, version: entity.version }))];
   });
   await announceChanges(context, changes);
   return { deleted_organizations: request.organization_ids };

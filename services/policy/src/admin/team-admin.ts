@@ -15,7 +15,7 @@ import {
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
 import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
-import { deleteEntities, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
+import { deleteEntities, freshVersion, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
 import { keyView, liveUsage, teamView } from './entity-views.js';
 
 async function teamRow(sql: SqlClient, teamId: string, forUpdate = false): Promise<Row> {
@@ -154,12 +154,9 @@ export function deleteTeamMember(context: AdminContext, caller: Caller, request:
 /** Keys about to disappear with their owner (cascade), announced as deleted. */
 export async function keyChangesWhere(sql: SqlClient, column: 'team_id' | 'user_id' | 'organization_id', ids: string[]): Promise<EntityChange[]> {
   const rows = await selectEntities(sql, 'key', `WHERE ${column} = ANY($1)`, [ids], 'FOR UPDATE');
-  return rows.map((row) => ({
-    kind: 'key',
-    id: String(row.key_id),
-    version: Number(row.version) + 1,
-    tokens: [String(row.token)],
-  }));
+  if (rows.length === 0) return [];
+  const version = await freshVersion(sql);
+  return rows.map((row) => ({ kind: 'key', id: String(row.key_id), version, tokens: [String(row.token)] }));
 }
 
 export async function deleteTeams(context: AdminContext, _caller: Caller, request: TeamDeleteRequest) {
@@ -167,7 +164,7 @@ export async function deleteTeams(context: AdminContext, _caller: Caller, reques
     for (const teamId of request.team_ids) await teamRow(tx, teamId, true);
     const keys = await keyChangesWhere(tx, 'team_id', request.team_ids);
     const teams = await deleteEntities(tx, 'team', request.team_ids);
-    return [...keys, ...teams.map((team) => ({ kind: team.kind, id: team.id, version: team.version + 1 }))];
+    return [...keys, ...teams.map((team) => ({ kind: team.kind, id: team.id, version: team.version }))];
   });
   await announceChanges(context, changes);
   return { deleted_teams: request.team_ids, deleted_keys: changes.filter((change) => change.kind === 'key').length };

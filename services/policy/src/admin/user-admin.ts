@@ -96,7 +96,7 @@ export async function deleteUsers(context: AdminContext, _caller: Caller, reques
     for (const userId of request.user_ids) await userRow(tx, userId, true);
     const keys = await keyChangesWhere(tx, 'user_id', request.user_ids);
     const users = await deleteEntities(tx, 'user', request.user_ids);
-    return [...keys, ...users.map((user) => ({ kind: user.kind, id: user.id, version: user.version + 1 }))];
+    return [...keys, ...users.map((user) => ({ kind: user.kind, id: user.id, version: user.version }))];
   });
   await announceChanges(context, changes);
   return { deleted_users: request.user_ids, deleted_keys: changes.filter((change) => change.kind === 'key').length };

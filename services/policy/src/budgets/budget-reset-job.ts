@@ -46,7 +46,7 @@ export function startBudgetResetJob(options: {
         const { state } = advancePeriods(limitStateFromRow(row), nowMs);
         const next = nextResetAt(state);
         const updated = await tx.query<{ version: number }>(
-          `UPDATE ${table} SET budget_period_start = $1, budget_reset_at = $2, model_budget_periods = $3, next_reset_at = $4, version = version + 1
+          `UPDATE ${table} SET budget_period_start = $1, budget_reset_at = $2, model_budget_periods = $3, next_reset_at = $4, version = nextval('entity_versions')
            WHERE ${id} = $5 RETURNING version`,
           [
             new Date(state.budget_period_start),

@@ -1,7 +1,8 @@
 import type { Migration } from '../migrate.js';
 
 // Keys, teams, users and organisations: the truth policy caches and counts against. Money is integer
-// micro-USD. Every row has a `version` that grows on each change; policy copies it into Redis so a
+// micro-USD. Every row has a `version`, drawn from one sequence on each change (and on deletion), so
+// versions only ever grow, even for an id deleted and created again; policy copies it into Redis so a
 // replica holding an older copy in its cache notices on its next decision.
 //
 // The same limit columns appear on all four tables, because one decision checks all four at once:
@@ -29,7 +30,7 @@ const limitColumns = `
   model_tpm_limit        jsonb NOT NULL DEFAULT '{}',
   metadata               jsonb NOT NULL DEFAULT '{}',
   blocked                boolean NOT NULL DEFAULT false,
-  version                bigint NOT NULL DEFAULT 1,
+  version                bigint NOT NULL DEFAULT nextval('entity_versions'),
   created_at             timestamptz NOT NULL DEFAULT now(),
   updated_at             timestamptz NOT NULL DEFAULT now(),
   created_by             text NOT NULL DEFAULT '',
@@ -39,6 +40,8 @@ export const policyEntities: Migration = {
   version: 100,
   name: 'policy-entities',
   sql: `
+CREATE SEQUENCE entity_versions;
+
 CREATE TABLE organizations (
   organization_id    text PRIMARY KEY,
   organization_alias text,
