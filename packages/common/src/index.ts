@@ -22,3 +22,5 @@ export * from './http/service-http-server.js';
 export * from './run-service.js';
 export * from './backends/connect-backends.js';
 export * from './backends/redis.js';
+export * from './admin/limit-fields.js';
+export * from './admin/admin-routes.js';

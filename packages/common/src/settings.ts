@@ -78,6 +78,10 @@ export interface Settings {
   ledger: { batchSize: number; batchWaitMs: number; concurrency: number };
   /** Langfuse export (with litellm_settings.success_callback: ["langfuse"]). */
   langfuse: LangfuseSettings;
+  /** Policy releases a reservation whose request never reported usage after this long. */
+  policyHoldTtlMs: number;
+  /** How often policy looks for budgets whose period ended. */
+  budgetResetIntervalMs: number;
   /** The environment, for `os.environ/NAME` values in the config file. */
   env: Environment;
 }
@@ -163,6 +167,8 @@ export function loadSettings(env: Environment = process.env): Settings {
       retryBaseMs: integer(env, 'SLUICE_LANGFUSE_RETRY_BASE_MS', 1_000),
       requeueAfterMs: integer(env, 'SLUICE_LANGFUSE_REQUEUE_AFTER_MS', 15 * 60_000),
     },
+    policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
+    budgetResetIntervalMs: integer(env, 'SLUICE_BUDGET_RESET_INTERVAL_MS', 10_000),
     env,
   };
 }

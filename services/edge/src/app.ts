@@ -4,6 +4,7 @@ import type { EdgeContext } from './edge-context.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
+import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
@@ -35,5 +36,6 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   completionRoutes(app, context);
   embeddingRoutes(app, context);
   spendRoutes(app, context);
+  adminRoutes(app, context);
   return app;
 }

@@ -1,7 +1,11 @@
 import {
   type Backends,
+  connectRedis,
+  connectUsageBus,
+  createPgSql,
   type GatewayConfig,
   type Logger,
+  migrate,
   type Settings,
   type ShutdownStep,
   startGrpcServer,
@@ -9,7 +13,18 @@ import {
   toGrpcError,
 } from '@sluice/common';
 import { PolicyService, type PolicyServer } from '@sluice/proto';
+import type { AdminContext } from './admin/admin-context.js';
+import { createAdminService } from './admin/admin-service.js';
+import { startBudgetResetJob } from './budgets/budget-reset-job.js';
 import { createAuthorize } from './decide/authorize.js';
+import { buildAccessGroups } from './decide/model-access.js';
+import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidation } from './invalidation/invalidation-bus.js';
+import { KeyCache } from './keys/key-cache.js';
+import { type KeyRecord, loadKeyRecord } from './keys/key-record.js';
+import { createMemoryLimitStore } from './limits/memory-limit-store.js';
+import { createRedisLimitStore } from './limits/redis-limit-store.js';
+import { buildModelPricing } from './limits/request-estimate.js';
+import { startUsageSettler } from './settle/usage-settler.js';
 
 export interface PolicyOptions {
   settings: Settings;
@@ -17,6 +32,8 @@ export interface PolicyOptions {
   logger: Logger;
   /** Embedded mode passes stand-ins; otherwise the real servers from settings. */
   backends?: Backends;
+  /** The clock of every decision, reservation and budget reset (tests inject one). */
+  now?: () => number;
 }
 
 export interface RunningPolicy {
@@ -25,26 +42,117 @@ export interface RunningPolicy {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
 
+const DEFAULT_CACHE_TTL_SECONDS = 30;
+/** However long the config asks for, a cached key is re-read at least this often. */
+const MAX_CACHE_TTL_SECONDS = 60;
+const NEGATIVE_CACHE_TTL_MS = 5_000;
+const MAX_CACHED_KEYS = 200_000;
+const DEFAULT_MAX_TOKENS_ESTIMATE = 1024;
+
+/** Does this invalidation concern this cached key? */
+function concerns(invalidation: Invalidation, token: string, record: KeyRecord | null): boolean {
+  switch (invalidation.kind) {
+    case 'key':
+      return token === invalidation.token || record?.key.id === invalidation.id;
+    case 'user':
+      return record?.user?.id === invalidation.id;
+    case 'team':
+      return record?.team?.id === invalidation.id;
+    case 'organization':
+      return record?.organization?.id === invalidation.id;
+  }
+}
+
 export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy> {
   const { settings, config, logger } = options;
-  const authorize = createAuthorize({
-    masterKey: config.general_settings?.master_key,
-    keyPepper: settings.keyPepper,
+  const now = options.now ?? Date.now;
+  const general = config.general_settings ?? {};
+  const masterKey = general.master_key;
+  if (!masterKey) logger.warn('general_settings.master_key is not set: only generated keys can be used, and nobody can create one');
+
+  const ownsSql = !options.backends?.sql;
+  if (ownsSql && !settings.databaseUrl) throw new Error('DATABASE_URL is not set');
+  const sql =
+    options.backends?.sql ??
+    createPgSql({
+      url: settings.databaseUrl ?? '',
+      maxConnections: 10,
+      // A decision waits on Postgres only for a key it has never seen; it must fail within its deadline.
+      connectionTimeoutMs: Math.max(200, Math.floor(settings.policyDeadlineMs / 2)),
+      statementTimeoutMs: 10_000,
+      onError: (error) => logger.warn({ err: error }, 'postgres connection error'),
+    });
+  await migrate(sql, logger);
+
+  const embedded = options.backends?.embedded === true;
+  const redis = embedded
+    ? undefined
+    : connectRedis(settings, logger, { name: 'sluice-policy', commandTimeoutMs: Math.max(50, Math.floor(settings.policyDeadlineMs / 4)) });
+  const store = redis
+    ? createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs })
+    : createMemoryLimitStore({ holdTtlMs: settings.policyHoldTtlMs, now });
+  const invalidations = redis ? createRedisInvalidationBus(redis, settings.redisPrefix, logger) : createMemoryInvalidationBus();
+
+  const ownsBus = !options.backends?.bus;
+  const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-policy'));
+  const settler = await startUsageSettler({ bus, durable: settings.usage.policyConsumer, store, logger });
+
+  const ttlSeconds = Math.min(general.user_api_key_cache_ttl ?? DEFAULT_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS);
+  const cache = new KeyCache({
+    load: (token) => loadKeyRecord(sql, token),
+    ttlMs: ttlSeconds * 1000,
+    negativeTtlMs: NEGATIVE_CACHE_TTL_MS,
+    maxEntries: MAX_CACHED_KEYS,
+    now,
+    onRefreshError: (error) => logger.warn({ err: error }, 'cannot refresh a cached key; still using the cached copy'),
   });
-  if (!config.general_settings?.master_key) {
-    logger.warn('general_settings.master_key is not set: no request will be authorized');
-  }
+  await invalidations.subscribe(
+    (list) => {
+      for (const invalidation of list) cache.invalidate((token, record) => concerns(invalidation, token, record));
+    },
+    () => cache.expireAll(),
+  );
+
+  const authorize = createAuthorize({
+    masterKey,
+    keyPepper: settings.keyPepper,
+    cache,
+    store,
+    sql,
+    pricing: buildModelPricing(config),
+    accessGroups: buildAccessGroups(config),
+    modelGroups: [...new Set(config.model_list.map((entry) => entry.model_name))],
+    defaultMaxTokens: general.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,
+    rateLimitFailOpen: general.rate_limit_failure_mode === 'fail_open',
+    now,
+    logger,
+  });
+  const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
+  const admin = createAdminService(adminContext, masterKey);
+  const resetJob = startBudgetResetJob({ context: adminContext, sql, store, intervalMs: settings.budgetResetIntervalMs, logger });
 
   const implementation: PolicyServer = {
     authorize(call, callback) {
       authorize(call.request).then(
         (decision) => callback(null, decision),
+        (error: unknown) => {
+          logger.error({ err: error }, 'decision failed');
+          callback(toGrpcError(error));
+        },
+      );
+    },
+    admin(call, callback) {
+      admin(call.request).then(
+        (result) => callback(null, result),
         (error: unknown) => callback(toGrpcError(error)),
       );
     },
-    admin(_call, callback) {
-      const body = { error: { message: 'Not found.', type: 'invalid_request_error', param: null, code: 'not_found' } };
-      callback(null, { status: 404, bodyJson: Buffer.from(JSON.stringify(body)) });
+    release(call, callback) {
+      store.release(call.request.requestId).then(
+        (released) => callback(null, { released }),
+        // The usage event releases the slot anyway; this call only makes it sooner.
+        () => callback(null, { released: false }),
+      );
     },
   };
   const grpc = await startGrpcServer({
@@ -54,12 +162,18 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     logger,
   });
   const http = await startServiceHttpServer({ host: settings.policy.host, port: settings.policy.httpPort, ready: () => true });
-  logger.info({ grpcPort: grpc.port, httpPort: http.port }, 'policy ready');
+  logger.info({ grpcPort: grpc.port, httpPort: http.port, limits: redis ? 'redis' : 'memory', bus: bus.kind }, 'policy ready');
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     shutdownSteps: (drainTimeoutMs) => [
       { name: 'drain policy calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      { name: 'stop settling usage', run: () => settler.stop() },
+      { name: 'stop budget resets', run: () => resetJob.stop() },
+      { name: 'close invalidations', run: () => invalidations.close() },
+      { name: 'close limit store', run: () => store.close() },
+      ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),
+      ...(ownsSql ? [{ name: 'close postgres', run: () => sql.close() }] : []),
       { name: 'close http', run: http.close },
     ],
   };

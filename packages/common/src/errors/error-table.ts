@@ -70,6 +70,14 @@ export const ERROR_TABLE = {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: "This key's team is blocked.",
   },
+  user_blocked: {
+    http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
+    message: "This key's user is blocked.",
+  },
+  organization_blocked: {
+    http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
+    message: "This key's organization is blocked.",
+  },
   model_not_found: {
     http: 404, grpc: GrpcStatus.NOT_FOUND, retryable: false, type: 'invalid_request_error',
     message: 'The model does not exist or is not configured.',
@@ -81,6 +89,10 @@ export const ERROR_TABLE = {
   method_not_allowed: {
     http: 405, grpc: GrpcStatus.UNIMPLEMENTED, retryable: false, type: 'invalid_request_error',
     message: 'Method not allowed.',
+  },
+  already_exists: {
+    http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false, type: 'invalid_request_error',
+    message: 'An object with this id or alias already exists.',
   },
   body_too_large: {
     http: 413, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, type: 'invalid_request_error',

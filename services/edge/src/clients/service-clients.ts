@@ -21,6 +21,8 @@ import {
 export interface ServiceClients {
   authorize(request: AuthorizeRequest): Promise<Decision>;
   admin(call: JsonCall): Promise<JsonResult>;
+  /** Gives a finished request's parallel slot back to policy; never rejects. */
+  release(requestId: string): Promise<void>;
   spend(call: JsonCall): Promise<JsonResult>;
   complete(request: CompleteRequest): ClientReadableStream<CompletePart>;
   listModels(): Promise<ListModelsResponse>;
@@ -76,6 +78,12 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     authorize: (request) =>
       unary((r, m, o, c) => policy.authorize(r, m, o, c), request, addresses.policyDeadlineMs, 'policy_unavailable'),
     admin: (call) => unary((r, m, o, c) => policy.admin(r, m, o, c), call, ADMIN_DEADLINE_MS, 'policy_unavailable'),
+    async release(requestId) {
+      // The usage event releases the slot as well, so a lost call only delays it.
+      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
+        () => undefined,
+      );
+    },
     spend: (call) => unary((r, m, o, c) => accounting.spend(r, m, o, c), call, ADMIN_DEADLINE_MS, 'service_unavailable'),
     complete: (request) => router.complete(request),
     listModels: () => unary((r, m, o, c) => router.listModels(r, m, o, c), {}, HEALTH_DEADLINE_MS * 5, 'router_unavailable'),

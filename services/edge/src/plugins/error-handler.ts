@@ -20,6 +20,11 @@ function describeValidation(issues: ValidationIssue[]): { message: string; param
     const param = path ? `${path}.${missing}` : missing;
     return { message: `Missing required parameter: '${param}'.`, param };
   }
+  if (issue.keyword === 'additionalProperties') {
+    const extra = String(issue.params?.additionalProperty ?? '');
+    const param = path ? `${path}.${extra}` : extra;
+    return { message: `Unknown parameter: '${param}'.`, param };
+  }
   if (issue.keyword === 'not' && forbidden.has(path)) {
     return { message: `'${path}' cannot be set by a client; endpoints and credentials come from the gateway's configuration.`, param: path };
   }

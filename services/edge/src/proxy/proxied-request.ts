@@ -50,6 +50,7 @@ export class ProxiedRequest {
   private errorCode = '';
   private httpStatus = 200;
   private responseBody: Buffer | undefined;
+  private slotReleased: Promise<void> | undefined;
 
   constructor(
     private readonly context: EdgeContext,
@@ -89,12 +90,16 @@ export class ProxiedRequest {
       for await (const part of call as AsyncIterable<CompletePart>) {
         await this.handle(part);
       }
-      if (!this.ended) this.finishResponse();
+      if (!this.ended) {
+        await this.releaseSlot();
+        this.finishResponse();
+      }
     } catch (error) {
       this.fail(error);
     } finally {
       removeInflight();
       response.off('close', onClose);
+      void this.releaseSlot();
       this.publishUsage();
     }
   }
@@ -117,6 +122,7 @@ export class ProxiedRequest {
       case 'body':
         this.firstTokenTimeMs = Date.now();
         if (this.context.options.recordMessages) this.responseBody = value.body.json;
+        await this.releaseSlot();
         this.sendBody(value.body.json);
         return;
       case 'usage':
@@ -131,6 +137,16 @@ export class ProxiedRequest {
         this.end();
         return;
     }
+  }
+
+  /**
+   * Hands the parallel-request slot back before the client sees the end of the response, so its next
+   * request never finds the slot still taken by this one.
+   */
+  private releaseSlot(): Promise<void> {
+    if (!this.decision.holdsParallelSlot) return Promise.resolve();
+    this.slotReleased ??= this.context.clients.release(this.request.id);
+    return this.slotReleased;
   }
 
   private overhead(): number {

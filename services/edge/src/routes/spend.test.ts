@@ -26,6 +26,7 @@ function decision(allowed: boolean, isAdmin: boolean, errorCode = ''): Decision 
     allowedModels: [],
     reservedTokens: 0,
     reservedCostMicros: 0,
+    holdsParallelSlot: false,
   };
 }
 

@@ -1,18 +1,42 @@
-import type { AuthorizeRequest, Decision } from '@sluice/proto';
-import { displayName, hashKey, secretsEqual } from '../keys/hash-key.js';
+import type { ErrorCode, Logger, SqlClient } from '@sluice/common';
+import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
+import { isWellFormedApiKey } from '../keys/api-key-format.js';
+import type { KeyCache } from '../keys/key-cache.js';
+import type { KeyRecord } from '../keys/key-record.js';
+import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
+import { type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
+import { estimateRequest, type ModelPricing } from '../limits/request-estimate.js';
+import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
+import { ledgerSpend } from '../limits/spend-ledger.js';
+import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
 
 export interface AuthorizeDependencies {
   masterKey: string | undefined;
   keyPepper: string | undefined;
+  cache: KeyCache;
+  store: LimitStore;
+  /** The ledger, read only to rebuild a scope's spend when the store has none. */
+  sql: SqlClient;
+  pricing: ReadonlyMap<string, ModelPricing>;
+  accessGroups: AccessGroups;
+  modelGroups: readonly string[];
+  /** Output tokens reserved for a request that sets no max_tokens. */
+  defaultMaxTokens: number;
+  /** When the store is unreachable: admit requests that only have rate limits (budgets always fail closed). */
+  rateLimitFailOpen: boolean;
+  now: () => number;
+  logger: Logger;
 }
 
-const NO_LIMIT = { limit: 0, remaining: 0, resetSeconds: 0 };
+const NO_LIMIT: RateLimitState = { limit: 0, remaining: 0, resetSeconds: 0 };
+/** A decision retries after reloading a stale key or seeding spend; more than this is a bug or a storm. */
+const MAX_ATTEMPTS = 3;
 
-function deny(errorCode: string, message = ''): Decision {
+function decision(fields: Partial<Decision>): Decision {
   return {
     allowed: false,
-    errorCode,
-    message,
+    errorCode: '',
+    message: '',
     retryAfterSeconds: 0,
     identity: undefined,
     modelGroup: '',
@@ -21,33 +45,266 @@ function deny(errorCode: string, message = ''): Decision {
     allowedModels: [],
     reservedTokens: 0,
     reservedCostMicros: 0,
+    holdsParallelSlot: false,
+    ...fields,
   };
 }
 
-/** The decision for one request. */
+function deny(errorCode: ErrorCode, message = '', fields: Partial<Decision> = {}): Decision {
+  return decision({ ...fields, allowed: false, errorCode, message });
+}
+
+function identityOf(record: KeyRecord): Identity {
+  return {
+    keyHash: record.key.token,
+    keyAlias: record.key.keyAlias ?? '',
+    teamId: record.team?.id ?? '',
+    teamAlias: record.team?.alias ?? '',
+    userId: record.user?.id ?? '',
+    organizationId: record.organization?.id ?? '',
+    isAdmin: record.user?.role === 'proxy_admin',
+    isMasterKey: false,
+    keyName: record.key.keyName,
+  };
+}
+
+function usd(micros: number): string {
+  return `$${(micros / 1_000_000).toFixed(6).replace(/0{1,4}$/, '')}`;
+}
+
+/** "key", "team t-1", "organization acme", "key for model gpt-4o". */
+function scopeLabel(scope: RequestScope): string {
+  const [kind, ...rest] = scope.name.split(':');
+  const id = rest.join(':');
+  const names: Record<string, string> = { k: 'key', u: 'user', t: 'team', o: 'organization' };
+  const entity = names[kind!.charAt(0)] ?? 'scope';
+  const model = scope.spend.modelGroup;
+  const who = entity === 'key' ? 'key' : `${entity} ${model ? id.slice(0, id.length - model.length - 1) : id}`;
+  return model ? `${who} for model ${model}` : who;
+}
+
+/** The tightest of the scopes' limits of one kind, as OpenAI's x-ratelimit-* values. */
+function tightest(scopes: readonly RequestScope[], windows: readonly WindowState[], kind: 'rpm' | 'tpm', nowMs: number): RateLimitState {
+  let best: RateLimitState = NO_LIMIT;
+  for (const [index, scope] of scopes.entries()) {
+    const limit = scope[kind];
+    const window = windows[index];
+    if (limit <= 0 || !window) continue;
+    const used = kind === 'rpm' ? window.requests : window.tokens;
+    const remaining = Math.max(0, limit - used);
+    if (best.limit === 0 || remaining < best.remaining) {
+      best = { limit, remaining, resetSeconds: Math.max(1, Math.ceil((window.windowStartMs + WINDOW_MS - nowMs) / 1000)) };
+    }
+  }
+  return best;
+}
+
+function denial(result: Extract<ReserveResult, { kind: 'denied' }>, scopes: readonly RequestScope[], nowMs: number): Decision {
+  const scope = scopes[result.scope]!;
+  const label = scopeLabel(scope);
+  const windows = scopes.map((_, index) => (index === result.scope ? result.window : undefined)) as WindowState[];
+  const limits = { requests: tightest(scopes, windows, 'rpm', nowMs), tokens: tightest(scopes, windows, 'tpm', nowMs) };
+  const retryAfterSeconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+  switch (result.reason) {
+    case 'budget':
+      return deny(
+        'budget_exceeded',
+        `Budget exceeded for ${label}: spent ${usd(result.spentMicros)} and ${usd(result.reservedMicros)} held by requests in flight, of a budget of ${usd(scope.budget)}.`,
+        limits,
+      );
+    case 'rpm':
+      return deny('rate_limit_requests', `Rate limit reached for ${label}: ${scope.rpm} requests per minute.`, {
+        ...limits,
+        requests: { ...limits.requests, remaining: 0 },
+        retryAfterSeconds,
+      });
+    case 'tpm':
+      return deny('rate_limit_tokens', `Rate limit reached for ${label}: ${scope.tpm} tokens per minute.`, {
+        ...limits,
+        tokens: { ...limits.tokens, remaining: 0 },
+        retryAfterSeconds,
+      });
+    case 'parallel':
+      return deny('parallel_request_limit', `Too many requests in flight for ${label}: at most ${scope.parallel} at a time.`, {
+        ...limits,
+        retryAfterSeconds,
+      });
+  }
+}
+
+/** The decision for one request: who is calling, may they, and what is reserved for them. */
 export function createAuthorize(dependencies: AuthorizeDependencies) {
-  const masterHash = dependencies.masterKey ? hashKey(dependencies.masterKey, dependencies.keyPepper) : undefined;
+  const { masterKey, keyPepper, cache, store, logger } = dependencies;
+  const masterHash = masterKey ? hashKey(masterKey, keyPepper) : undefined;
+  const isMasterKey = masterKey ? secretMatcher(masterKey) : () => false;
+  // Per cached record (a new record replaces the old one on reload, so these never go stale).
+  const identities = new WeakMap<KeyRecord, Identity>();
+  const allowedModelsOf = new WeakMap<KeyRecord, string[]>();
+  const identityFor = (record: KeyRecord): Identity => {
+    let identity = identities.get(record);
+    if (!identity) {
+      identity = identityOf(record);
+      identities.set(record, identity);
+    }
+    return identity;
+  };
+  const allowedModelsFor = (record: KeyRecord): string[] => {
+    let allowed = allowedModelsOf.get(record);
+    if (!allowed) {
+      allowed = allowedModelGroups(record, dependencies.modelGroups, dependencies.accessGroups);
+      allowedModelsOf.set(record, allowed);
+    }
+    return allowed;
+  };
+
+  const masterDecision = (request: AuthorizeRequest): Decision =>
+    decision({
+      allowed: true,
+      identity: {
+        keyHash: masterHash!,
+        keyAlias: 'master',
+        teamId: '',
+        teamAlias: '',
+        userId: '',
+        organizationId: '',
+        isAdmin: true,
+        isMasterKey: true,
+        keyName: displayName(masterKey!),
+      },
+      modelGroup: request.model,
+    });
+
+  // Concurrent first requests of a scope share one ledger query: a burst on a new key must not become a
+  // burst of database queries.
+  const seeding = new Map<string, Promise<void>>();
+
+  function seedScope(scope: RequestScope): Promise<void> {
+    const id = `${scope.name}\n${scope.periodStart}`;
+    let running = seeding.get(id);
+    if (!running) {
+      running = ledgerSpend(dependencies.sql, scope.spend)
+        .then((spentMicros) => store.seed([{ name: scope.name, periodStart: scope.periodStart, spentMicros }]))
+        .finally(() => seeding.delete(id));
+      seeding.set(id, running);
+    }
+    return running;
+  }
+
+  /** Fills `spent` for scopes the store has never counted, from the ledger. */
+  async function seed(scopes: RequestScope[], indexes: number[]): Promise<void> {
+    await Promise.all(indexes.map((index) => seedScope(scopes[index]!)));
+  }
+
+  /** Blocked, expired and model checks, from the cached record alone. */
+  function check(record: KeyRecord, request: AuthorizeRequest, modelGroup: string): Decision | undefined {
+    const identity = identityFor(record);
+    const nowMs = dependencies.now();
+    if (record.key.limits.blocked) return deny('key_blocked', '', { identity });
+    if (record.key.expiresMs !== null && record.key.expiresMs <= nowMs) {
+      return deny('key_expired', `This key expired at ${new Date(record.key.expiresMs).toISOString()}.`, { identity });
+    }
+    if (record.user?.limits.blocked) return deny('user_blocked', '', { identity });
+    if (record.team?.limits.blocked) return deny('team_blocked', `Team ${record.team.id} is blocked.`, { identity });
+    if (record.organization?.limits.blocked) return deny('organization_blocked', `Organization ${record.organization.id} is blocked.`, { identity });
+    if (request.adminRoute) {
+      return identity.isAdmin ? undefined : deny('admin_only', '', { identity });
+    }
+    if (request.model !== '' && !modelAllowed(record, [modelGroup, request.model], dependencies.accessGroups)) {
+      return deny('model_not_allowed', `This key is not allowed to use model '${request.model}'.`, { identity });
+    }
+    return undefined;
+  }
+
+  async function decide(request: AuthorizeRequest, token: string): Promise<Decision> {
+    let record: KeyRecord | null;
+    try {
+      record = await cache.get(token);
+    } catch (error) {
+      logger.warn({ err: error }, 'cannot load key; database unavailable');
+      return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
+    }
+    // Scopes whose spend the ledger could not rebuild: counted without spend until it answers again.
+    const untracked = new Set<string>();
+    for (let attempt = 1; ; attempt += 1) {
+      if (!record) return deny('invalid_api_key');
+      const modelGroup = record.key.aliases[request.model] ?? request.model;
+      const refused = check(record, request, modelGroup);
+      if (refused) return refused;
+      const identity = identityFor(record);
+      if (request.adminRoute) return decision({ allowed: true, identity });
+      const allowedModels = allowedModelsFor(record);
+      if (request.checkOnly) return decision({ allowed: true, identity, modelGroup, allowedModels });
+
+      const scopes = requestScopes(record, modelGroup === request.model ? [modelGroup] : [modelGroup, request.model]);
+      for (const scope of scopes) if (untracked.has(scope.name)) scope.trackSpend = false;
+      const estimate = estimateRequest(
+        dependencies.pricing.get(modelGroup),
+        request.estimatedPromptTokens,
+        request.maxTokens,
+        dependencies.defaultMaxTokens,
+      );
+      const nowMs = dependencies.now();
+      let result: ReserveResult;
+      try {
+        result = await store.reserve({ requestId: request.requestId, nowMs, tokens: estimate.tokens, costMicros: estimate.costMicros, scopes });
+        if (result.kind === 'unseeded') {
+          try {
+            await seed(scopes, result.scopes);
+          } catch (error) {
+            const budgeted = result.scopes.some((index) => scopes[index]!.budget >= 0);
+            logger.warn({ err: error, budgeted }, 'cannot rebuild spend from the ledger');
+            if (budgeted) return deny('limits_unavailable', 'Spend cannot be verified right now; try again shortly.', { identity, retryAfterSeconds: 1 });
+            // Nothing to enforce there: count requests and tokens without spend until the ledger answers.
+            for (const index of result.scopes) untracked.add(scopes[index]!.name);
+          }
+          if (attempt < MAX_ATTEMPTS) continue;
+          return deny('limits_unavailable', '', { identity, retryAfterSeconds: 1 });
+        }
+      } catch (error) {
+        return storeUnavailable(error, scopes, identity, modelGroup, allowedModels);
+      }
+      if (result.kind === 'stale') {
+        if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
+        try {
+          record = await cache.reload(token);
+        } catch (error) {
+          logger.warn({ err: error }, 'key changed but the database is unavailable');
+          return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
+        }
+        continue;
+      }
+      if (result.kind === 'denied') return { ...denial(result, scopes, nowMs), identity, modelGroup };
+      const windows = result.kind === 'ok' ? result.windows : [];
+      return decision({
+        allowed: true,
+        identity,
+        modelGroup,
+        allowedModels,
+        requests: tightest(scopes, windows, 'rpm', nowMs),
+        tokens: tightest(scopes, windows, 'tpm', nowMs),
+        reservedTokens: estimate.tokens,
+        reservedCostMicros: estimate.costMicros,
+        holdsParallelSlot: result.kind === 'ok' && scopes.some((scope) => scope.parallel > 0),
+      });
+    }
+  }
+
+  function storeUnavailable(error: unknown, scopes: RequestScope[], identity: Identity, modelGroup: string, allowedModels: string[]): Decision {
+    const budgeted = scopes.some((scope) => scope.budget >= 0);
+    const limited = scopes.some((scope) => scope.rpm > 0 || scope.tpm > 0 || scope.parallel > 0);
+    logger.warn({ err: error, budgeted, limited }, 'limit store unavailable');
+    if (budgeted || (limited && !dependencies.rateLimitFailOpen)) {
+      return deny('limits_unavailable', '', { identity, retryAfterSeconds: 1 });
+    }
+    // Only rate limits, and the operator chose availability over them (or there is nothing to enforce).
+    return decision({ allowed: true, identity, modelGroup, allowedModels });
+  }
 
   return async function authorize(request: AuthorizeRequest): Promise<Decision> {
     if (request.apiKey === '') return deny('missing_api_key');
-    if (dependencies.masterKey && masterHash && secretsEqual(request.apiKey, dependencies.masterKey)) {
-      return {
-        ...deny(''),
-        allowed: true,
-        identity: {
-          keyHash: masterHash,
-          keyAlias: 'master',
-          teamId: '',
-          teamAlias: '',
-          userId: '',
-          organizationId: '',
-          isAdmin: true,
-          isMasterKey: true,
-          keyName: displayName(dependencies.masterKey),
-        },
-        modelGroup: request.model,
-      };
-    }
-    return deny('invalid_api_key');
+    if (isMasterKey(request.apiKey)) return masterDecision(request);
+    // Refused before any lookup: a key we did not generate cannot exist.
+    if (!isWellFormedApiKey(request.apiKey)) return deny('invalid_api_key');
+    return decide(request, hashKey(request.apiKey, keyPepper));
   };
 }

@@ -8,11 +8,10 @@ export function hashKey(key: string, pepper: string | undefined): string {
   return pepper ? createHmac('sha256', pepper).update(key).digest('hex') : createHash('sha256').update(key).digest('hex');
 }
 
-/** Compares two secrets in constant time (over their digests, so lengths may differ). */
-export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+/** A matcher for one fixed secret: its digest is computed once, each candidate's once per call. */
+export function secretMatcher(expected: string): (presented: string) => boolean {
+  const digest = createHash('sha256').update(expected).digest();
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), digest);
 }
 
 /** "sk-...7sFA": enough to recognise a key, never enough to use it. */

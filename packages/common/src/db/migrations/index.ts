@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { spendLogs } from './0001-spend-logs.js';
+import { policyEntities } from './0100-policy-entities.js';
 import { spendAggregates } from './0200-spend-aggregates.js';
 import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
@@ -8,6 +9,7 @@ import { traceOutbox } from './0202-trace-outbox.js';
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
+  policyEntities,
   spendAggregates,
   usageDeadLetters,
   traceOutbox,

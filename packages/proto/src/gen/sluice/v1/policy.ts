@@ -20,6 +20,14 @@ import {
 } from "@grpc/grpc-js";
 import { Identity, JsonCall, JsonResult } from "./common.js";
 
+export interface ReleaseRequest {
+  requestId: string;
+}
+
+export interface ReleaseResult {
+  released: boolean;
+}
+
 export interface AuthorizeRequest {
   requestId: string;
   /** The key as presented by the client (Authorization: Bearer, api-key or x-api-key). */
@@ -61,6 +69,8 @@ export interface Decision {
   /** Tokens and cost reserved for this request; settled by its usage event. */
   reservedTokens: number;
   reservedCostMicros: number;
+  /** The request holds a parallel-request slot: call Release when its response has ended. */
+  holdsParallelSlot: boolean;
 }
 
 /** OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} values for the tightest scope. */
@@ -70,6 +80,116 @@ export interface RateLimitState {
   remaining: number;
   resetSeconds: number;
 }
+
+function createBaseReleaseRequest(): ReleaseRequest {
+  return { requestId: "" };
+}
+
+export const ReleaseRequest: MessageFns<ReleaseRequest> = {
+  encode(message: ReleaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ReleaseRequest>): ReleaseRequest {
+    return ReleaseRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseRequest>): ReleaseRequest {
+    const message = createBaseReleaseRequest();
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseReleaseResult(): ReleaseResult {
+  return { released: false };
+}
+
+export const ReleaseResult: MessageFns<ReleaseResult> = {
+  encode(message: ReleaseResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.released !== false) {
+      writer.uint32(8).bool(message.released);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.released = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ReleaseResult>): ReleaseResult {
+    return ReleaseResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseResult>): ReleaseResult {
+    const message = createBaseReleaseResult();
+    message.released = object.released ?? false;
+    return message;
+  },
+};
 
 function createBaseAuthorizeRequest(): AuthorizeRequest {
   return {
@@ -258,6 +378,7 @@ function createBaseDecision(): Decision {
     allowedModels: [],
     reservedTokens: 0,
     reservedCostMicros: 0,
+    holdsParallelSlot: false,
   };
 }
 
@@ -295,6 +416,9 @@ export const Decision: MessageFns<Decision> = {
     }
     if (message.reservedCostMicros !== 0) {
       writer.uint32(88).int64(message.reservedCostMicros);
+    }
+    if (message.holdsParallelSlot !== false) {
+      writer.uint32(96).bool(message.holdsParallelSlot);
     }
     return writer;
   },
@@ -400,6 +524,14 @@ export const Decision: MessageFns<Decision> = {
             message.reservedCostMicros = longToNumber(reader.int64());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.holdsParallelSlot = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -434,6 +566,7 @@ export const Decision: MessageFns<Decision> = {
     message.allowedModels = object.allowedModels?.map((e) => e) || [];
     message.reservedTokens = object.reservedTokens ?? 0;
     message.reservedCostMicros = object.reservedCostMicros ?? 0;
+    message.holdsParallelSlot = object.holdsParallelSlot ?? false;
     return message;
   },
 };
@@ -542,12 +675,32 @@ export const PolicyService = {
     responseSerialize: (value: JsonResult): Buffer => Buffer.from(JsonResult.encode(value).finish()),
     responseDeserialize: (value: Buffer): JsonResult => JsonResult.decode(value),
   },
+  /**
+   * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
+   * sends one request after another is not refused while the usage event is still on its way. The usage
+   * event releases the slot too; both are idempotent.
+   */
+  release: {
+    path: "/sluice.v1.Policy/Release" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseRequest): Buffer => Buffer.from(ReleaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseRequest => ReleaseRequest.decode(value),
+    responseSerialize: (value: ReleaseResult): Buffer => Buffer.from(ReleaseResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseResult => ReleaseResult.decode(value),
+  },
 } as const;
 
 export interface PolicyServer extends UntypedServiceImplementation {
   authorize: handleUnaryCall<AuthorizeRequest, Decision>;
   /** Keys, teams, users, organisations: the admin API routes, forwarded by the edge. */
   admin: handleUnaryCall<JsonCall, JsonResult>;
+  /**
+   * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
+   * sends one request after another is not refused while the usage event is still on its way. The usage
+   * event releases the slot too; both are idempotent.
+   */
+  release: handleUnaryCall<ReleaseRequest, ReleaseResult>;
 }
 
 export interface PolicyClient extends Client {
@@ -578,6 +731,26 @@ export interface PolicyClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JsonResult) => void,
+  ): ClientUnaryCall;
+  /**
+   * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
+   * sends one request after another is not refused while the usage event is still on its way. The usage
+   * event releases the slot too; both are idempotent.
+   */
+  release(
+    request: ReleaseRequest,
+    callback: (error: ServiceError | null, response: ReleaseResult) => void,
+  ): ClientUnaryCall;
+  release(
+    request: ReleaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseResult) => void,
+  ): ClientUnaryCall;
+  release(
+    request: ReleaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseResult) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,204 @@
+// The admin API: every route, its body or query schema (LiteLLM's names and fields), and who may call
+// it. The edge registers and validates from this table, policy dispatches and authorizes from it, and
+// the access-matrix test walks it, so a new route is covered everywhere by being added here.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { DurationSchema, IdSchema, LimitFields, Nullable, OptionalId } from './limit-fields.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 256 });
+/** A key as a client names it: the `sk-...` value itself, or its hash (`token`). */
+const KeyReference = Type.String({ minLength: 1, maxLength: 512 });
+const Digits = Type.String({ pattern: '^[0-9]{1,9}$' });
+const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+const closed = { additionalProperties: false } as const;
+
+const KeyFields = {
+  key_alias: Type.Optional(Nullable(Name)),
+  duration: Type.Optional(Nullable(DurationSchema)),
+  aliases: Type.Optional(Nullable(Type.Record(Name, Name))),
+  team_id: OptionalId,
+  user_id: OptionalId,
+  organization_id: OptionalId,
+  ...LimitFields,
+};
+
+export const KeyGenerateBody = Type.Object(KeyFields, closed);
+export const KeyUpdateBody = Type.Object({ key: KeyReference, ...KeyFields }, closed);
+export const KeyRegenerateBody = Type.Object({ key: Type.Optional(KeyReference), ...KeyFields }, closed);
+export const KeyDeleteBody = Type.Object(
+  { keys: Type.Optional(Type.Array(KeyReference, { maxItems: 1000 })), key_aliases: Type.Optional(Type.Array(Name, { maxItems: 1000 })) },
+  closed,
+);
+export const KeyReferenceBody = Type.Object({ key: KeyReference }, closed);
+export const KeyInfoQuery = Type.Object({ key: Type.Optional(KeyReference) }, closed);
+export const KeyListQuery = Type.Object(
+  {
+    team_id: Type.Optional(IdSchema),
+    user_id: Type.Optional(IdSchema),
+    organization_id: Type.Optional(IdSchema),
+    key_alias: Type.Optional(Name),
+    page: Type.Optional(Digits),
+    size: Type.Optional(Digits),
+    return_full_object: Type.Optional(Flag),
+  },
+  closed,
+);
+
+export const TeamMemberSchema = Type.Object(
+  {
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
+    user_id: Type.Optional(IdSchema),
+    user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  },
+  closed,
+);
+
+const TeamFields = {
+  team_alias: Type.Optional(Nullable(Name)),
+  organization_id: OptionalId,
+  ...LimitFields,
+};
+
+export const TeamNewBody = Type.Object(
+  { team_id: OptionalId, members_with_roles: Type.Optional(Type.Array(TeamMemberSchema, { maxItems: 1000 })), ...TeamFields },
+  closed,
+);
+export const TeamUpdateBody = Type.Object({ team_id: IdSchema, ...TeamFields }, closed);
+export const TeamDeleteBody = Type.Object({ team_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const TeamReferenceBody = Type.Object({ team_id: IdSchema }, closed);
+export const TeamMemberAddBody = Type.Object(
+  { team_id: IdSchema, member: Type.Union([TeamMemberSchema, Type.Array(TeamMemberSchema, { minItems: 1, maxItems: 1000 })]) },
+  closed,
+);
+export const TeamMemberDeleteBody = Type.Object(
+  { team_id: IdSchema, user_id: Type.Optional(IdSchema), user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })) },
+  closed,
+);
+export const TeamInfoQuery = Type.Object({ team_id: IdSchema }, closed);
+export const TeamListQuery = Type.Object({ organization_id: Type.Optional(IdSchema), user_id: Type.Optional(IdSchema) }, closed);
+
+export const UserRoleSchema = Type.Union([
+  Type.Literal('proxy_admin'),
+  Type.Literal('proxy_admin_viewer'),
+  Type.Literal('internal_user'),
+  Type.Literal('internal_user_viewer'),
+]);
+
+const UserFields = {
+  user_alias: Type.Optional(Nullable(Name)),
+  user_email: Type.Optional(Nullable(Type.String({ minLength: 3, maxLength: 320 }))),
+  user_role: Type.Optional(UserRoleSchema),
+  organization_id: OptionalId,
+  ...LimitFields,
+};
+
+export const UserNewBody = Type.Object(
+  {
+    user_id: OptionalId,
+    teams: Type.Optional(Type.Array(IdSchema, { maxItems: 1000 })),
+    // LiteLLM creates a key for the new user unless told not to.
+    auto_create_key: Type.Optional(Type.Boolean()),
+    key_alias: Type.Optional(Nullable(Name)),
+    duration: Type.Optional(Nullable(DurationSchema)),
+    aliases: Type.Optional(Nullable(Type.Record(Name, Name))),
+    ...UserFields,
+  },
+  closed,
+);
+export const UserUpdateBody = Type.Object({ user_id: IdSchema, ...UserFields }, closed);
+export const UserDeleteBody = Type.Object({ user_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const UserInfoQuery = Type.Object({ user_id: IdSchema }, closed);
+export const UserListQuery = Type.Object(
+  { role: Type.Optional(UserRoleSchema), team_id: Type.Optional(IdSchema), page: Type.Optional(Digits), page_size: Type.Optional(Digits) },
+  closed,
+);
+
+const OrganizationFields = { ...LimitFields };
+export const OrganizationNewBody = Type.Object({ organization_id: OptionalId, organization_alias: Name, ...OrganizationFields }, closed);
+export const OrganizationUpdateBody = Type.Object(
+  { organization_id: IdSchema, organization_alias: Type.Optional(Name), ...OrganizationFields },
+  closed,
+);
+export const OrganizationDeleteBody = Type.Object({ organization_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const OrganizationInfoQuery = Type.Object({ organization_id: IdSchema }, closed);
+export const OrganizationListQuery = Type.Object({}, closed);
+
+export type KeyGenerateRequest = Static<typeof KeyGenerateBody>;
+export type KeyUpdateRequest = Static<typeof KeyUpdateBody>;
+export type KeyRegenerateRequest = Static<typeof KeyRegenerateBody>;
+export type KeyDeleteRequest = Static<typeof KeyDeleteBody>;
+export type KeyReferenceRequest = Static<typeof KeyReferenceBody>;
+export type KeyInfoRequest = Static<typeof KeyInfoQuery>;
+export type KeyListRequest = Static<typeof KeyListQuery>;
+export type TeamMember = Static<typeof TeamMemberSchema>;
+export type TeamNewRequest = Static<typeof TeamNewBody>;
+export type TeamUpdateRequest = Static<typeof TeamUpdateBody>;
+export type TeamDeleteRequest = Static<typeof TeamDeleteBody>;
+export type TeamReferenceRequest = Static<typeof TeamReferenceBody>;
+export type TeamMemberAddRequest = Static<typeof TeamMemberAddBody>;
+export type TeamMemberDeleteRequest = Static<typeof TeamMemberDeleteBody>;
+export type TeamInfoRequest = Static<typeof TeamInfoQuery>;
+export type TeamListRequest = Static<typeof TeamListQuery>;
+export type UserRole = Static<typeof UserRoleSchema>;
+export type UserNewRequest = Static<typeof UserNewBody>;
+export type UserUpdateRequest = Static<typeof UserUpdateBody>;
+export type UserDeleteRequest = Static<typeof UserDeleteBody>;
+export type UserInfoRequest = Static<typeof UserInfoQuery>;
+export type UserListRequest = Static<typeof UserListQuery>;
+export type OrganizationNewRequest = Static<typeof OrganizationNewBody>;
+export type OrganizationUpdateRequest = Static<typeof OrganizationUpdateBody>;
+export type OrganizationDeleteRequest = Static<typeof OrganizationDeleteBody>;
+export type OrganizationInfoRequest = Static<typeof OrganizationInfoQuery>;
+
+/**
+ * `admin`: the master key or a key whose user has the proxy_admin role. `own-key`: also any valid key
+ * asking about itself (a non-admin key may read its own /key/info and nothing else).
+ */
+export type AdminAccess = 'admin' | 'own-key';
+
+export interface AdminRoute {
+  method: 'GET' | 'POST';
+  /** The route as policy dispatches it; the edge may also serve aliases (see `paths`). */
+  route: string;
+  /** Paths the edge serves for this route, `:key` style parameters becoming query fields. */
+  paths: readonly string[];
+  body?: TSchema;
+  query?: TSchema;
+  access: AdminAccess;
+}
+
+const post = (route: string, body: TSchema, paths: readonly string[] = [route]): AdminRoute => ({ method: 'POST', route, paths, body, access: 'admin' });
+const get = (route: string, query: TSchema, access: AdminAccess = 'admin'): AdminRoute => ({ method: 'GET', route, paths: [route], query, access });
+
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  post('/key/generate', KeyGenerateBody),
+  post('/key/update', KeyUpdateBody),
+  post('/key/regenerate', KeyRegenerateBody, ['/key/regenerate', '/key/:key/regenerate']),
+  post('/key/delete', KeyDeleteBody),
+  post('/key/block', KeyReferenceBody),
+  post('/key/unblock', KeyReferenceBody),
+  get('/key/info', KeyInfoQuery, 'own-key'),
+  get('/key/list', KeyListQuery),
+  post('/team/new', TeamNewBody),
+  post('/team/update', TeamUpdateBody),
+  post('/team/delete', TeamDeleteBody),
+  post('/team/block', TeamReferenceBody),
+  post('/team/unblock', TeamReferenceBody),
+  post('/team/member_add', TeamMemberAddBody),
+  post('/team/member_delete', TeamMemberDeleteBody),
+  get('/team/info', TeamInfoQuery),
+  get('/team/list', TeamListQuery),
+  post('/user/new', UserNewBody),
+  post('/user/update', UserUpdateBody),
+  post('/user/delete', UserDeleteBody),
+  get('/user/info', UserInfoQuery),
+  get('/user/list', UserListQuery),
+  post('/organization/new', OrganizationNewBody),
+  post('/organization/update', OrganizationUpdateBody),
+  post('/organization/delete', OrganizationDeleteBody),
+  get('/organization/info', OrganizationInfoQuery),
+  get('/organization/list', OrganizationListQuery),
+];
+
+export function adminRouteKey(method: string, route: string): string {
+  return `${method.toUpperCase()} ${route}`;
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GatewayError,
+  type OrganizationDeleteRequest,
+  type OrganizationInfoRequest,
+  type OrganizationNewRequest,
+  type OrganizationUpdateRequest,
+  type SqlClient,
+} from '@sluice/common';
+import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
+import type { AdminContext, Caller, EntityChange } from './admin-context.js';
+import { announceChanges } from './announce-changes.js';
+import { deleteEntities, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
+import { liveUsage, organizationView, teamView } from './entity-views.js';
+import { keyChangesWhere } from './team-admin.js';
+
+async function organizationRow(sql: SqlClient, organizationId: string, forUpdate = false): Promise<Row> {
+  const row = await selectEntity(sql, 'organization', organizationId, forUpdate);
+  if (!row) throw new GatewayError('not_found', `No organization with organization_id '${organizationId}'.`, { param: 'organization_id' });
+  return row;
+}
+
+const organizationChange = (row: Row): EntityChange => ({ kind: 'organization', id: String(row.organization_id), version: Number(row.version) });
+
+export async function newOrganization(context: AdminContext, caller: Caller, request: OrganizationNewRequest) {
+  const nowMs = context.now();
+  const row = await context.sql.transaction(async (tx) => {
+    const organizationId = request.organization_id ?? randomUUID();
+    if (await selectEntity(tx, 'organization', organizationId)) {
+      throw new GatewayError('already_exists', `An organization with organization_id '${organizationId}' already exists.`);
+    }
+    return insertEntity(
+      tx,
+      'organization',
+      {
+        organization_id: organizationId,
+        organization_alias: request.organization_alias,
+        created_by: caller.name,
+        updated_by: caller.name,
+        created_at: new Date(nowMs),
+        updated_at: new Date(nowMs),
+      },
+      applyLimitFields(emptyLimitState(nowMs), request, nowMs),
+    );
+  });
+  await announceChanges(context, [{ ...organizationChange(row), createdPeriodStart: nowMs }]);
+  return organizationView(row);
+}
+
+export async function updateOrganization(context: AdminContext, caller: Caller, request: OrganizationUpdateRequest) {
+  const row = await context.sql.transaction(async (tx) => {
+    const current = await organizationRow(tx, request.organization_id, true);
+    const columns: Record<string, unknown> = {};
+    if (request.organization_alias !== undefined) columns.organization_alias = request.organization_alias;
+    const nowMs = context.now();
+    return updateEntity(
+      tx,
+      'organization',
+      request.organization_id,
+      columns,
+      applyLimitFields(limitStateFromRow(current), request, nowMs),
+      caller.name,
+      nowMs,
+    );
+  });
+  await announceChanges(context, [organizationChange(row)]);
+  return organizationView(row);
+}
+
+/** Refused while teams still belong to the organisation; its own keys go with it. */
+export async function deleteOrganizations(context: AdminContext, _caller: Caller, request: OrganizationDeleteRequest) {
+  const changes = await context.sql.transaction(async (tx) => {
+    for (const organizationId of request.organization_ids) await organizationRow(tx, organizationId, true);
+    const teams = await tx.query<{ count: number }>('SELECT count(*)::int AS count FROM teams WHERE organization_id = ANY($1)', [request.organization_ids]);
+    if (Number(teams.rows[0]?.count ?? 0) > 0) {
+      throw new GatewayError('invalid_request', 'Delete or move the organization’s teams first.', { param: 'organization_ids' });
+    }
+    const keys = await keyChangesWhere(tx, 'organization_id', request.organization_ids);
+    const users = await selectEntities(tx, 'user', 'WHERE organization_id = ANY($1)', [request.organization_ids]);
+    const deleted = await deleteEntities(tx, 'organization', request.organization_ids);
+    // Users stay, without the organisation (ON DELETE SET NULL): their cached keys must see that.
+    const userChanges: EntityChange[] = [];
+    for (const user of users) {
+      const version = await tx.query<{ version: number }>(`UPDATE users SET version = nextval('entity_versions') WHERE user_id = $1 RETURNING version`, [user.user_id]);
+      userChanges.push({ kind: 'user', id: String(user.user_id), version: Number(version.rows[0]!.version) });
+    }
+    return [...keys, ...userChanges, ...deleted.map((entity) => ({ kind: entity.kind, id: entity.id, version: entity.version }))];
+  });
+  await announceChanges(context, changes);
+  return { deleted_organizations: request.organization_ids };
+}
+
+export async function organizationInfo(context: AdminContext, _caller: Caller, request: OrganizationInfoRequest) {
+  const row = await organizationRow(context.sql, request.organization_id);
+  const teams = await selectEntities(context.sql, 'team', 'WHERE organization_id = $1', [request.organization_id], 'ORDER BY created_at, team_id');
+  const [usage] = await liveUsage(context, 'organization', 'organization_id', [row]);
+  const teamUsages = await liveUsage(context, 'team', 'team_id', teams);
+  return { ...organizationView(row, usage), teams: teams.map((team, index) => teamView(team, teamUsages[index])) };
+}
+
+export async function listOrganizations(context: AdminContext) {
+  const rows = await selectEntities(context.sql, 'organization', '', [], 'ORDER BY created_at, organization_id LIMIT 1000');
+  const usages = await liveUsage(context, 'organization', 'organization_id', rows);
+  return rows.map((row, index) => organizationView(row, usages[index]));
+}

@@ -1,0 +1,77 @@
+import type { Logger, Redis } from '@sluice/common';
+import type { EntityKind } from '../keys/key-record.js';
+
+// Admin changes are announced to every policy replica so their key caches drop the old copy at once
+// (Redis pub/sub, a few milliseconds). It is an accelerator: every decision also compares the cached
+// entity versions with the ones in Redis, so a replica that missed a message still notices.
+
+export interface Invalidation {
+  kind: EntityKind;
+  id: string;
+  /** For keys: the hash the key was cached under (a regenerate changes it). */
+  token?: string;
+}
+
+export interface InvalidationBus {
+  publish(invalidations: Invalidation[]): Promise<void>;
+  /** `onGap` runs when messages may have been missed (the subscription was down). */
+  subscribe(onMessage: (invalidations: Invalidation[]) => void, onGap: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRedisInvalidationBus(redis: Redis, prefix: string, logger: Logger): InvalidationBus {
+  const channel = `${prefix}policy:invalidate`;
+  let subscriber: Redis | undefined;
+  return {
+    async publish(invalidations) {
+      if (invalidations.length === 0) return;
+      await redis.publish(channel, JSON.stringify(invalidations));
+    },
+    async subscribe(onMessage, onGap) {
+      // Subscriber connections can do nothing else; this one may queue while disconnected, because
+      // ioredis re-subscribes by itself on reconnect.
+      subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+      let lost = false;
+      subscriber.on('close', () => {
+        lost = true;
+      });
+      subscriber.on('ready', () => {
+        if (!lost) return;
+        lost = false;
+        logger.info('invalidation channel back; refreshing cached keys');
+        onGap();
+      });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (_channel: string, text: string) => {
+        try {
+          onMessage(JSON.parse(text) as Invalidation[]);
+        } catch (error) {
+          logger.warn({ err: error }, 'unreadable invalidation message');
+        }
+      });
+      // Not awaited: with Redis down at start-up the subscription completes when it comes back.
+      void subscriber.subscribe(channel).catch((error: unknown) => {
+        logger.warn({ err: error }, 'cannot subscribe to invalidations');
+      });
+    },
+    async close() {
+      subscriber?.disconnect();
+    },
+  };
+}
+
+/** Embedded mode: one process, so announcing is calling. */
+export function createMemoryInvalidationBus(): InvalidationBus {
+  const handlers: Array<(invalidations: Invalidation[]) => void> = [];
+  return {
+    async publish(invalidations) {
+      for (const handler of handlers) handler(invalidations);
+    },
+    async subscribe(onMessage) {
+      handlers.push(onMessage);
+    },
+    async close() {
+      handlers.length = 0;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import type { SqlClient } from '@sluice/common';
+import { type LimitState, limitStateFromRow } from '../entities/limit-state.js';
+
+// Everything one decision needs about a key, resolved in one query and cached in the process: the key
+// and the user, team and organisation it belongs to, each with its limits and version.
+
+export type EntityKind = 'key' | 'user' | 'team' | 'organization';
+
+export interface Entity {
+  kind: EntityKind;
+  id: string;
+  version: number;
+  limits: LimitState;
+}
+
+export interface KeyRecord {
+  key: Entity & {
+    token: string;
+    retiredTokens: string[];
+    keyName: string;
+    keyAlias: string | null;
+    expiresMs: number | null;
+    aliases: Record<string, string>;
+  };
+  user: (Entity & { role: string }) | undefined;
+  team: (Entity & { alias: string | null }) | undefined;
+  organization: Entity | undefined;
+}
+
+/** Scope names in Redis: one letter per entity kind, `<letter>m` for its per-model scopes. */
+export const SCOPE_LETTER: Readonly<Record<EntityKind, string>> = { key: 'k', user: 'u', team: 't', organization: 'o' };
+
+export function entityScopeName(kind: EntityKind, id: string): string {
+  return `${SCOPE_LETTER[kind]}:${id}`;
+}
+
+export function modelScopeName(kind: EntityKind, id: string, model: string): string {
+  return `${SCOPE_LETTER[kind]}m:${id}:${model}`;
+}
+
+// The organisation a key counts against: its own, else its team's, else its user's.
+const LOAD_KEY_SQL = `
+SELECT row_to_json(k) AS key, row_to_json(t) AS team, row_to_json(u) AS user_row, row_to_json(o) AS organization
+FROM api_keys k
+LEFT JOIN teams t ON t.team_id = k.team_id
+LEFT JOIN users u ON u.user_id = k.user_id
+LEFT JOIN organizations o ON o.organization_id = COALESCE(k.organization_id, t.organization_id, u.organization_id)
+WHERE k.token = $1`;
+
+type Row = Record<string, unknown>;
+
+function json(value: unknown): Row | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? (JSON.parse(value) as Row) : (value as Row);
+}
+
+function entity(kind: EntityKind, id: string, row: Row): Entity {
+  return { kind, id, version: Number(row.version), limits: limitStateFromRow(row) };
+}
+
+/** The key whose hash is `token`, with its owners; null when no such key exists. */
+export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyRecord | null> {
+  const result = await sql.query<{ key: unknown; team: unknown; user_row: unknown; organization: unknown }>(LOAD_KEY_SQL, [token]);
+  const row = result.rows[0];
+  if (!row) return null;
+  const key = json(row.key)!;
+  const team = json(row.team);
+  const user = json(row.user_row);
+  const organization = json(row.organization);
+  return {
+    key: {
+      ...entity('key', String(key.key_id), key),
+      token: String(key.token),
+      retiredTokens: (key.retired_tokens as string[] | null) ?? [],
+      keyName: String(key.key_name),
+      keyAlias: (key.key_alias as string | null) ?? null,
+      expiresMs: key.expires ? Date.parse(String(key.expires)) : null,
+      aliases: (key.aliases as Record<string, string> | null) ?? {},
+    },
+    user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
+    team: team ? { ...entity('team', String(team.team_id), team), alias: (team.team_alias as string | null) ?? null } : undefined,
+    organization: organization ? entity('organization', String(organization.organization_id), organization) : undefined,
+  };
+}
+
+/** The entities in the order a decision checks them. */
+export function entitiesOf(record: KeyRecord): Entity[] {
+  const list: Entity[] = [record.key];
+  if (record.user) list.push(record.user);
+  if (record.team) list.push(record.team);
+  if (record.organization) list.push(record.organization);
+  return list;
+}

@@ -1,0 +1,185 @@
+// One suite, two stores: the Redis scripts (real Redis, own key prefix) and the in-process stand-in of
+// embedded mode must behave identically. Time is injected, so windows and hold expiry are exact.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestBackends, type TestBackends } from '@sluice/testing';
+import type { LimitStore, ReserveInput, ScopeLimits } from './limit-store.js';
+import { createMemoryLimitStore } from './memory-limit-store.js';
+import { createRedisLimitStore } from './redis-limit-store.js';
+
+const HOLD_TTL_MS = 600_000;
+const T0 = 1_800_000_000_000;
+
+let backends: TestBackends;
+
+beforeAll(async () => {
+  backends = await createTestBackends('limitstore');
+});
+
+afterAll(async () => {
+  await backends?.cleanup();
+});
+
+const stores: Array<[string, () => LimitStore]> = [
+  ['memory', () => createMemoryLimitStore({ holdTtlMs: HOLD_TTL_MS })],
+  ['redis', () => createRedisLimitStore({ redis: backends.redis(), prefix: backends.env.SLUICE_REDIS_PREFIX!, holdTtlMs: HOLD_TTL_MS })],
+];
+
+function scope(fields: Partial<ScopeLimits> = {}): ScopeLimits {
+  return { name: `k:${randomUUID()}`, version: -1, rpm: 0, tpm: 0, parallel: 0, budget: -1, periodStart: 0, trackSpend: false, ...fields };
+}
+
+function request(scopes: ScopeLimits[], fields: Partial<ReserveInput> = {}): ReserveInput {
+  return { requestId: randomUUID(), nowMs: T0, tokens: 10, costMicros: 0, scopes, ...fields };
+}
+
+describe.each(stores)('%s limit store', (_name, create) => {
+  let store: LimitStore;
+  beforeAll(() => {
+    store = create();
+  });
+
+  test('admits exactly rpm requests per window, then again when the window ends', async () => {
+    const key = scope({ rpm: 3 });
+    for (let index = 0; index < 3; index += 1) {
+      expect((await store.reserve(request([key], { nowMs: T0 + index * 1000 }))).kind).toBe('ok');
+    }
+    const denied = await store.reserve(request([key], { nowMs: T0 + 10_000 }));
+    expect(denied).toMatchObject({ kind: 'denied', scope: 0, reason: 'rpm', retryAfterMs: 50_000, window: { requests: 3, windowStartMs: T0 } });
+    // The window started with the first request; at T0 + 60 s a new one starts.
+    const next = await store.reserve(request([key], { nowMs: T0 + 60_000 }));
+    expect(next).toEqual({ kind: 'ok', windows: [{ requests: 1, tokens: 10, windowStartMs: T0 + 60_000 }] });
+  });
+
+  test('is all or nothing across scopes', async () => {
+    const key = scope({ rpm: 10 });
+    const team = scope({ rpm: 1 });
+    expect((await store.reserve(request([key, team]))).kind).toBe('ok');
+    expect(await store.reserve(request([key, team]))).toMatchObject({ kind: 'denied', scope: 1, reason: 'rpm' });
+    const [keyUsage, teamUsage] = await store.read([{ name: key.name, periodStart: 0 }, { name: team.name, periodStart: 0 }], T0);
+    // The refused request left no trace in the scope that would have admitted it.
+    expect(keyUsage!.requests).toBe(1);
+    expect(teamUsage!.requests).toBe(1);
+  });
+
+  test('holds the cost estimate against the budget and settles to the real cost', async () => {
+    const key = scope({ budget: 100, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 0 }]);
+    const first = request([key], { costMicros: 40 });
+    expect((await store.reserve(first)).kind).toBe('ok');
+    expect((await store.reserve(request([key], { costMicros: 40 }))).kind).toBe('ok');
+    expect(await store.reserve(request([key], { costMicros: 40 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentMicros: 0, reservedMicros: 80 });
+    expect(await store.settle([{ requestId: first.requestId, costMicros: 10, tokens: 10 }])).toBe(1);
+    // Settling again (a redelivered usage event) changes nothing.
+    expect(await store.settle([{ requestId: first.requestId, costMicros: 10, tokens: 10 }])).toBe(0);
+    const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
+    expect(usage).toMatchObject({ spentMicros: 10, reservedMicros: 40 });
+    expect((await store.reserve(request([key], { costMicros: 40 }))).kind).toBe('ok');
+    expect(await store.reserve(request([key], { costMicros: 11 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
+  });
+
+  test('a budget that is used up refuses even requests estimated at nothing', async () => {
+    const key = scope({ budget: 50, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 50 }]);
+    expect(await store.reserve(request([key], { costMicros: 0 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentMicros: 50 });
+  });
+
+  test('releases a hold whose request never reports, and still counts a late report once', async () => {
+    const key = scope({ budget: 100, parallel: 1, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 0 }]);
+    const lost = request([key], { costMicros: 70 });
+    expect((await store.reserve(lost)).kind).toBe('ok');
+    expect(await store.reserve(request([key], { costMicros: 70, nowMs: T0 + HOLD_TTL_MS - 1 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
+    const [released] = await store.read([{ name: key.name, periodStart: 0 }], T0 + HOLD_TTL_MS);
+    expect(released).toMatchObject({ reservedMicros: 0, parallel: 0, spentMicros: 0 });
+    expect(await store.settle([{ requestId: lost.requestId, costMicros: 30, tokens: 5 }])).toBe(1);
+    const [settled] = await store.read([{ name: key.name, periodStart: 0 }], T0 + HOLD_TTL_MS);
+    expect(settled).toMatchObject({ reservedMicros: 0, spentMicros: 30 });
+  });
+
+  test('corrects the token window to the real tokens', async () => {
+    const key = scope({ tpm: 100 });
+    const first = request([key], { tokens: 30 });
+    expect(await store.reserve(first)).toMatchObject({ kind: 'ok', windows: [{ tokens: 30 }] });
+    await store.settle([{ requestId: first.requestId, costMicros: 0, tokens: 80 }]);
+    expect(await store.reserve(request([key], { tokens: 30, nowMs: T0 + 5_000 }))).toMatchObject({
+      kind: 'denied',
+      reason: 'tpm',
+      retryAfterMs: 55_000,
+      window: { tokens: 80 },
+    });
+    expect((await store.reserve(request([key], { tokens: 20, nowMs: T0 + 5_000 }))).kind).toBe('ok');
+  });
+
+  test('an estimate above the tpm limit still fits an empty window', async () => {
+    const key = scope({ tpm: 50 });
+    expect(await store.reserve(request([key], { tokens: 500 }))).toMatchObject({ kind: 'ok', windows: [{ tokens: 50 }] });
+    expect(await store.reserve(request([key], { tokens: 1 }))).toMatchObject({ kind: 'denied', reason: 'tpm' });
+  });
+
+  test('holds one parallel slot per request until release or settlement', async () => {
+    const key = scope({ parallel: 1 });
+    const first = request([key]);
+    expect((await store.reserve(first)).kind).toBe('ok');
+    expect(await store.reserve(request([key]))).toMatchObject({ kind: 'denied', reason: 'parallel', retryAfterMs: 1000 });
+    expect(await store.release(first.requestId)).toBe(true);
+    expect(await store.release(first.requestId)).toBe(false);
+    const second = request([key]);
+    expect((await store.reserve(second)).kind).toBe('ok');
+    // Settling the first request now must not free the second one's slot.
+    await store.settle([{ requestId: first.requestId, costMicros: 0, tokens: 10 }]);
+    expect(await store.reserve(request([key]))).toMatchObject({ kind: 'denied', reason: 'parallel' });
+  });
+
+  test('answers stale when an admin change announced a newer version', async () => {
+    const key = scope({ version: 4 });
+    await store.announceVersions([{ name: key.name, version: 5 }]);
+    await store.announceVersions([{ name: key.name, version: 3 }]);
+    expect(await store.reserve(request([key]))).toEqual({ kind: 'stale', scope: 0 });
+    expect((await store.reserve(request([{ ...key, version: 5 }]))).kind).toBe('ok');
+  });
+
+  test('asks for a seed before counting spend, and a seed never overwrites a counter', async () => {
+    const key = scope({ trackSpend: true });
+    const other = scope({ trackSpend: true });
+    expect(await store.reserve(request([key, other]))).toEqual({ kind: 'unseeded', scopes: [0, 1] });
+    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 25 }, { name: other.name, periodStart: 0, spentMicros: 0 }]);
+    const admitted = request([key, other], { costMicros: 5 });
+    expect((await store.reserve(admitted)).kind).toBe('ok');
+    await store.settle([{ requestId: admitted.requestId, costMicros: 5, tokens: 10 }]);
+    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 999 }]);
+    const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
+    expect(usage!.spentMicros).toBe(30);
+  });
+
+  test('a later budget period starts from zero, and holds from the old one do not count in it', async () => {
+    const key = scope({ budget: 100, trackSpend: true, periodStart: 1000 });
+    await store.seed([{ name: key.name, periodStart: 1000, spentMicros: 90 }]);
+    const old = request([key], { costMicros: 10 });
+    expect((await store.reserve(old)).kind).toBe('ok');
+    const renewed = { ...key, periodStart: 2000 };
+    expect((await store.reserve(request([renewed], { costMicros: 10 }))).kind).toBe('ok');
+    await store.settle([{ requestId: old.requestId, costMicros: 10, tokens: 10 }]);
+    const [usage] = await store.read([{ name: key.name, periodStart: 2000 }], T0);
+    expect(usage).toMatchObject({ spentMicros: 0, reservedMicros: 10 });
+    await store.resetPeriods([{ name: key.name, periodStart: 3000 }]);
+    expect((await store.read([{ name: key.name, periodStart: 3000 }], T0))[0]!.spentMicros).toBe(0);
+  });
+
+  test('a repeated request id reserves nothing more', async () => {
+    const key = scope({ rpm: 5 });
+    const once = request([key]);
+    expect((await store.reserve(once)).kind).toBe('ok');
+    expect(await store.reserve(once)).toEqual({ kind: 'duplicate' });
+    expect((await store.read([{ name: key.name, periodStart: 0 }], T0))[0]!.requests).toBe(1);
+  });
+
+  test('at limit - 1, exactly one of 50 concurrent requests is admitted', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const key = scope({ rpm: 10 });
+      for (let index = 0; index < 9; index += 1) await store.reserve(request([key]));
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.reserve(request([key]))));
+      expect(results.filter((result) => result.kind === 'ok')).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,105 @@
+// Where policy keeps what it counts: spend, reservations, request and token windows and parallel
+// slots, per scope (a key, user, team or organisation, or one of them for one model). Redis in
+// production, an in-process map in embedded mode; both implement exactly the semantics below, and one
+// test suite runs against both with an injected clock.
+//
+// Per scope:
+//   spent      micro-USD settled in the current budget period (absent until seeded from the ledger)
+//   period     start of the budget period `spent` belongs to; a reservation carrying a later start
+//              zeroes `spent` first (the budget reset)
+//   reserved   micro-USD held by admitted requests that have not reported usage yet
+//   window     start of the current 60-second window, with the requests and tokens counted in it; the
+//              window starts with the first request counted after the previous one ended
+//   parallel   slots held by requests still running
+//   version    the highest entity version an admin change announced; a decision made from an older
+//              cached copy is answered `stale` so the caller reloads
+//
+// A reservation ("hold") is all or nothing across its scopes and lives until the request's usage
+// event settles it, or until `holdTtlMs` passes, when its money and slot are released unused.
+
+export interface ScopeLimits {
+  /** Redis-safe scope name, e.g. `k:<key id>`, `t:<team id>`, `km:<key id>:<model>`. */
+  name: string;
+  /** Version of the cached entity this decision was made from; -1 skips the check. */
+  version: number;
+  /** 0 = no limit. */
+  rpm: number;
+  tpm: number;
+  parallel: number;
+  /** Micro-USD; -1 = no budget. */
+  budget: number;
+  /** Start of the budget period the caller knows of (epoch ms). */
+  periodStart: number;
+  /** Count spend in this scope; such a scope must have been seeded from the ledger first. */
+  trackSpend: boolean;
+}
+
+export interface ReserveInput {
+  requestId: string;
+  nowMs: number;
+  /** Estimated tokens (prompt + output) charged to each scope's token window; clamped to its tpm. */
+  tokens: number;
+  /** Estimated worst-case cost, micro-USD, held against every scope's budget. */
+  costMicros: number;
+  scopes: ScopeLimits[];
+}
+
+/** What each scope's window looks like after the decision. */
+export interface WindowState {
+  requests: number;
+  tokens: number;
+  windowStartMs: number;
+}
+
+export type DenyReason = 'budget' | 'rpm' | 'tpm' | 'parallel';
+
+export type ReserveResult =
+  | { kind: 'ok'; windows: WindowState[] }
+  /** The same request id was reserved already (a repeated call): nothing more was reserved. */
+  | { kind: 'duplicate' }
+  | { kind: 'denied'; scope: number; reason: DenyReason; retryAfterMs: number; window: WindowState; spentMicros: number; reservedMicros: number }
+  | { kind: 'stale'; scope: number }
+  | { kind: 'unseeded'; scopes: number[] };
+
+export interface Settlement {
+  requestId: string;
+  costMicros: number;
+  tokens: number;
+}
+
+export interface SeedEntry {
+  name: string;
+  periodStart: number;
+  spentMicros: number;
+}
+
+export interface ScopeUsage {
+  name: string;
+  /** Spent in `periodStart`'s period; undefined when the scope was never seeded. */
+  spentMicros: number | undefined;
+  reservedMicros: number;
+  /** Requests and tokens in the window still running at `nowMs` (0 when it has ended). */
+  requests: number;
+  tokens: number;
+  windowResetMs: number;
+  parallel: number;
+}
+
+export interface LimitStore {
+  reserve(input: ReserveInput): Promise<ReserveResult>;
+  /** Sets `spent` for scopes that have none yet (a scope already seeded is left alone). */
+  seed(entries: SeedEntry[]): Promise<void>;
+  /** Settles each request's hold to its real cost and tokens; returns how many holds existed. */
+  settle(settlements: Settlement[]): Promise<number>;
+  /** Frees a request's parallel slots early; true when it held any. */
+  release(requestId: string): Promise<boolean>;
+  /** Current usage, for /key/info and /team/info. */
+  read(scopes: Array<{ name: string; periodStart: number }>, nowMs: number): Promise<ScopeUsage[]>;
+  /** Raises the stored version of entity scopes (never lowers it). */
+  announceVersions(entries: Array<{ name: string; version: number }>): Promise<void>;
+  /** Starts a new budget period for scopes still in an older one. */
+  resetPeriods(entries: Array<{ name: string; periodStart: number }>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const WINDOW_MS = 60_000;

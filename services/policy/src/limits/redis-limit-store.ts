@@ -1,0 +1,164 @@
+import type { Redis } from '@sluice/common';
+import {
+  ANNOUNCE_VERSIONS_SCRIPT,
+  READ_SCRIPT,
+  RESET_PERIODS_SCRIPT,
+  SEED_SCRIPT,
+} from '../redis/scripts/maintenance-scripts.js';
+import { RESERVE_SCRIPT } from '../redis/scripts/reserve-script.js';
+import { RELEASE_SCRIPT, SETTLE_SCRIPT } from '../redis/scripts/settle-script.js';
+import {
+  type DenyReason,
+  type LimitStore,
+  type ReserveInput,
+  type ReserveResult,
+  type ScopeUsage,
+  WINDOW_MS,
+  type WindowState,
+} from './limit-store.js';
+
+// The scripts build their keys from the prefix passed in ARGV (ioredis prefixes only declared KEYS). With
+// SLUICE_REDIS_PREFIX set to a hash tag such as "{sluice}:" every key lands in one Redis Cluster slot.
+
+interface ScriptCommands {
+  sluiceReserve(...args: Array<string | number>): Promise<Array<string | number>>;
+  sluiceSettle(...args: Array<string | number>): Promise<number>;
+  sluiceRelease(...args: Array<string | number>): Promise<number>;
+  sluiceRead(...args: Array<string | number>): Promise<number[]>;
+  sluiceSeed(...args: Array<string | number>): Promise<number>;
+  sluiceAnnounceVersions(...args: Array<string | number>): Promise<number>;
+  sluiceResetPeriods(...args: Array<string | number>): Promise<number>;
+}
+
+export interface RedisLimitStoreOptions {
+  redis: Redis;
+  prefix: string;
+  holdTtlMs: number;
+  /** How long after its release a hold can still be settled (its real cost counted). */
+  lateSettleMs?: number;
+}
+
+const SETTLE_CHUNK = 200;
+
+export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitStore {
+  const { prefix, holdTtlMs } = options;
+  const recordTtlMs = holdTtlMs + (options.lateSettleMs ?? 3_600_000);
+  const redis = options.redis;
+  redis.defineCommand('sluiceReserve', { numberOfKeys: 0, lua: RESERVE_SCRIPT });
+  redis.defineCommand('sluiceSettle', { numberOfKeys: 0, lua: SETTLE_SCRIPT });
+  redis.defineCommand('sluiceRelease', { numberOfKeys: 0, lua: RELEASE_SCRIPT });
+  redis.defineCommand('sluiceRead', { numberOfKeys: 0, lua: READ_SCRIPT });
+  redis.defineCommand('sluiceSeed', { numberOfKeys: 0, lua: SEED_SCRIPT });
+  redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 0, lua: ANNOUNCE_VERSIONS_SCRIPT });
+  redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 0, lua: RESET_PERIODS_SCRIPT });
+  const commands = redis as unknown as ScriptCommands;
+
+  return {
+    async reserve(input: ReserveInput): Promise<ReserveResult> {
+      const scopes = input.scopes.map((scope) => ({
+        n: scope.name,
+        v: scope.version,
+        r: scope.rpm,
+        t: scope.tpm,
+        c: scope.parallel,
+        b: scope.budget,
+        p: scope.periodStart,
+        s: scope.trackSpend ? 1 : 0,
+      }));
+      const reply = await commands.sluiceReserve(
+        prefix,
+        input.nowMs,
+        input.requestId,
+        holdTtlMs,
+        recordTtlMs,
+        WINDOW_MS,
+        input.tokens,
+        input.costMicros,
+        JSON.stringify(scopes),
+      );
+      const kind = reply[0];
+      const number = (index: number) => Number(reply[index]);
+      if (kind === 'ok') {
+        const windows: WindowState[] = [];
+        for (let index = 1; index < reply.length; index += 3) {
+          windows.push({ requests: number(index), tokens: number(index + 1), windowStartMs: number(index + 2) });
+        }
+        return { kind: 'ok', windows };
+      }
+      if (kind === 'denied') {
+        return {
+          kind: 'denied',
+          scope: number(1),
+          reason: reply[2] as DenyReason,
+          retryAfterMs: number(3),
+          window: { requests: number(4), tokens: number(5), windowStartMs: number(6) },
+          spentMicros: number(7),
+          reservedMicros: number(8),
+        };
+      }
+      if (kind === 'stale') return { kind: 'stale', scope: number(1) };
+      if (kind === 'unseeded') return { kind: 'unseeded', scopes: reply.slice(1).map(Number) };
+      return { kind: 'duplicate' };
+    },
+
+    async seed(entries) {
+      if (entries.length === 0) return;
+      await commands.sluiceSeed(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentMicros]));
+    },
+
+    async settle(settlements) {
+      let applied = 0;
+      // Chunks keep one script run short: Redis serves nobody else while it runs.
+      const pipeline = redis.pipeline();
+      for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
+        const chunk = settlements.slice(start, start + SETTLE_CHUNK);
+        (pipeline as unknown as ScriptCommands).sluiceSettle(
+          prefix,
+          ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costMicros, settlement.tokens]),
+        );
+      }
+      const results = (await pipeline.exec()) ?? [];
+      for (const [error, value] of results) {
+        if (error) throw error;
+        applied += Number(value);
+      }
+      return applied;
+    },
+
+    async release(requestId) {
+      return (await commands.sluiceRelease(prefix, requestId)) > 0;
+    },
+
+    async read(scopes, nowMs): Promise<ScopeUsage[]> {
+      if (scopes.length === 0) return [];
+      const reply = await commands.sluiceRead(prefix, nowMs, WINDOW_MS, ...scopes.flatMap((scope) => [scope.name, scope.periodStart]));
+      return scopes.map((scope, index) => {
+        const at = index * 6;
+        const spent = Number(reply[at]);
+        return {
+          name: scope.name,
+          spentMicros: spent < 0 ? undefined : spent,
+          reservedMicros: Number(reply[at + 1]),
+          requests: Number(reply[at + 2]),
+          tokens: Number(reply[at + 3]),
+          windowResetMs: Number(reply[at + 4]),
+          parallel: Number(reply[at + 5]),
+        };
+      });
+    },
+
+    async announceVersions(entries) {
+      if (entries.length === 0) return;
+      await commands.sluiceAnnounceVersions(prefix, ...entries.flatMap((entry) => [entry.name, entry.version]));
+    },
+
+    async resetPeriods(entries) {
+      if (entries.length === 0) return;
+      await commands.sluiceResetPeriods(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart]));
+    },
+
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

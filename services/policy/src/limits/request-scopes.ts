@@ -1,0 +1,78 @@
+import { type Entity, entitiesOf, entityScopeName, type KeyRecord, modelScopeName } from '../keys/key-record.js';
+import type { ScopeLimits } from './limit-store.js';
+
+// The scopes one request counts against: each entity it belongs to (key, user, team, organisation),
+// and, where that entity has a per-model budget or limit for the model asked for, the entity for that
+// model. Every scope must admit the request, so the most restrictive limit wins.
+
+/** Where a scope's spend comes from in the ledger (spend_logs), to rebuild it when Redis has none. */
+export interface SpendSource {
+  column: 'key_hash' | 'user_id' | 'team_id' | 'organization_id';
+  values: string[];
+  modelGroup: string | undefined;
+  sinceMs: number;
+}
+
+export interface RequestScope extends ScopeLimits {
+  spend: SpendSource;
+}
+
+const LEDGER_COLUMN = { key: 'key_hash', user: 'user_id', team: 'team_id', organization: 'organization_id' } as const;
+
+function ledgerValues(record: KeyRecord, entity: Entity): string[] {
+  return entity.kind === 'key' ? [record.key.token, ...record.key.retiredTokens] : [entity.id];
+}
+
+/** The first of the names that a per-model map has an entry for. */
+function modelEntry<T>(map: Record<string, T>, names: readonly string[]): [string, T] | undefined {
+  for (const name of names) {
+    if (Object.hasOwn(map, name)) return [name, map[name]!];
+  }
+  return undefined;
+}
+
+export function entityScope(record: KeyRecord, entity: Entity): RequestScope {
+  const limits = entity.limits;
+  return {
+    name: entityScopeName(entity.kind, entity.id),
+    version: entity.version,
+    rpm: limits.rpm_limit ?? 0,
+    tpm: limits.tpm_limit ?? 0,
+    parallel: limits.max_parallel_requests ?? 0,
+    budget: limits.max_budget_micros ?? -1,
+    periodStart: limits.budget_period_start,
+    trackSpend: true,
+    spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup: undefined, sinceMs: limits.budget_period_start },
+  };
+}
+
+/**
+ * `modelNames` are the names the request may be known by for per-model settings: the model group it
+ * routes to first, then the name the client sent (before aliases).
+ */
+export function requestScopes(record: KeyRecord, modelNames: readonly string[]): RequestScope[] {
+  const scopes: RequestScope[] = [];
+  const modelGroup = modelNames[0] ?? '';
+  for (const entity of entitiesOf(record)) {
+    scopes.push(entityScope(record, entity));
+    if (modelGroup === '') continue;
+    const limits = entity.limits;
+    const budget = modelEntry(limits.model_max_budget, modelNames);
+    const rpm = modelEntry(limits.model_rpm_limit, modelNames);
+    const tpm = modelEntry(limits.model_tpm_limit, modelNames);
+    if (!budget && !rpm && !tpm) continue;
+    const periodStart = budget ? (limits.model_budget_periods[budget[0]]?.start ?? 0) : 0;
+    scopes.push({
+      name: modelScopeName(entity.kind, entity.id, modelGroup),
+      version: -1,
+      rpm: rpm?.[1] ?? 0,
+      tpm: tpm?.[1] ?? 0,
+      parallel: 0,
+      budget: budget ? Math.round(budget[1].budget_limit * 1_000_000) : -1,
+      periodStart,
+      trackSpend: budget !== undefined,
+      spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup, sinceMs: periodStart },
+    });
+  }
+  return scopes;
+}

@@ -1,0 +1,17 @@
+import type { SqlClient } from '@sluice/common';
+import type { SpendSource } from './request-scopes.js';
+
+/**
+ * A scope's spend in its current period, summed from the ledger: what Redis is rebuilt from when it has
+ * no counter (first use, a restart without persistence, a flush). Off the request path except then.
+ */
+export async function ledgerSpend(sql: SqlClient, source: SpendSource): Promise<number> {
+  const model = source.modelGroup === undefined ? '' : ' AND model_group = $3';
+  const params: unknown[] = [source.values, new Date(source.sinceMs)];
+  if (source.modelGroup !== undefined) params.push(source.modelGroup);
+  const result = await sql.query<{ spent: number }>(
+    `SELECT COALESCE(sum(cost_micros), 0)::bigint AS spent FROM spend_logs WHERE ${source.column} = ANY($1) AND start_time >= $2${model}`,
+    params,
+  );
+  return Number(result.rows[0]?.spent ?? 0);
+}

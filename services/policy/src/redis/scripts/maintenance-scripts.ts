@@ -1,0 +1,86 @@
+// The small scripts around the decision: reading usage, seeding spend from the ledger, announcing
+// entity versions, and starting new budget periods. Each is one round trip for many scopes.
+
+// ARGV: prefix, now ms, window ms, then (name, period start) per scope. Expired holds are pruned first,
+// as a decision would. Returns per scope: spent (-1 = not seeded), reserved, requests, tokens, window
+// reset ms (0 = no window running), parallel slots.
+export const READ_SCRIPT = `
+local prefix = ARGV[1]
+local now = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
+local out = {}
+for j = 4, #ARGV, 2 do
+  local name = ARGV[j]
+  local periodStart = tonumber(ARGV[j + 1])
+  local key = prefix .. 's:' .. name
+  local zc = prefix .. 'zc:' .. name
+  local expired = redis.call('ZRANGEBYSCORE', zc, '-inf', now)
+  if #expired > 0 then
+    local reserved = tonumber(redis.call('HGET', key, 'rs')) or 0
+    for _, member in ipairs(expired) do
+      reserved = reserved - tonumber(string.match(member, '|(%d+)$'))
+    end
+    if reserved < 0 then reserved = 0 end
+    redis.call('ZREMRANGEBYSCORE', zc, '-inf', now)
+    redis.call('HSET', key, 'rs', reserved)
+  end
+  local zp = prefix .. 'zp:' .. name
+  redis.call('ZREMRANGEBYSCORE', zp, '-inf', now)
+  local parallel = redis.call('ZCARD', zp)
+  local f = redis.call('HMGET', key, 'p', 'sp', 'rs', 'ws', 'wr', 'wt')
+  local spent = -1
+  local p = tonumber(f[1])
+  if p then
+    if periodStart > p then spent = 0 else spent = tonumber(f[2]) or 0 end
+  end
+  local ws = tonumber(f[4])
+  local requests, tokens, reset = 0, 0, 0
+  if ws and now - ws < windowMs then
+    requests = tonumber(f[5]) or 0
+    tokens = tonumber(f[6]) or 0
+    reset = ws + windowMs
+  end
+  out[#out + 1] = spent
+  out[#out + 1] = tonumber(f[3]) or 0
+  out[#out + 1] = requests
+  out[#out + 1] = tokens
+  out[#out + 1] = reset
+  out[#out + 1] = parallel
+end
+return out
+`;
+
+// ARGV: prefix, then (name, period start, spent) per scope. Only scopes without a period are set, so two
+// replicas seeding at once agree, and a scope counted since is never overwritten.
+export const SEED_SCRIPT = `
+local prefix = ARGV[1]
+for j = 2, #ARGV, 3 do
+  local key = prefix .. 's:' .. ARGV[j]
+  if redis.call('HSETNX', key, 'p', ARGV[j + 1]) == 1 then redis.call('HSET', key, 'sp', ARGV[j + 2]) end
+end
+return 1
+`;
+
+// ARGV: prefix, then (name, version) per scope.
+export const ANNOUNCE_VERSIONS_SCRIPT = `
+local prefix = ARGV[1]
+for j = 2, #ARGV, 2 do
+  local key = prefix .. 's:' .. ARGV[j]
+  local current = tonumber(redis.call('HGET', key, 'v'))
+  local version = tonumber(ARGV[j + 1])
+  if not current or current < version then redis.call('HSET', key, 'v', version) end
+end
+return 1
+`;
+
+// ARGV: prefix, then (name, period start) per scope.
+export const RESET_PERIODS_SCRIPT = `
+local prefix = ARGV[1]
+for j = 2, #ARGV, 2 do
+  local key = prefix .. 's:' .. ARGV[j]
+  local current = tonumber(redis.call('HGET', key, 'p'))
+  local period = tonumber(ARGV[j + 1])
+  if current and current < period then redis.call('HSET', key, 'sp', 0, 'p', period) end
+end
+return 1
+`;

@@ -1,0 +1,48 @@
+// Settles finished requests to what they really cost: frees each hold's reserved money and parallel
+// slot (unless the hold already expired and freed them), adds the real cost to `spent` when the budget
+// period is still the one the hold was made in, and corrects the token window by (real - estimated)
+// when that window is still running. The hold record is the idempotency token: it is deleted here, so a
+// redelivered usage event finds nothing and changes nothing.
+//
+// ARGV: prefix, then (request id, cost micros, tokens) for each request.
+export const SETTLE_SCRIPT = `
+local prefix = ARGV[1]
+local applied = 0
+for j = 2, #ARGV, 3 do
+  local rid = ARGV[j]
+  local cost = tonumber(ARGV[j + 1])
+  local tokens = tonumber(ARGV[j + 2])
+  local holdKey = prefix .. 'h:' .. rid
+  local raw = redis.call('GET', holdKey)
+  if raw then
+    redis.call('DEL', holdKey)
+    local hold = cjson.decode(raw)
+    for _, e in ipairs(hold.s) do
+      local key = prefix .. 's:' .. e.n
+      if e.c == 1 and redis.call('ZREM', prefix .. 'zc:' .. e.n, rid .. '|' .. hold.c) == 1 then
+        redis.call('HINCRBY', key, 'rs', -hold.c)
+      end
+      if e.q == 1 then redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+      local f = redis.call('HMGET', key, 'p', 'ws')
+      if e.p >= 0 and cost > 0 and tonumber(f[1]) == e.p then redis.call('HINCRBY', key, 'sp', cost) end
+      if tokens ~= e.t and tonumber(f[2]) == e.w then redis.call('HINCRBY', key, 'wt', tokens - e.t) end
+    end
+    applied = applied + 1
+  end
+end
+return applied
+`;
+
+// Frees a request's parallel slots before its usage event arrives. ARGV: prefix, request id.
+export const RELEASE_SCRIPT = `
+local prefix = ARGV[1]
+local rid = ARGV[2]
+local raw = redis.call('GET', prefix .. 'h:' .. rid)
+if not raw then return 0 end
+local hold = cjson.decode(raw)
+local released = 0
+for _, e in ipairs(hold.s) do
+  if e.q == 1 then released = released + redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+end
+return released
+`;
