@@ -303,7 +303,19 @@ describe('Authorize with admin_route (what other admin-only edge routes rely on)
     const authorize = (apiKey: string) =>
       new Promise<Decision>((resolve, reject) => {
         client.authorize(
-          { requestId: crypto.randomUUID(), apiKey, route: '/spend/logs', adminRoute: true, model: '', estimatedPromptTokens: 0, maxTokens: 0, endUser: '', cacheControls: [], checkOnly: false },
+          {
+            requestId: crypto.randomUUID(),
+            apiKey,
+            route: '/spend/logs',
+            adminRoute: true,
+            model: '',
+            estimatedPromptTokens: 0,
+            maxTokens: 0,
+            endUser: '',
+            cacheControls: [],
+            checkOnly: false,
+            traceparent: '',
+          },
           new Metadata(),
           { deadline: new Date(Date.now() + 5_000) },
           (error, decision) => (error ? reject(error) : resolve(decision)),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from '@sluice/testing';
 import type { BenchOptions } from './bench-options.js';
 import { percentiles, spread, type Spread } from './latency-stats.js';
 import { closedLoop } from './load/closed-loop.js';
@@ -61,7 +62,8 @@ export interface BenchResults {
 }
 
 async function startUpstream(latencyMs: number): Promise<{ port: number; child: ChildProcess }> {
-  const script = fileURLToPath(new URL('./mock-upstream-main.js', import.meta.url));
+  // The compiled file, also when this module runs from source under vitest.
+  const script = join(REPOSITORY_ROOT, 'bench', 'dist', 'mock-upstream-main.js');
   const child = spawn(process.execPath, [script, String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (line: Buffer) => resolve((JSON.parse(line.toString()) as { port: number }).port));

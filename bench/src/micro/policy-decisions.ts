@@ -17,7 +17,7 @@ export async function measurePolicyDecisions(durationMs: number): Promise<number
     const authorize = (client: PolicyClient, index: number) =>
       new Promise<void>((resolve, reject) =>
         client.authorize(
-          { requestId: `bench-${index}`, apiKey: MASTER_KEY, route: '/v1/chat/completions', adminRoute: false, model: 'bench-model', estimatedPromptTokens: 20, maxTokens: 0, endUser: '', cacheControls: [], checkOnly: false },
+          { requestId: `bench-${index}`, apiKey: MASTER_KEY, route: '/v1/chat/completions', adminRoute: false, model: 'bench-model', estimatedPromptTokens: 20, maxTokens: 0, endUser: '', cacheControls: [], checkOnly: false, traceparent: '' },
           new Metadata(),
           (error, decision) => (error ? reject(error) : decision.allowed ? resolve() : reject(new Error(decision.errorCode))),
         ),

@@ -67,6 +67,10 @@ export interface Settings {
   accountingAddress: string;
   /** Deadline for a policy decision, milliseconds. */
   policyDeadlineMs: number;
+  /** Multiplexed streams the edge keeps to policy and to the router, each on its own connection. */
+  grpcStreams: number;
+  /** A stream moves to a fresh connection after this long, so traffic reaches newly added replicas. */
+  grpcStreamRotateMs: number;
   /** Optional HMAC pepper for key hashes; when unset keys are stored as plain SHA-256. */
   keyPepper: string | undefined;
   /** Drain budget for the gRPC services and accounting on SIGTERM. */
@@ -152,6 +156,8 @@ export function loadSettings(env: Environment = process.env): Settings {
     routerAddress: text(env, 'SLUICE_ROUTER_ADDRESS', `127.0.0.1:${routerPort}`),
     accountingAddress: text(env, 'SLUICE_ACCOUNTING_ADDRESS', `127.0.0.1:${accountingPort}`),
     policyDeadlineMs: integer(env, 'SLUICE_POLICY_DEADLINE_MS', 1_000),
+    grpcStreams: Math.max(1, integer(env, 'SLUICE_GRPC_STREAMS', 2)),
+    grpcStreamRotateMs: integer(env, 'SLUICE_GRPC_STREAM_ROTATE_MS', 120_000),
     keyPepper: optionalText(env, 'SLUICE_KEY_PEPPER'),
     shutdownTimeoutMs: integer(env, 'SLUICE_SHUTDOWN_TIMEOUT_MS', 10_000),
     ledger: {

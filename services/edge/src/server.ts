@@ -35,6 +35,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     router: settings.routerAddress,
     accounting: settings.accountingAddress,
     policyDeadlineMs: settings.policyDeadlineMs,
+    streams: settings.grpcStreams,
+    streamRotateMs: settings.grpcStreamRotateMs,
   });
   const general = config.general_settings ?? {};
   const context: EdgeContext = {

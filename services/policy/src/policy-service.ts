@@ -6,17 +6,18 @@ import {
   type GatewayConfig,
   type Logger,
   migrate,
+  MultiplexedStreams,
   type Settings,
   type ShutdownStep,
   startGrpcServer,
   startServiceHttpServer,
   toGrpcError,
 } from '@sluice/common';
-import { PolicyService, type PolicyServer } from '@sluice/proto';
+import { type AuthorizeRequest, type Decision, PolicyService, type PolicyServer } from '@sluice/proto';
 import type { AdminContext } from './admin/admin-context.js';
 import { createAdminService } from './admin/admin-service.js';
 import { startBudgetResetJob } from './budgets/budget-reset-job.js';
-import { createAuthorize } from './decide/authorize.js';
+import { createAuthorize, undecided } from './decide/authorize.js';
 import { buildAccessGroups } from './decide/model-access.js';
 import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidation } from './invalidation/invalidation-bus.js';
 import { KeyCache } from './keys/key-cache.js';
@@ -41,6 +42,23 @@ export interface RunningPolicy {
   httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
+
+/** A decision without a request id: "send no more requests on this stream" (see policy.proto). */
+const DRAIN_NOTICE: Decision = {
+  allowed: false,
+  errorCode: '',
+  message: '',
+  retryAfterSeconds: 0,
+  identity: undefined,
+  modelGroup: '',
+  requests: undefined,
+  tokens: undefined,
+  allowedModels: [],
+  reservedTokens: 0,
+  reservedCostMicros: 0,
+  holdsParallelSlot: false,
+  requestId: '',
+};
 
 const DEFAULT_CACHE_TTL_SECONDS = 30;
 /** However long the config asks for, a cached key is re-read at least this often. */
@@ -131,7 +149,22 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   const admin = createAdminService(adminContext, masterKey);
   const resetJob = startBudgetResetJob({ context: adminContext, sql, store, intervalMs: settings.budgetResetIntervalMs, logger });
 
+  const decisionStreams = new MultiplexedStreams<AuthorizeRequest, Decision>(DRAIN_NOTICE);
   const implementation: PolicyServer = {
+    // The edge's request path: decisions for many requests over one stream, matched by request id.
+    authorizeStream(call) {
+      decisionStreams.add(call);
+      call.on('data', (request: AuthorizeRequest) => {
+        authorize(request).then(
+          (decision) => decisionStreams.write(call, { ...decision, requestId: request.requestId }),
+          (error: unknown) => {
+            logger.error({ err: error }, 'decision failed');
+            decisionStreams.write(call, { ...undecided(error), requestId: request.requestId });
+          },
+        );
+      });
+      call.on('end', () => call.end());
+    },
     authorize(call, callback) {
       authorize(call.request).then(
         (decision) => callback(null, decision),
@@ -160,6 +193,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     port: settings.policy.port,
     services: [{ definition: PolicyService, implementation }],
     logger,
+    onDrain: () => decisionStreams.drain(),
   });
   const http = await startServiceHttpServer({ host: settings.policy.host, port: settings.policy.httpPort, ready: () => true });
   logger.info({ grpcPort: grpc.port, httpPort: http.port, limits: redis ? 'redis' : 'memory', bus: bus.kind }, 'policy ready');

@@ -10,6 +10,7 @@ import {
   startServiceHttpServer,
 } from '@sluice/common';
 import { RouterService, type RouterServer } from '@sluice/proto';
+import { createCompleteStreamHandler } from './complete-stream-handler.js';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
 import { createCompleteCall } from './routing/complete-call.js';
 import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-store.js';
@@ -52,8 +53,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const cooldowns = await startCooldowns(options, registry.deploymentIds());
   const complete = createCompleteCall({ registry, logger, settings: routing, cooldowns, stats: new DeploymentStats() });
 
+  const completeStream = createCompleteStreamHandler(complete, logger);
   const implementation: RouterServer = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
+    completeStream: completeStream.handler,
     listModels(_call, callback) {
       callback(null, { models: registry.models() });
     },
@@ -63,6 +66,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     port: settings.router.port,
     services: [{ definition: RouterService, implementation }],
     logger,
+    onDrain: completeStream.drain,
   });
   const http = await startServiceHttpServer({ host: settings.router.host, port: settings.router.httpPort, ready: () => true });
   logger.info(

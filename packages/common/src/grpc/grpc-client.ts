@@ -11,6 +11,17 @@ export const GRPC_CLIENT_OPTIONS: ChannelOptions = {
   'grpc.enable_retries': 0,
 };
 
+/**
+ * For the multiplexed request-path streams: each on its own connection, and reconnecting within a
+ * second of a service coming back (grpc-js otherwise backs off up to two minutes).
+ */
+export const GRPC_STREAM_CHANNEL_OPTIONS: ChannelOptions = {
+  ...GRPC_CLIENT_OPTIONS,
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
 export function insecureCredentials(): ChannelCredentials {
   return credentials.createInsecure();
 }

@@ -34,6 +34,11 @@ export async function startGrpcServer(options: {
   port: number;
   services: GrpcServiceBinding[];
   logger: Logger;
+  /**
+   * Called when shutdown starts, before waiting for calls to end: long-lived multiplexed streams are
+   * told the service is draining, so their clients stop sending on them and end them once idle.
+   */
+  onDrain?: () => void;
 }): Promise<RunningGrpcServer> {
   const server = new Server(GRPC_SERVER_OPTIONS);
   let serving = true;
@@ -60,6 +65,7 @@ export async function startGrpcServer(options: {
     },
     async shutdown(timeoutMs) {
       serving = false;
+      options.onDrain?.();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           options.logger.warn({ timeoutMs }, 'grpc drain timed out; cancelling remaining calls');

@@ -1,9 +1,8 @@
-import { type ClientReadableStream, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { deadlineIn, fromGrpcError, GRPC_CLIENT_OPTIONS, insecureCredentials, type ErrorCode } from '@sluice/common';
 import {
   AccountingClient,
   type AuthorizeRequest,
-  type CompletePart,
   type CompleteRequest,
   type Decision,
   HealthCheckResponse_ServingStatus,
@@ -14,9 +13,12 @@ import {
   PolicyClient,
   RouterClient,
 } from '@sluice/proto';
+import { createPolicyDecisions } from './policy-decisions.js';
+import { createRouterCalls, type RouterCall } from './router-calls.js';
 
 // The edge's view of the three services behind it: promise-returning calls with deadlines, and failures
-// already turned into GatewayErrors with the right code.
+// already turned into GatewayErrors with the right code. The two calls every request makes (a decision
+// and a completion) travel as messages on long-lived multiplexed streams; the rest are plain calls.
 
 export interface ServiceClients {
   authorize(request: AuthorizeRequest): Promise<Decision>;
@@ -24,7 +26,7 @@ export interface ServiceClients {
   /** Gives a finished request's parallel slot back to policy; never rejects. */
   release(requestId: string): Promise<void>;
   spend(call: JsonCall): Promise<JsonResult>;
-  complete(request: CompleteRequest): ClientReadableStream<CompletePart>;
+  complete(request: CompleteRequest): RouterCall;
   listModels(): Promise<ListModelsResponse>;
   /** True when policy and router both answer their health checks. */
   healthy(): Promise<boolean>;
@@ -36,6 +38,10 @@ export interface ServiceAddresses {
   router: string;
   accounting: string;
   policyDeadlineMs: number;
+  /** Multiplexed streams (each on its own connection) to policy and to the router. */
+  streams: number;
+  /** Each stream moves to a fresh connection after this long, so load spreads over new replicas. */
+  streamRotateMs: number;
 }
 
 const ADMIN_DEADLINE_MS = 30_000;
@@ -62,6 +68,13 @@ function unary<Request, Response>(
 export function createServiceClients(addresses: ServiceAddresses): ServiceClients {
   const credentials = insecureCredentials();
   const policy = new PolicyClient(addresses.policy, credentials, GRPC_CLIENT_OPTIONS);
+  const decisions = createPolicyDecisions({
+    address: addresses.policy,
+    deadlineMs: addresses.policyDeadlineMs,
+    streams: addresses.streams,
+    rotateAfterMs: addresses.streamRotateMs,
+  });
+  const calls = createRouterCalls({ address: addresses.router, streams: addresses.streams, rotateAfterMs: addresses.streamRotateMs });
   const router = new RouterClient(addresses.router, credentials, GRPC_CLIENT_OPTIONS);
   const accounting = new AccountingClient(addresses.accounting, credentials, GRPC_CLIENT_OPTIONS);
   const policyHealth = new HealthClient(addresses.policy, credentials, GRPC_CLIENT_OPTIONS);
@@ -75,8 +88,7 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     });
 
   return {
-    authorize: (request) =>
-      unary((r, m, o, c) => policy.authorize(r, m, o, c), request, addresses.policyDeadlineMs, 'policy_unavailable'),
+    authorize: (request) => decisions.authorize(request),
     admin: (call) => unary((r, m, o, c) => policy.admin(r, m, o, c), call, ADMIN_DEADLINE_MS, 'policy_unavailable'),
     async release(requestId) {
       // The usage event releases the slot as well, so a lost call only delays it.
@@ -85,10 +97,12 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
       );
     },
     spend: (call) => unary((r, m, o, c) => accounting.spend(r, m, o, c), call, ADMIN_DEADLINE_MS, 'service_unavailable'),
-    complete: (request) => router.complete(request),
+    complete: (request) => calls.complete(request),
     listModels: () => unary((r, m, o, c) => router.listModels(r, m, o, c), {}, HEALTH_DEADLINE_MS * 5, 'router_unavailable'),
     healthy: async () => (await Promise.all([check(policyHealth), check(routerHealth)])).every(Boolean),
     close() {
+      decisions.close();
+      calls.close();
       for (const client of [policy, router, accounting, policyHealth, routerHealth]) client.close();
     },
   };

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { extractApiKey } from '../openai/api-key.js';
 import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
+import { authorizeRequest } from '../clients/authorize-request.js';
 
 function addLimitHeaders(headers: Record<string, string>, kind: 'requests' | 'tokens', state: RateLimitState | undefined) {
   if (!state || state.limit === 0) return;
@@ -43,18 +44,17 @@ export async function forwardToRouter(
   if (context.state.draining) throw new GatewayError('shutting_down');
   const apiKey = extractApiKey(request.headers, context.options.keyHeader);
   if (apiKey === '') throw new GatewayError('missing_api_key');
-  const decision = await context.clients.authorize({
-    requestId: request.id,
-    apiKey,
-    route: forward.route,
-    adminRoute: false,
-    model,
-    estimatedPromptTokens: forward.estimatedPromptTokens,
-    maxTokens: maxTokens(forward.body),
-    endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
-    cacheControls: [],
-    checkOnly: false,
-  });
+  const decision = await context.clients.authorize(
+    authorizeRequest({
+      requestId: request.id,
+      apiKey,
+      route: forward.route,
+      model,
+      estimatedPromptTokens: forward.estimatedPromptTokens,
+      maxTokens: maxTokens(forward.body),
+      endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+    }),
+  );
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);

@@ -87,7 +87,7 @@ export class ProxiedRequest {
     response.on('close', onClose);
 
     try {
-      for await (const part of call as AsyncIterable<CompletePart>) {
+      for await (const part of call) {
         await this.handle(part);
       }
       if (!this.ended) {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { extractApiKey } from '../openai/api-key.js';
 import { denial } from '../proxy/forward-to-router.js';
+import { authorizeRequest } from '../clients/authorize-request.js';
 
 // OpenAI's model objects carry a creation time; configured model groups have none, so they all report
 // when this process started.
@@ -13,18 +14,9 @@ export function modelRoutes(app: FastifyInstance, context: EdgeContext): void {
   const list = async (request: import('fastify').FastifyRequest) => {
     const apiKey = extractApiKey(request.headers, context.options.keyHeader);
     if (apiKey === '') throw new GatewayError('missing_api_key');
-    const decision = await context.clients.authorize({
-      requestId: request.id,
-      apiKey,
-      route: '/v1/models',
-      adminRoute: false,
-      model: '',
-      estimatedPromptTokens: 0,
-      maxTokens: 0,
-      endUser: '',
-      cacheControls: [],
-      checkOnly: true,
-    });
+    const decision = await context.clients.authorize(
+      authorizeRequest({ requestId: request.id, apiKey, route: '/v1/models', checkOnly: true }),
+    );
     if (!decision.allowed) throw denial(decision);
     const { models } = await context.clients.listModels();
     const allowed = decision.allowedModels.length > 0 ? new Set(decision.allowedModels) : undefined;

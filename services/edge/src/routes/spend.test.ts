@@ -27,6 +27,7 @@ function decision(allowed: boolean, isAdmin: boolean, errorCode = ''): Decision 
     reservedTokens: 0,
     reservedCostMicros: 0,
     holdsParallelSlot: false,
+    requestId: '',
   };
 }
 

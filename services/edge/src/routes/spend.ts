@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { extractApiKey } from '../openai/api-key.js';
 import { denial } from '../proxy/forward-to-router.js';
+import { authorizeRequest } from '../clients/authorize-request.js';
 
 // LiteLLM's spend routes, answered by the accounting service from the ledger. Admin only: the master key
 // or a key policy marks as admin.
@@ -23,18 +24,9 @@ export function spendRoutes(app: FastifyInstance, context: EdgeContext): void {
     const route = request.routeOptions.url ?? request.url.split('?')[0]!;
     const apiKey = extractApiKey(request.headers, context.options.keyHeader);
     if (apiKey === '') throw new GatewayError('missing_api_key');
-    const decision = await context.clients.authorize({
-      requestId: request.id,
-      apiKey,
-      route,
-      adminRoute: true,
-      model: '',
-      estimatedPromptTokens: 0,
-      maxTokens: 0,
-      endUser: '',
-      cacheControls: [],
-      checkOnly: true,
-    });
+    const decision = await context.clients.authorize(
+      authorizeRequest({ requestId: request.id, apiKey, route, adminRoute: true, checkOnly: true }),
+    );
     if (!decision.allowed) throw denial(decision);
     if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
     const result = await context.clients.spend({

@@ -1,4 +1,4 @@
-import type { ErrorCode, Logger, SqlClient } from '@sluice/common';
+import { type ErrorCode, GatewayError, type Logger, type SqlClient } from '@sluice/common';
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { isWellFormedApiKey } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
@@ -46,8 +46,14 @@ function decision(fields: Partial<Decision>): Decision {
     reservedTokens: 0,
     reservedCostMicros: 0,
     holdsParallelSlot: false,
+    requestId: '',
     ...fields,
   };
+}
+
+/** The answer when no decision could be made: the edge turns the code into a 503 with this message. */
+export function undecided(error: unknown): Decision {
+  return error instanceof GatewayError ? deny(error.code, error.message) : deny('policy_unavailable');
 }
 
 function deny(errorCode: ErrorCode, message = '', fields: Partial<Decision> = {}): Decision {

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -47,6 +49,8 @@ export interface AuthorizeRequest {
   cacheControls: string[];
   /** True when this request should only be checked, not reserved (e.g. /v1/models). */
   checkOnly: boolean;
+  /** W3C traceparent of the request, so policy's span joins its trace. */
+  traceparent: string;
 }
 
 export interface Decision {
@@ -71,6 +75,8 @@ export interface Decision {
   reservedCostMicros: number;
   /** The request holds a parallel-request slot: call Release when its response has ended. */
   holdsParallelSlot: boolean;
+  /** The request this decision answers (AuthorizeStream). */
+  requestId: string;
 }
 
 /** OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} values for the tightest scope. */
@@ -203,6 +209,7 @@ function createBaseAuthorizeRequest(): AuthorizeRequest {
     endUser: "",
     cacheControls: [],
     checkOnly: false,
+    traceparent: "",
   };
 }
 
@@ -237,6 +244,9 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     }
     if (message.checkOnly !== false) {
       writer.uint32(80).bool(message.checkOnly);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(90).string(message.traceparent);
     }
     return writer;
   },
@@ -334,6 +344,14 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
             message.checkOnly = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -361,6 +379,7 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     message.endUser = object.endUser ?? "";
     message.cacheControls = object.cacheControls?.map((e) => e) || [];
     message.checkOnly = object.checkOnly ?? false;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };
@@ -379,6 +398,7 @@ function createBaseDecision(): Decision {
     reservedTokens: 0,
     reservedCostMicros: 0,
     holdsParallelSlot: false,
+    requestId: "",
   };
 }
 
@@ -419,6 +439,9 @@ export const Decision: MessageFns<Decision> = {
     }
     if (message.holdsParallelSlot !== false) {
       writer.uint32(96).bool(message.holdsParallelSlot);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(106).string(message.requestId);
     }
     return writer;
   },
@@ -532,6 +555,14 @@ export const Decision: MessageFns<Decision> = {
             message.holdsParallelSlot = reader.bool();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -567,6 +598,7 @@ export const Decision: MessageFns<Decision> = {
     message.reservedTokens = object.reservedTokens ?? 0;
     message.reservedCostMicros = object.reservedCostMicros ?? 0;
     message.holdsParallelSlot = object.holdsParallelSlot ?? false;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -665,6 +697,23 @@ export const PolicyService = {
     responseSerialize: (value: Decision): Buffer => Buffer.from(Decision.encode(value).finish()),
     responseDeserialize: (value: Buffer): Decision => Decision.decode(value),
   },
+  /**
+   * The same decision for many requests over one long-lived stream, answers matched by request_id, in
+   * any order. The edge uses this on the request path: in grpc-js a call per request costs several times
+   * the CPU of a message on an open stream (see docs/benchmarks.md). A decision that cannot be made is a
+   * Decision with a policy error code, never the end of the stream. A Decision with an empty request_id
+   * means policy is shutting down: send nothing more on this stream, open another, end this one once
+   * its answers are in.
+   */
+  authorizeStream: {
+    path: "/sluice.v1.Policy/AuthorizeStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: AuthorizeRequest): Buffer => Buffer.from(AuthorizeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuthorizeRequest => AuthorizeRequest.decode(value),
+    responseSerialize: (value: Decision): Buffer => Buffer.from(Decision.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Decision => Decision.decode(value),
+  },
   /** Keys, teams, users, organisations: the admin API routes, forwarded by the edge. */
   admin: {
     path: "/sluice.v1.Policy/Admin" as const,
@@ -693,6 +742,15 @@ export const PolicyService = {
 
 export interface PolicyServer extends UntypedServiceImplementation {
   authorize: handleUnaryCall<AuthorizeRequest, Decision>;
+  /**
+   * The same decision for many requests over one long-lived stream, answers matched by request_id, in
+   * any order. The edge uses this on the request path: in grpc-js a call per request costs several times
+   * the CPU of a message on an open stream (see docs/benchmarks.md). A decision that cannot be made is a
+   * Decision with a policy error code, never the end of the stream. A Decision with an empty request_id
+   * means policy is shutting down: send nothing more on this stream, open another, end this one once
+   * its answers are in.
+   */
+  authorizeStream: handleBidiStreamingCall<AuthorizeRequest, Decision>;
   /** Keys, teams, users, organisations: the admin API routes, forwarded by the edge. */
   admin: handleUnaryCall<JsonCall, JsonResult>;
   /**
@@ -719,6 +777,17 @@ export interface PolicyClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Decision) => void,
   ): ClientUnaryCall;
+  /**
+   * The same decision for many requests over one long-lived stream, answers matched by request_id, in
+   * any order. The edge uses this on the request path: in grpc-js a call per request costs several times
+   * the CPU of a message on an open stream (see docs/benchmarks.md). A decision that cannot be made is a
+   * Decision with a policy error code, never the end of the stream. A Decision with an empty request_id
+   * means policy is shutting down: send nothing more on this stream, open another, end this one once
+   * its answers are in.
+   */
+  authorizeStream(): ClientDuplexStream<AuthorizeRequest, Decision>;
+  authorizeStream(options: Partial<CallOptions>): ClientDuplexStream<AuthorizeRequest, Decision>;
+  authorizeStream(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<AuthorizeRequest, Decision>;
   /** Keys, teams, users, organisations: the admin API routes, forwarded by the edge. */
   admin(request: JsonCall, callback: (error: ServiceError | null, response: JsonResult) => void): ClientUnaryCall;
   admin(

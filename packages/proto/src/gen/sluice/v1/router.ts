@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -59,6 +61,19 @@ export interface CacheControl {
   useCache: boolean;
 }
 
+export interface CompleteStreamRequest {
+  kind: { $case: "start"; start: CompleteRequest } | //
+  /** The client went away: abort this request upstream. */
+  { $case: "cancelRequestId"; cancelRequestId: string } | undefined;
+}
+
+export interface CompleteStreamParts {
+  requestId: string;
+  parts: CompletePart[];
+  /** No more parts will come for this request. */
+  last: boolean;
+}
+
 export interface CompletePart {
   part:
     | { $case: "start"; start: Start }
@@ -68,7 +83,17 @@ export interface CompletePart {
     | { $case: "finish"; finish: Finish }
     | { $case: "error"; error: StreamError }
     | { $case: "keepAlive"; keepAlive: KeepAlive }
+    | //
+    /** Terminal, before any content: the request failed (CompleteStream's form of a gRPC status). */
+    { $case: "failure"; failure: Failure }
     | undefined;
+}
+
+export interface Failure {
+  /** A code from the error table. */
+  code: string;
+  message: string;
+  retryAfterSeconds: number;
 }
 
 /** Sent once, just before the first content part. */
@@ -420,6 +445,166 @@ export const CacheControl: MessageFns<CacheControl> = {
   },
 };
 
+function createBaseCompleteStreamRequest(): CompleteStreamRequest {
+  return { kind: undefined };
+}
+
+export const CompleteStreamRequest: MessageFns<CompleteStreamRequest> = {
+  encode(message: CompleteStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case "start":
+        CompleteRequest.encode(message.kind.start, writer.uint32(10).fork()).join();
+        break;
+      case "cancelRequestId":
+        writer.uint32(18).string(message.kind.cancelRequestId);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: "start", start: CompleteRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "cancelRequestId", cancelRequestId: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CompleteStreamRequest>): CompleteStreamRequest {
+    return CompleteStreamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteStreamRequest>): CompleteStreamRequest {
+    const message = createBaseCompleteStreamRequest();
+    switch (object.kind?.$case) {
+      case "start": {
+        if (object.kind?.start !== undefined && object.kind?.start !== null) {
+          message.kind = { $case: "start", start: CompleteRequest.fromPartial(object.kind.start) };
+        }
+        break;
+      }
+      case "cancelRequestId": {
+        if (object.kind?.cancelRequestId !== undefined && object.kind?.cancelRequestId !== null) {
+          message.kind = { $case: "cancelRequestId", cancelRequestId: object.kind.cancelRequestId };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseCompleteStreamParts(): CompleteStreamParts {
+  return { requestId: "", parts: [], last: false };
+}
+
+export const CompleteStreamParts: MessageFns<CompleteStreamParts> = {
+  encode(message: CompleteStreamParts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    for (const v of message.parts) {
+      CompletePart.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.last !== false) {
+      writer.uint32(24).bool(message.last);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteStreamParts {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteStreamParts();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.parts.push(CompletePart.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.last = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CompleteStreamParts>): CompleteStreamParts {
+    return CompleteStreamParts.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteStreamParts>): CompleteStreamParts {
+    const message = createBaseCompleteStreamParts();
+    message.requestId = object.requestId ?? "";
+    message.parts = object.parts?.map((e) => CompletePart.fromPartial(e)) || [];
+    message.last = object.last ?? false;
+    return message;
+  },
+};
+
 function createBaseCompletePart(): CompletePart {
   return { part: undefined };
 }
@@ -447,6 +632,9 @@ export const CompletePart: MessageFns<CompletePart> = {
         break;
       case "keepAlive":
         KeepAlive.encode(message.part.keepAlive, writer.uint32(58).fork()).join();
+        break;
+      case "failure":
+        Failure.encode(message.part.failure, writer.uint32(66).fork()).join();
         break;
     }
     return writer;
@@ -521,6 +709,14 @@ export const CompletePart: MessageFns<CompletePart> = {
             message.part = { $case: "keepAlive", keepAlive: KeepAlive.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.part = { $case: "failure", failure: Failure.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -581,7 +777,92 @@ export const CompletePart: MessageFns<CompletePart> = {
         }
         break;
       }
+      case "failure": {
+        if (object.part?.failure !== undefined && object.part?.failure !== null) {
+          message.part = { $case: "failure", failure: Failure.fromPartial(object.part.failure) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseFailure(): Failure {
+  return { code: "", message: "", retryAfterSeconds: 0 };
+}
+
+export const Failure: MessageFns<Failure> = {
+  encode(message: Failure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.retryAfterSeconds !== 0) {
+      writer.uint32(24).uint32(message.retryAfterSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Failure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retryAfterSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<Failure>): Failure {
+    return Failure.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Failure>): Failure {
+    const message = createBaseFailure();
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    message.retryAfterSeconds = object.retryAfterSeconds ?? 0;
     return message;
   },
 };
@@ -1355,6 +1636,24 @@ export const RouterService = {
     responseSerialize: (value: CompletePart): Buffer => Buffer.from(CompletePart.encode(value).finish()),
     responseDeserialize: (value: Buffer): CompletePart => CompletePart.decode(value),
   },
+  /**
+   * Many Complete calls over one long-lived stream: the edge sends requests (and cancellations), the
+   * router sends each request's parts tagged with its request_id, several parts per message when they
+   * are ready together. The edge uses this on the request path; see AuthorizeStream for why. A failure
+   * before any content is a Failure part instead of a gRPC status. A message with an empty request_id
+   * means the router is shutting down: send nothing more on this stream, open another, end this one once
+   * its requests are done.
+   */
+  completeStream: {
+    path: "/sluice.v1.Router/CompleteStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CompleteStreamRequest): Buffer =>
+      Buffer.from(CompleteStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteStreamRequest => CompleteStreamRequest.decode(value),
+    responseSerialize: (value: CompleteStreamParts): Buffer => Buffer.from(CompleteStreamParts.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteStreamParts => CompleteStreamParts.decode(value),
+  },
   listModels: {
     path: "/sluice.v1.Router/ListModels" as const,
     requestStream: false as const,
@@ -1368,6 +1667,15 @@ export const RouterService = {
 
 export interface RouterServer extends UntypedServiceImplementation {
   complete: handleServerStreamingCall<CompleteRequest, CompletePart>;
+  /**
+   * Many Complete calls over one long-lived stream: the edge sends requests (and cancellations), the
+   * router sends each request's parts tagged with its request_id, several parts per message when they
+   * are ready together. The edge uses this on the request path; see AuthorizeStream for why. A failure
+   * before any content is a Failure part instead of a gRPC status. A message with an empty request_id
+   * means the router is shutting down: send nothing more on this stream, open another, end this one once
+   * its requests are done.
+   */
+  completeStream: handleBidiStreamingCall<CompleteStreamRequest, CompleteStreamParts>;
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
 }
 
@@ -1378,6 +1686,20 @@ export interface RouterClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<CompletePart>;
+  /**
+   * Many Complete calls over one long-lived stream: the edge sends requests (and cancellations), the
+   * router sends each request's parts tagged with its request_id, several parts per message when they
+   * are ready together. The edge uses this on the request path; see AuthorizeStream for why. A failure
+   * before any content is a Failure part instead of a gRPC status. A message with an empty request_id
+   * means the router is shutting down: send nothing more on this stream, open another, end this one once
+   * its requests are done.
+   */
+  completeStream(): ClientDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
+  completeStream(options: Partial<CallOptions>): ClientDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
+  completeStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
   listModels(
     request: ListModelsRequest,
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,

@@ -1,0 +1,96 @@
+import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
+import { GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
+import type { CompletePart, CompleteRequest, CompleteStreamParts, CompleteStreamRequest } from '@sluice/proto';
+
+type Complete = (request: CompleteRequest, signal: AbortSignal) => AsyncIterable<CompletePart>;
+type Call = ServerDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
+
+/** An empty request id: "send no more requests on this stream" (see router.proto). */
+const DRAIN_NOTICE: CompleteStreamParts = { requestId: '', parts: [], last: true };
+
+function failurePart(error: unknown): CompletePart {
+  const gateway = error instanceof GatewayError ? error : new GatewayError('internal_error');
+  return {
+    part: {
+      $case: 'failure',
+      failure: { code: gateway.code, message: gateway.message, retryAfterSeconds: gateway.details.retryAfterSeconds ?? 0 },
+    },
+  };
+}
+
+/**
+ * CompleteStream: many Complete calls over one stream. Each request runs the same generator as the
+ * per-call Complete RPC; the parts it yields within one turn of the event loop go out together in one
+ * message (a non-streaming answer is one message; a stream's first chunk travels with its Start).
+ */
+export function createCompleteStreamHandler(complete: Complete, logger: Logger) {
+  const streams = new MultiplexedStreams<CompleteStreamRequest, CompleteStreamParts>(DRAIN_NOTICE);
+
+  const handler: handleBidiStreamingCall<CompleteStreamRequest, CompleteStreamParts> = (call: Call) => {
+    streams.add(call);
+    const active = new Map<string, AbortController>();
+    let clientDone = false;
+    const endIfIdle = () => {
+      if (clientDone && active.size === 0) call.end();
+    };
+
+    const run = (request: CompleteRequest) => {
+      const requestId = request.requestId;
+      const controller = new AbortController();
+      active.set(requestId, controller);
+      let batch: CompletePart[] = [];
+      let scheduled = false;
+      const flush = (last: boolean) => {
+        if (batch.length === 0 && !last) return;
+        streams.write(call, { requestId, parts: batch, last });
+        batch = [];
+      };
+      const scheduleFlush = () => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (!controller.signal.aborted) flush(false);
+        });
+      };
+      void (async () => {
+        try {
+          for await (const part of complete(request, controller.signal)) {
+            if (controller.signal.aborted) return;
+            batch.push(part);
+            scheduleFlush();
+          }
+          if (!controller.signal.aborted) flush(true);
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          logger.debug({ err: error, requestId }, 'complete failed');
+          batch.push(failurePart(error));
+          flush(true);
+        } finally {
+          active.delete(requestId);
+          endIfIdle();
+        }
+      })();
+    };
+
+    call.on('data', (message: CompleteStreamRequest) => {
+      const kind = message.kind;
+      if (kind?.$case === 'start') run(kind.start);
+      else if (kind?.$case === 'cancelRequestId') {
+        active.get(kind.cancelRequestId)?.abort();
+        active.delete(kind.cancelRequestId);
+      }
+    });
+    call.on('end', () => {
+      clientDone = true;
+      endIfIdle();
+    });
+    // The edge went away: nobody will read these answers, so stop paying the providers for them.
+    call.on('cancelled', () => {
+      for (const controller of active.values()) controller.abort();
+      active.clear();
+    });
+  };
+
+  return { handler, drain: () => streams.drain() };
+}
