@@ -30,6 +30,9 @@ const CONTENT_PATHS = [
   'content',
 ];
 
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+
 export interface LoggerOptions {
   service: string;
   level?: string;
@@ -46,8 +49,8 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    // Asynchronous writes: under load, lines logged while a write is in flight go out together in the
-    // next one, instead of one blocking write(2) per request line. Pino flushes what is left on exit.
-    pino.destination({ dest: 1, sync: false }),
+    // Lines are gathered and written a few kilobytes (or a tenth of a second) at a time: a write(2) per
+    // request line was a tenth of the edge's CPU under load. Pino flushes what is left on exit.
+    pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
   );
 }

@@ -105,7 +105,11 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   const embedded = options.backends?.embedded === true;
   const redis = embedded
     ? undefined
-    : connectRedis(settings, logger, { name: 'sluice-policy', commandTimeoutMs: Math.max(50, Math.floor(settings.policyDeadlineMs / 4)) });
+    : connectRedis(settings, logger, {
+        name: 'sluice-policy',
+        commandTimeoutMs: Math.max(50, Math.floor(settings.policyDeadlineMs / 4)),
+        autoPipelining: true,
+      });
   const store = redis
     ? createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs })
     : createMemoryLimitStore({ holdTtlMs: settings.policyHoldTtlMs, now });

@@ -9,6 +9,12 @@ export interface RedisOptions {
   commandTimeoutMs?: number;
   /** Connection name shown in CLIENT LIST. */
   name: string;
+  /**
+   * Send the commands issued in one tick in one write. Worth it where many independent commands arrive
+   * together (policy's decisions come in bursts from the multiplexed stream); a write per command is a
+   * syscall each.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -25,6 +31,7 @@ export function connectRedis(settings: Settings, logger: Logger, options: RedisO
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    enableAutoPipelining: options.autoPipelining ?? false,
   });
   let down = false;
   redis.on('error', (error) => {
