@@ -24,14 +24,19 @@ const logger = createLogger({ service: 'launcher', level: env.LOG_LEVEL ?? 'info
 
 try {
   const configured = { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, natsUrl: env.NATS_URL };
-  const servers = args.embedded ? configured : await findServers(configured, logger);
+  const servers = args.embedded ? { ...configured, createdDatabase: false } : await findServers(configured, logger);
   if (!args.embedded && servers.databaseUrl && servers.redisUrl && servers.natsUrl) {
     env.DATABASE_URL = servers.databaseUrl;
     env.REDIS_URL = servers.redisUrl;
     env.NATS_URL = servers.natsUrl;
     const settings = loadSettings(env);
     logger.info(
-      { postgres: servers.databaseUrl.replace(/\/\/[^@]*@/, '//'), redis: servers.redisUrl, nats: servers.natsUrl },
+      {
+        postgres: servers.databaseUrl.replace(/\/\/[^@]*@/, '//'),
+        redis: servers.redisUrl,
+        nats: servers.natsUrl,
+        ...(servers.createdDatabase ? { createdDatabase: 'sluice' } : {}),
+      },
       'sluice starting: four services on Postgres, Redis and NATS',
     );
     await supervise(env, `http://${settings.edge.host}:${settings.edge.port}`, logger);
