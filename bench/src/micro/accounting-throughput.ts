@@ -15,9 +15,10 @@ export async function measureAccountingThroughput(events: number): Promise<numbe
     const now = Date.now();
     for (let index = 0; index < events; index += 1) {
       bus.publisher.publish({
-        schemaVersion: 1, requestId: `bench-${index}`, keyHash: `key-${index % 50}`, keyAlias: '', teamId: `team-${index % 5}`,
-        userId: '', organizationId: '', endUser: '', callType: 'chat_completion', modelGroup: 'bench-model', deploymentId: 'd',
-        provider: 'openai', model: 'gpt-4o-mini', apiBaseHost: 'bench', stream: false, promptTokens: 12, completionTokens: 18,
+        // 50 keys, 10 teams, 100 users and 5 models: every aggregate table gets real variety per batch.
+        schemaVersion: 1, requestId: `bench-${index}`, keyHash: `key-${index % 50}`, keyAlias: `alias-${index % 50}`, teamId: `team-${index % 10}`,
+        userId: `user-${index % 100}`, organizationId: 'org', endUser: '', callType: 'chat_completion', modelGroup: `model-${index % 5}`,
+        deploymentId: 'd', provider: 'openai', model: `model-${index % 5}`, apiBaseHost: 'bench', stream: false, promptTokens: 12, completionTokens: 18,
         cachedTokens: 0, reasoningTokens: 0, costMicros: 13, usageEstimated: false, startTimeMs: now, firstTokenTimeMs: now,
         endTimeMs: now + 1, overheadUs: 100, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '', httpStatus: 200, attempts: 1,
         cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
