@@ -140,3 +140,21 @@ export async function startStack(env: Record<string, string>, nodeArguments: str
     },
   };
 }
+
+/**
+ * Ports nobody listens on right now, for processes that must be told their ports in advance (the
+ * launcher's children find each other by port). Another process could take one in between; tests that
+ * need this accept that small race.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
