@@ -123,7 +123,14 @@ describe('with message logging on', () => {
     // The queue lives under the deployment's Redis prefix.
     const redis = new Redis(TEST_REDIS_URL);
     try {
-      const [, keys] = await redis.scan('0', 'MATCH', `${run.env.SLUICE_REDIS_PREFIX}bull:langfuse-traces:*`, 'COUNT', 10_000);
+      // Every page of the scan: the shared Redis may hold many other runs' keys.
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, page] = await redis.scan(cursor, 'MATCH', `${run.env.SLUICE_REDIS_PREFIX}bull:langfuse-traces:*`, 'COUNT', 10_000);
+        cursor = next;
+        keys.push(...page);
+      } while (cursor !== '0' && keys.length === 0);
       expect(keys.length).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
