@@ -128,12 +128,13 @@ async function call(complete: ReturnType<typeof setup>['complete'], options: Cal
     .map((part) => (part.part as Extract<CompletePart['part'], { $case: 'chunk' }>).chunk.sse.toString('utf8'))
     .join('');
   const events = sse.split('\n\n').filter((event) => event.startsWith('data: ')).map((event) => JSON.parse(event.slice(6)) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const json = body_ ? (JSON.parse(body_.body.json.toString('utf8')) as { choices: Array<{ message: { content: string } }> }) : undefined;
+  const json = body_ ? (JSON.parse(body_.body.json.toString('utf8')) as { choices?: Array<{ message: { content: string } }> }) : undefined;
   return {
     parts,
     start: start?.start,
     usage: usage?.usage,
-    text: json ? json.choices[0]!.message.content : events.map((event) => event.choices[0]?.delta?.content ?? '').join(''),
+    body: json,
+    text: json ? (json.choices?.[0]?.message.content ?? '') : events.map((event) => event.choices[0]?.delta?.content ?? '').join(''),
     events,
   };
 }
@@ -281,6 +282,23 @@ describe('per-request controls', () => {
     await cache.idle();
     expect((await call(complete, { cache: { useCache: true } })).start?.cacheHit).toBe(true);
     expect(provider.requests).toHaveLength(3);
+  });
+
+  test('embeddings are cached like any other answer', async () => {
+    const provider = await fake((index) => ({
+      json: { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [index, 0.5] }], model: 'up', usage: { prompt_tokens: 3, total_tokens: 3 } },
+    }));
+    const { complete, cache } = setup({ provider });
+    const first = await call(complete, { callType: CallType.CALL_TYPE_EMBEDDING });
+    await cache.idle();
+    const second = await call(complete, { callType: CallType.CALL_TYPE_EMBEDDING });
+    expect(provider.requests).toHaveLength(1);
+    expect(provider.requests[0]!.path).toBe('/v1/embeddings');
+    expect(second.start?.cacheHit).toBe(true);
+    expect(second.body).toEqual(first.body);
+    expect(second.usage).toMatchObject({ promptTokens: 3, costMicros: 0 });
+    // The same body as a chat completion is another entry.
+    expect((await call(complete)).start?.cacheHit).toBe(false);
   });
 
   test('supported_call_types limits the cache to the listed calls', async () => {
