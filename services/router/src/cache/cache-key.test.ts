@@ -71,6 +71,12 @@ describe('cacheKeyOf', () => {
     expect(cacheKeyOf(hash, 'prod', 'team/acme')).toBe(`prod:team/acme:${hash}`);
   });
 
+  test('is printable ASCII whatever a team id or the configured namespace holds', () => {
+    const key = cacheKeyOf(hash, 'prod\u00e9 ns', 'team/\u56e2\u961f\nnext:line');
+    expect(key).toMatch(/^[\x21-\x7e]+$/);
+    expect(key).toBe(`prod%C3%A9%20ns:team/%E5%9B%A2%E9%98%9F%0Anext%3Aline:${hash}`);
+  });
+
   test("no namespace can make one tenant's key equal another tenant's", () => {
     // Team ids may hold colons and percent signs; namespaces may hold colons (the configured one).
     const tenants = ['team/a', 'team/a:team/b', 'team/b', 'team/a%3Ateam/b'];

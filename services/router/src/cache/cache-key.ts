@@ -51,16 +51,28 @@ export function requestHash(callType: CallType, modelGroup: string, body: Record
 }
 
 /**
+ * A tenant (a team id is any string) as plain URL-style text: no colon, nothing a response header may not
+ * carry, and one-to-one, since `%` is escaped too and `/` only ever stands for itself.
+ */
+function escapeTenant(tenant: string): string {
+  return encodeURIComponent(tenant).replaceAll('%2F', '/');
+}
+
+/** The configured namespace goes into a response header: anything but printable ASCII is escaped. */
+function escapeNamespace(namespace: string): string {
+  return namespace.replace(/[^\x21-\x7e]|%/gu, (character) => encodeURIComponent(character));
+}
+
+/**
  * The entry's name as clients see it in x-sluice-cache-key: `[namespace:][tenant:]hash`. The request's
  * own namespace replaces the configured one (as in LiteLLM); the tenant (a team, when the cache is
- * namespaced per team) always stays. Neither the tenant nor the hash may hold a colon, so read from the
- * right a key names exactly one tenant whatever the namespace holds: no namespace a client picks can
+ * namespaced per team) always stays. Neither the escaped tenant nor the hash holds a colon, so read from
+ * the right a key names exactly one tenant whatever the namespace holds: no namespace a client picks can
  * reach another team's entries.
  */
 export function cacheKeyOf(hash: string, namespace: string, tenant: string): string {
   let key = hash;
-  // Escaping `%` first keeps the escape one-to-one: two different tenants never read the same.
-  if (tenant !== '') key = `${tenant.replaceAll('%', '%25').replaceAll(':', '%3A')}:${key}`;
-  if (namespace !== '') key = `${namespace}:${key}`;
+  if (tenant !== '') key = `${escapeTenant(tenant)}:${key}`;
+  if (namespace !== '') key = `${escapeNamespace(namespace)}:${key}`;
   return key;
 }
