@@ -8,6 +8,8 @@ export interface EdgeOptions {
   keyHeader: string | undefined;
   /** Prompts and responses go into usage events (and from there the ledger and Langfuse). */
   recordMessages: boolean;
+  /** litellm_settings.cache, and cache_params.namespace_per_team: each team's cached answers apart. */
+  responseCache: { enabled: boolean; namespacePerTeam: boolean };
 }
 
 /** Everything the routes need, built once in server.ts. */

@@ -48,6 +48,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       keyHeader: general.litellm_key_header_name,
       recordMessages:
         general.store_prompts_in_spend_logs === true || config.litellm_settings?.turn_off_message_logging === false,
+      responseCache: {
+        enabled: config.litellm_settings?.cache === true,
+        namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team === true,
+      },
     },
     inflight: new InflightRequests(),
     state: { draining: false },

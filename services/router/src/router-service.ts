@@ -11,6 +11,7 @@ import {
 } from '@sluice/common';
 import { RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
+import { startResponseCache } from './cache/start-response-cache.js';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
 import { createCompleteCall } from './routing/complete-call.js';
 import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-store.js';
@@ -51,7 +52,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const registry = buildModelRegistry(config);
   const routing = readRoutingSettings(config);
   const cooldowns = await startCooldowns(options, registry.deploymentIds());
-  const complete = createCompleteCall({ registry, logger, settings: routing, cooldowns, stats: new DeploymentStats() });
+  const cache = startResponseCache(options);
+  const complete = createCompleteCall({ registry, logger, settings: routing, cooldowns, stats: new DeploymentStats(), ...(cache ? { cache } : {}) });
 
   const completeStream = createCompleteStreamHandler(complete, logger);
   const implementation: RouterServer = {
@@ -81,6 +83,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'drain router calls', run: () => grpc.shutdown(drainTimeoutMs) },
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns.close() },
+      { name: 'close response cache', run: async () => cache?.close() },
       { name: 'close http', run: http.close },
     ],
   };

@@ -11,6 +11,10 @@ const Digits = Type.String({ pattern: '^[0-9]{1,9}$' });
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 const closed = { additionalProperties: false } as const;
 
+/** The per-request cache controls (body `cache` object) a key may be allowed. */
+export const CACHE_CONTROL_NAMES = ['no-cache', 'no-store', 'ttl', 's-maxage', 'namespace', 'use-cache'] as const;
+const CacheControlName = Type.Union(CACHE_CONTROL_NAMES.map((name) => Type.Literal(name)));
+
 const KeyFields = {
   key_alias: Type.Optional(Nullable(Name)),
   duration: Type.Optional(Nullable(DurationSchema)),
@@ -18,6 +22,8 @@ const KeyFields = {
   team_id: OptionalId,
   user_id: OptionalId,
   organization_id: OptionalId,
+  /** LiteLLM's allowed_cache_controls; empty or absent allows every control. */
+  allowed_cache_controls: Type.Optional(Nullable(Type.Array(CacheControlName, { maxItems: CACHE_CONTROL_NAMES.length }))),
   ...LimitFields,
 };
 

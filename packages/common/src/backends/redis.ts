@@ -15,6 +15,8 @@ export interface RedisOptions {
    * syscall each.
    */
   autoPipelining?: boolean;
+  /** Another server than REDIS_URL (e.g. the response cache's own `cache_params`); keys keep the prefix. */
+  url?: string;
 }
 
 /**
@@ -23,8 +25,9 @@ export interface RedisOptions {
  * deadline), and reconnection in the background forever.
  */
 export function connectRedis(settings: Settings, logger: Logger, options: RedisOptions): Redis {
-  if (!settings.redisUrl) throw new Error('REDIS_URL is not set');
-  const redis = new Redis(settings.redisUrl, {
+  const url = options.url ?? settings.redisUrl;
+  if (!url) throw new Error('REDIS_URL is not set');
+  const redis = new Redis(url, {
     keyPrefix: settings.redisPrefix,
     connectionName: options.name,
     enableOfflineQueue: false,

@@ -128,6 +128,10 @@ export const CacheParamsSchema = Type.Object(
     namespace: Type.Optional(Str),
     supported_call_types: Type.Optional(StrList),
     mode: Type.Optional(Type.Union([Type.Literal('default_on'), Type.Literal('default_off')])),
+    username: Type.Optional(Str),
+    ssl: Type.Optional(Type.Boolean()),
+    /** Sluice: keep each team's (or team-less key's) cached answers apart from every other's. */
+    namespace_per_team: Type.Optional(Type.Boolean()),
   },
   open,
 );

@@ -78,6 +78,10 @@ export const ERROR_TABLE = {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: "This key's organization is blocked.",
   },
+  cache_control_not_allowed: {
+    http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
+    message: 'This key is not allowed to use this cache control.',
+  },
   model_not_found: {
     http: 404, grpc: GrpcStatus.NOT_FOUND, retryable: false, type: 'invalid_request_error',
     message: 'The model does not exist or is not configured.',

@@ -1,8 +1,9 @@
 import { GatewayError, isErrorCode } from '@sluice/common';
-import type { Decision, RateLimitState } from '@sluice/proto';
+import type { Decision, Identity, RateLimitState } from '@sluice/proto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { extractApiKey } from '../openai/api-key.js';
+import { readCacheControl } from '../openai/read-cache-control.js';
 import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
 
@@ -33,6 +34,12 @@ function maxTokens(body: Record<string, unknown>): number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }
 
+/** Whose cached answers a request may see when the cache is namespaced per team: its team's, else its key's own. */
+function cacheTenant(identity: Identity | undefined): string {
+  if (!identity) return '';
+  return identity.teamId ? `team/${identity.teamId}` : `key/${identity.keyHash}`;
+}
+
 /** The request path: one policy decision, one router stream, one usage event. */
 export async function forwardToRouter(
   context: EdgeContext,
@@ -44,6 +51,8 @@ export async function forwardToRouter(
   if (context.state.draining) throw new GatewayError('shutting_down');
   const apiKey = extractApiKey(request.headers, context.options.keyHeader);
   if (apiKey === '') throw new GatewayError('missing_api_key');
+  const cacheOptions = context.options.responseCache;
+  const requestedCache = cacheOptions.enabled ? readCacheControl(forward.body) : undefined;
   const decision = await context.clients.authorize(
     authorizeRequest({
       requestId: request.id,
@@ -53,10 +62,14 @@ export async function forwardToRouter(
       estimatedPromptTokens: forward.estimatedPromptTokens,
       maxTokens: maxTokens(forward.body),
       endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+      cacheControls: requestedCache?.names ?? [],
     }),
   );
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);
-  await new ProxiedRequest(context, request, reply, forward, decision, headers).execute();
+  const proxied = cacheOptions.enabled
+    ? { ...forward, cache: requestedCache?.control, cacheNamespace: cacheOptions.namespacePerTeam ? cacheTenant(decision.identity) : '' }
+    : forward;
+  await new ProxiedRequest(context, request, reply, proxied, decision, headers).execute();
 }

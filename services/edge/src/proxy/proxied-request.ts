@@ -7,7 +7,7 @@ import {
   GatewayError,
   openAiErrorBody,
 } from '@sluice/common';
-import { type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
+import { type CacheControl, type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { buildUsageEvent } from '../usage/usage-event.js';
@@ -22,6 +22,9 @@ export interface ForwardRequest {
   stream: boolean;
   includeUsage: boolean;
   estimatedPromptTokens: number;
+  /** Response cache: the client's controls, and the tenant its entries are kept under (per-team namespacing). */
+  cache?: CacheControl;
+  cacheNamespace?: string;
 }
 
 const DONE = Buffer.from('data: [DONE]\n\n');
@@ -70,8 +73,8 @@ export class ProxiedRequest {
       body: forward.rawBody,
       stream: forward.stream,
       includeUsage: forward.includeUsage,
-      cacheNamespace: '',
-      cache: undefined,
+      cacheNamespace: forward.cacheNamespace ?? '',
+      cache: forward.cache,
       traceparent: '',
     });
     const abort = (code: ErrorCode | 'client_closed') => {
@@ -157,11 +160,17 @@ export class ProxiedRequest {
 
   private baseHeaders(): Record<string, string> {
     this.overheadMs = this.overhead();
-    return {
+    const headers: Record<string, string> = {
       'x-request-id': this.request.id,
       'x-sluice-overhead-ms': this.overheadMs.toFixed(3),
       ...this.extraHeaders,
     };
+    // The router names the entry whenever the cache applied to the request, hit or miss.
+    if (this.start?.cacheKey) {
+      headers['x-sluice-cache'] = this.start.cacheHit ? 'hit' : 'miss';
+      headers['x-sluice-cache-key'] = this.start.cacheKey;
+    }
+    return headers;
   }
 
   private sendBody(json: Buffer): void {

@@ -49,7 +49,7 @@ function appWith(answer: Decision) {
       clients,
       publisher: createMemoryUsageBus(logger).publisher,
       logger,
-      options: { bodyLimitBytes: 1024, keyHeader: undefined, recordMessages: false },
+      options: { bodyLimitBytes: 1024, keyHeader: undefined, recordMessages: false, responseCache: { enabled: false, namespacePerTeam: false } },
       inflight: new InflightRequests(),
       state: { draining: false },
     },

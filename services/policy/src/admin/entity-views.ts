@@ -105,6 +105,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     key_alias: row.key_alias ?? null,
     expires: iso(row.expires),
     aliases: row.aliases ?? {},
+    allowed_cache_controls: row.allowed_cache_controls ?? [],
     team_id: row.team_id ?? null,
     user_id: row.user_id ?? null,
     organization_id: row.organization_id ?? null,

@@ -78,6 +78,7 @@ export async function createKey(
       key_alias: request.key_alias ?? null,
       expires: expiresFrom(request.duration, nowMs),
       aliases: JSON.stringify(request.aliases ?? {}),
+      allowed_cache_controls: request.allowed_cache_controls ?? [],
       team_id: request.team_id ?? null,
       user_id: request.user_id ?? null,
       organization_id: request.organization_id ?? null,
@@ -116,6 +117,7 @@ async function changeKey(
   if (request.key_alias !== undefined) columns.key_alias = request.key_alias;
   if (request.duration !== undefined) columns.expires = expiresFrom(request.duration, nowMs);
   if (request.aliases !== undefined) columns.aliases = JSON.stringify(request.aliases ?? {});
+  if (request.allowed_cache_controls !== undefined) columns.allowed_cache_controls = request.allowed_cache_controls ?? [];
   if (request.team_id !== undefined) columns.team_id = request.team_id;
   if (request.user_id !== undefined) columns.user_id = request.user_id;
   if (request.organization_id !== undefined) columns.organization_id = request.organization_id;

@@ -218,6 +218,15 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     if (request.model !== '' && !modelAllowed(record, [modelGroup, request.model], dependencies.accessGroups)) {
       return deny('model_not_allowed', `This key is not allowed to use model '${request.model}'.`, { identity });
     }
+    const allowedControls = record.key.allowedCacheControls;
+    if (request.cacheControls.length > 0 && allowedControls.length > 0) {
+      const refused = request.cacheControls.find((control) => !allowedControls.includes(control));
+      if (refused !== undefined) {
+        return deny('cache_control_not_allowed', `This key is not allowed to set "${refused}" as a cache control; allowed: ${allowedControls.join(', ')}.`, {
+          identity,
+        });
+      }
+    }
     return undefined;
   }
 

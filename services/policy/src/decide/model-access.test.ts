@@ -12,7 +12,7 @@ const entity = (kind: 'key' | 'team' | 'organization', models: string[]) => ({
 
 function record(key: string[], team?: string[], organization?: string[]): KeyRecord {
   return {
-    key: { ...entity('key', key), token: 't', retiredTokens: [], keyName: 'k', keyAlias: null, expiresMs: null, aliases: {} },
+    key: { ...entity('key', key), token: 't', retiredTokens: [], keyName: 'k', keyAlias: null, expiresMs: null, aliases: {}, allowedCacheControls: [] },
     user: undefined,
     team: team ? { ...entity('team', team), kind: 'team', alias: null } : undefined,
     organization: organization ? entity('organization', organization) : undefined,

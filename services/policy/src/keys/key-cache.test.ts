@@ -18,6 +18,7 @@ function record(token: string, version: number): KeyRecord {
       keyAlias: null,
       expiresMs: null,
       aliases: {},
+      allowedCacheControls: [],
     },
     user: undefined,
     team: undefined,

@@ -21,6 +21,8 @@ export interface KeyRecord {
     keyAlias: string | null;
     expiresMs: number | null;
     aliases: Record<string, string>;
+    /** Per-request cache controls the key may send; empty allows all (LiteLLM's rule). */
+    allowedCacheControls: string[];
   };
   user: (Entity & { role: string }) | undefined;
   team: (Entity & { alias: string | null }) | undefined;
@@ -76,6 +78,7 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       keyAlias: (key.key_alias as string | null) ?? null,
       expiresMs: key.expires ? Date.parse(String(key.expires)) : null,
       aliases: (key.aliases as Record<string, string> | null) ?? {},
+      allowedCacheControls: (key.allowed_cache_controls as string[] | null) ?? [],
     },
     user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
     team: team ? { ...entity('team', String(team.team_id), team), alias: (team.team_alias as string | null) ?? null } : undefined,

@@ -37,10 +37,12 @@ export function startUsageSettler(options: UsageSettlerOptions): Promise<UsageCo
           delivery.term();
           continue;
         }
+        // A cached answer cost nothing and used no provider tokens: it settles to zero, which gives its
+        // whole reservation back. It still counted as a request when it was admitted.
         settlements.push({
           requestId: event.requestId,
-          costMicros: Math.max(0, Math.round(event.costMicros)),
-          tokens: event.promptTokens + event.completionTokens,
+          costMicros: event.cacheHit ? 0 : Math.max(0, Math.round(event.costMicros)),
+          tokens: event.cacheHit ? 0 : event.promptTokens + event.completionTokens,
         });
         accepted.push(delivery);
       }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
+import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { priceFor } from '../pricing/cost.js';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
@@ -20,6 +21,8 @@ export interface CompleteDependencies {
   settings: RoutingSettings;
   cooldowns: CooldownStore;
   stats: DeploymentStats;
+  /** litellm_settings.cache; absent when caching is off. */
+  cache?: ResponseCache;
   random?: Random;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -53,11 +56,11 @@ interface CallState {
  * num_retries, then move on to the fallback groups. Once the first part is out, the attempt owns the
  * stream to its end: a failure then is a terminal StreamError part after the usage counted so far.
  *
- * A response cache hooks in at the top of `produce` (serve a stored answer as these same parts, with
- * Start.cache_hit) and around `attemptDeployment`'s parts (store what a provider produced).
+ * With the response cache on, `cached` wraps all of it: a hit is served as these same parts (Start marked
+ * cache_hit), and a miss's parts are recorded on their way out and stored once the response is done.
  */
 export function createCompleteCall(dependencies: CompleteDependencies) {
-  const { registry, logger, settings, cooldowns, stats } = dependencies;
+  const { registry, logger, settings, cooldowns, stats, cache } = dependencies;
   const random = dependencies.random ?? Math.random;
   const now = dependencies.now ?? Date.now;
   const sleep = dependencies.sleep ?? abortableSleep;
@@ -204,6 +207,27 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
+  async function* cached(state: CallState, plan: CachePlan, responseCache: ResponseCache): AsyncGenerator<CompletePart> {
+    if (plan.lookup) {
+      const entry = await responseCache.lookup(plan);
+      if (entry) {
+        yield* responseCache.replay(entry, state.request, plan);
+        return;
+      }
+      if (state.signal.aborted) return;
+    }
+    const recorder = plan.store ? new AnswerRecorder() : undefined;
+    for await (const part of produce(state)) {
+      if (part.part?.$case === 'start') part.part.start.cacheKey = plan.key;
+      recorder?.add(part);
+      yield part;
+    }
+    if (recorder) {
+      const group = registry.group(state.request.modelGroup) ?? [];
+      responseCache.storeLater(plan, state.request, recorder, (id) => group.some((deployment) => deployment.id === id));
+    }
+  }
+
   return function complete(request: CompleteRequest, signal: AbortSignal): AsyncGenerator<CompletePart> {
     const deployments = registry.group(request.modelGroup);
     if (!deployments || deployments.length === 0) {
@@ -216,7 +240,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       throw new GatewayError('invalid_json');
     }
     const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0 };
-    const parts = produce(state);
+    const plan = cache?.plan(request, body);
+    const parts = plan ? cached(state, plan, cache!) : produce(state);
     return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;
   };
 }

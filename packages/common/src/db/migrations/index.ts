@@ -4,6 +4,7 @@ import { policyEntities } from './0100-policy-entities.js';
 import { spendAggregates } from './0200-spend-aggregates.js';
 import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
+import { allowedCacheControls } from './0300-allowed-cache-controls.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   spendAggregates,
   usageDeadLetters,
   traceOutbox,
+  allowedCacheControls,
 ];

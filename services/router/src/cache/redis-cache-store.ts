@@ -1,0 +1,25 @@
+import type { Redis } from '@sluice/common';
+import type { CacheStore } from './cache-store.js';
+
+/**
+ * The shared response cache: one GET per lookup, one SET with EX per store, under `cache:` in the
+ * deployment's prefix. The client has no offline queue and a short command timeout, so while Redis is
+ * away every call fails at once and the cache simply misses.
+ */
+export class RedisCacheStore implements CacheStore {
+  readonly kind = 'redis';
+
+  constructor(private readonly redis: Redis) {}
+
+  get(key: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(`cache:${key}`);
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    await this.redis.set(`cache:${key}`, value, 'EX', ttlSeconds);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

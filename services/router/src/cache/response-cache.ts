@@ -1,0 +1,248 @@
+import type { Logger } from '@sluice/common';
+import { CallType, type CompletePart, type CompleteRequest, type Start, type Usage } from '@sluice/proto';
+import type { TokenUsage } from '../providers/provider-adapter.js';
+import { assembleStream, ssePayloads } from './assemble-stream.js';
+import { cacheKeyOf, requestHash } from './cache-key.js';
+import { type CacheEntry, type CacheEntryHeader, decodeEntry, encodeEntry } from './cache-entry.js';
+import { type CacheSettings, MAX_TTL_SECONDS } from './cache-settings.js';
+import type { CacheStore } from './cache-store.js';
+import { replayStream } from './replay-stream.js';
+
+/** What the cache does for one request, decided before anything else happens to it. */
+export interface CachePlan {
+  /** The entry's name, also sent to the client in x-sluice-cache-key. */
+  key: string;
+  /** false with `no-cache`: go to the provider even when an entry exists (and replace it). */
+  lookup: boolean;
+  /** false with `no-store`. */
+  store: boolean;
+  ttlSeconds: number;
+  /** `s-maxage`: an older entry is a miss; 0 = any age. */
+  maxAgeMs: number;
+}
+
+export interface ResponseCacheOptions {
+  settings: CacheSettings;
+  store: CacheStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Answers larger than this are not stored: they would be slow to move through Redis and through the
+ * gRPC stream as one message, and they are rarely asked for twice.
+ */
+export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+/** A hit replayed as a stream goes out in Chunk parts of about this size. */
+const REPLAY_PART_BYTES = 64 * 1024;
+/** While the store fails, one warning per this long. */
+const WARN_INTERVAL_MS = 60_000;
+
+/** Collects a provider's answer as it streams past, to store it once the client has it. */
+export class AnswerRecorder {
+  start: Start | undefined;
+  body: Buffer | undefined;
+  readonly sse: Buffer[] = [];
+  usage: Usage | undefined;
+  finishReason: string | undefined;
+  failed = false;
+  private bytes = 0;
+
+  add(part: CompletePart): void {
+    const value = part.part;
+    if (!value || this.failed) return;
+    switch (value.$case) {
+      case 'start':
+        this.start = value.start;
+        return;
+      case 'chunk':
+        this.sse.push(value.chunk.sse);
+        this.bytes += value.chunk.sse.length;
+        if (this.bytes > MAX_ENTRY_BYTES) this.failed = true;
+        return;
+      case 'body':
+        this.body = value.body.json;
+        return;
+      case 'usage':
+        this.usage = value.usage;
+        return;
+      case 'finish':
+        this.finishReason = value.finish.finishReason;
+        return;
+      case 'error':
+        this.failed = true;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A whole answer: started, finished, never failed. */
+  get complete(): boolean {
+    return !this.failed && this.start !== undefined && this.finishReason !== undefined && (this.body !== undefined || this.sse.length > 0);
+  }
+}
+
+function tokenUsage(usage: Usage | undefined): TokenUsage {
+  return {
+    promptTokens: usage?.promptTokens ?? 0,
+    completionTokens: usage?.completionTokens ?? 0,
+    cachedTokens: usage?.cachedTokens ?? 0,
+    reasoningTokens: usage?.reasoningTokens ?? 0,
+  };
+}
+
+/**
+ * The response cache: decides per request whether and how the cache applies, looks the answer up (one
+ * GET), replays a hit as the same parts a provider's answer would produce, and stores a miss's answer in
+ * the background once the response is done. Every store failure is a miss: the cache can make requests
+ * cheaper, never make them fail.
+ */
+export class ResponseCache {
+  private readonly settings: CacheSettings;
+  private readonly store: CacheStore;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly pending = new Set<Promise<void>>();
+  private lastWarningMs = -Infinity;
+
+  constructor(options: ResponseCacheOptions) {
+    this.settings = options.settings;
+    this.store = options.store;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+  }
+
+  get storeKind(): CacheStore['kind'] {
+    return this.store.kind;
+  }
+
+  /** undefined when the cache does not apply to this request (call type, or default_off without opt-in). */
+  plan(request: CompleteRequest, body: Record<string, unknown>): CachePlan | undefined {
+    if (!this.settings.callTypes.has(request.callType)) return undefined;
+    const control = request.cache;
+    if (this.settings.defaultOff && !control?.useCache) return undefined;
+    const hash = requestHash(request.callType, request.modelGroup, body);
+    const namespace = control?.namespace || this.settings.namespace;
+    return {
+      key: cacheKeyOf(hash, namespace, request.cacheNamespace),
+      lookup: !control?.noCache,
+      store: !control?.noStore,
+      ttlSeconds: control?.ttlSeconds ? Math.min(control.ttlSeconds, MAX_TTL_SECONDS) : this.settings.ttlSeconds,
+      maxAgeMs: (control?.sMaxageSeconds ?? 0) * 1000,
+    };
+  }
+
+  /** The stored answer, or undefined for a miss (none, too old, unreadable, or the store failing). */
+  async lookup(plan: CachePlan): Promise<CacheEntry | undefined> {
+    let bytes: Buffer | null;
+    try {
+      bytes = await this.store.get(plan.key);
+    } catch (error) {
+      this.warn(error, 'response cache lookup failed; answering without it');
+      return undefined;
+    }
+    if (!bytes) return undefined;
+    const entry = decodeEntry(bytes);
+    if (!entry) return undefined;
+    if (plan.maxAgeMs > 0 && this.now() - entry.header.storedAtMs > plan.maxAgeMs) return undefined;
+    return entry;
+  }
+
+  /** A hit as the parts of a provider's answer: Start (marked as a hit, priced at zero), the answer, usage, finish. */
+  replay(entry: CacheEntry, request: CompleteRequest, plan: CachePlan): CompletePart[] {
+    const { header } = entry;
+    const parts: CompletePart[] = [
+      {
+        part: {
+          $case: 'start',
+          start: {
+            deploymentId: header.deploymentId,
+            provider: header.provider,
+            model: header.model,
+            apiBaseHost: header.apiBaseHost,
+            attempts: 0,
+            upstreamWaitUs: 0,
+            cacheHit: true,
+            cacheKey: plan.key,
+            // Nothing is owed for a cached answer, even if the client goes away half-way through it.
+            inputPriceMicros: 0,
+            outputPriceMicros: 0,
+          },
+        },
+      },
+    ];
+    if (request.stream && request.callType !== CallType.CALL_TYPE_EMBEDDING) {
+      const { payloads, contentEvents } = replayStream(request.callType, entry.body, request.includeUsage);
+      const chunk = (sse: string, events: number): CompletePart => ({ part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents: events } } });
+      let sse = '';
+      let events = 0;
+      for (const [index, payload] of payloads.entries()) {
+        sse += `data: ${payload}\n\n`;
+        if (index < contentEvents) events += 1;
+        if (sse.length >= REPLAY_PART_BYTES) {
+          parts.push(chunk(sse, events));
+          sse = '';
+          events = 0;
+        }
+      }
+      if (sse !== '') parts.push(chunk(sse, events));
+    } else {
+      parts.push({ part: { $case: 'body', body: { json: entry.body } } });
+    }
+    parts.push({ part: { $case: 'usage', usage: { ...header.usage, costMicros: 0, estimated: header.usageEstimated } } });
+    parts.push({ part: { $case: 'finish', finish: { finishReason: header.finishReason } } });
+    return parts;
+  }
+
+  /**
+   * Stores what the recorder collected, after the current turn of the event loop so the response's end
+   * reaches the client first. Answers from a fallback group are not stored: they are not the requested
+   * group's answer.
+   */
+  storeLater(plan: CachePlan, request: CompleteRequest, recorder: AnswerRecorder, fromRequestedGroup: (deploymentId: string) => boolean): void {
+    if (!recorder.complete || !fromRequestedGroup(recorder.start!.deploymentId)) return;
+    const task = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.write(plan, request, recorder))
+      .catch((error: unknown) => this.warn(error, 'response cache store failed'))
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  private async write(plan: CachePlan, request: CompleteRequest, recorder: AnswerRecorder): Promise<void> {
+    const start = recorder.start!;
+    const usage = tokenUsage(recorder.usage);
+    const body = recorder.body ?? assembleStream(request.callType, ssePayloads(recorder.sse), recorder.usage ? usage : undefined);
+    const header: CacheEntryHeader = {
+      v: 1,
+      storedAtMs: this.now(),
+      deploymentId: start.deploymentId,
+      provider: start.provider,
+      model: start.model,
+      apiBaseHost: start.apiBaseHost,
+      usage,
+      usageEstimated: recorder.usage?.estimated ?? true,
+      finishReason: recorder.finishReason ?? '',
+    };
+    const bytes = encodeEntry({ header, body });
+    if (bytes.length > MAX_ENTRY_BYTES) return;
+    await this.store.set(plan.key, bytes, plan.ttlSeconds);
+  }
+
+  private warn(error: unknown, message: string): void {
+    const now = this.now();
+    if (now - this.lastWarningMs < WARN_INTERVAL_MS) return;
+    this.lastWarningMs = now;
+    this.logger.warn({ err: error }, message);
+  }
+
+  /** Resolves when the stores under way are done (they are quick, or fail at once). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    await this.store.close();
+  }
+}
