@@ -53,8 +53,10 @@ export async function forwardToRouter(
       estimatedPromptTokens: forward.estimatedPromptTokens,
       maxTokens: maxTokens(forward.body),
       endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+      traceparent: request.traceparent,
     }),
   );
+  request.decision = decision;
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);
