@@ -77,19 +77,15 @@ export function instrumentSql(sql: Sql, registry: MetricRegistry): Sql {
   };
 }
 
-/**
- * The usage-stream consumer's lag, read from the stream at most once a second however many families
- * ask (a scrape reads three).
- */
+/** The usage-stream consumer's lag, read from the stream once per scrape however many families ask. */
 export function registerConsumerLag(registry: MetricRegistry, bus: UsageBus, durable: string): void {
   if (!bus.lag) return;
   const read = bus.lag.bind(bus);
-  let cached: { at: number; lag: Promise<ConsumerLag> } | undefined;
-  const lag = () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 1_000) cached = { at: now, lag: read(durable) };
-    return cached.lag;
-  };
+  let cached: Promise<ConsumerLag> | undefined;
+  registry.onScrape(() => {
+    cached = undefined;
+  });
+  const lag = () => (cached ??= read(durable));
   registry.sampled('sluice_usage_consumer_pending_messages', 'Usage events in the stream not yet delivered to this consumer.', 'gauge', ['consumer'], async () => [
     [[durable], (await lag()).pending],
   ]);

@@ -232,6 +232,12 @@ export interface FamilyOptions {
 export class MetricRegistry {
   private readonly families: Array<Family<unknown> | Sampled> = [];
   private readonly names = new Set<string>();
+  private readonly scrapeHooks: Array<() => void> = [];
+
+  /** Runs at the start of every render: a source read by several families drops its last snapshot. */
+  onScrape(hook: () => void): void {
+    this.scrapeHooks.push(hook);
+  }
 
   private add<T extends Family<unknown> | Sampled>(family: T): T {
     if (this.names.has(family.name)) throw new Error(`metric ${family.name} registered twice`);
@@ -265,6 +271,7 @@ export class MetricRegistry {
   }
 
   async render(): Promise<string> {
+    for (const hook of this.scrapeHooks) hook();
     const parts = await Promise.all(this.families.map((family) => family.render()));
     return parts.join('');
   }

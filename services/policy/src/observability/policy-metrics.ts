@@ -65,6 +65,7 @@ export class PolicyMetrics {
   /** Budget and limit gauges of the scopes recently decided for. */
   watch(scopes: WatchedScopes): void {
     const registry = this.registry;
+    registry.onScrape(() => scopes.invalidate());
     const gauge = (name: string, help: string, pick: (scope: ScopeSnapshot) => number | undefined) =>
       registry.sampled(name, help, 'gauge', SCOPE_LABELS, async () => {
         const samples: Sample[] = [];

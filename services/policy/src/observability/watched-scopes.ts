@@ -8,8 +8,6 @@ import type { RequestScope } from '../limits/request-scopes.js';
 const MAX_WATCHED = 1_000;
 /** A scope no request touched for this long drops out of the gauges. */
 const FORGET_AFTER_MS = 15 * 60_000;
-/** Several gauge families read the same snapshot within one scrape. */
-const SNAPSHOT_MS = 1_000;
 
 interface Watched {
   name: string;
@@ -57,7 +55,8 @@ function scopeLabel(letter: string, identity: Identity): string {
 
 export class WatchedScopes {
   private readonly scopes = new Map<string, Watched>();
-  private snapshot: { at: number; scopes: Promise<ScopeSnapshot[]> } | undefined;
+  /** Several gauge families read the same snapshot within one scrape (dropped when the next starts). */
+  private snapshot: Promise<ScopeSnapshot[]> | undefined;
 
   constructor(
     private readonly store: LimitStore,
@@ -102,10 +101,15 @@ export class WatchedScopes {
     return this.scopes.size < before;
   }
 
-  /** Every watched scope with its current usage, read from the store once per second at most. */
+  /** A new scrape starts: the next read goes to the store. */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
+  /** Every watched scope with its current usage (one store read per scrape). */
   read(): Promise<ScopeSnapshot[]> {
     const nowMs = this.now();
-    if (this.snapshot && Date.now() - this.snapshot.at < SNAPSHOT_MS) return this.snapshot.scopes;
+    if (this.snapshot) return this.snapshot;
     this.forgetStale(nowMs);
     const watched = [...this.scopes.values()];
     const scopes =
@@ -130,7 +134,7 @@ export class WatchedScopes {
               };
             }),
           );
-    this.snapshot = { at: Date.now(), scopes };
+    this.snapshot = scopes;
     return scopes;
   }
 }
