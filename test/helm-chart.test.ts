@@ -551,6 +551,7 @@ describe('values.schema.json', () => {
     ['a NATS URL with a password', { nats: { url: 'nats://user:password@nats:4222' } }],
     ['no Secret name', { secrets: { existingSecret: '' } }],
     ['an unknown readiness probe kind', { policy: { readinessProbe: 'tcp' } }],
+    ['a tracing endpoint that is not a URL', { tracing: { otlpEndpoint: 'otel-collector:4318' } }],
   ])('rejects %s', (_name, override) => {
     expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
   });
@@ -591,6 +592,16 @@ describe('rendering details', () => {
     expect(first[0]).toMatch(/^[a-f0-9]{64}$/);
     expect(again).toEqual(first);
     for (const [index, checksum] of changed.entries()) expect(checksum).not.toBe(first[index]);
+  });
+
+  test('tracing.otlpEndpoint turns tracing on in every service, and only then', () => {
+    for (const service of SERVICES) expect(processEnvironment(deploymentOf(render(), service)).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    const traced = render({ values: { tracing: { otlpEndpoint: 'http://otel-collector.observability:4318' } } });
+    for (const service of SERVICES) {
+      const environment = processEnvironment(deploymentOf(traced, service));
+      expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.observability:4318');
+      expect(loadSettings(environment).telemetry.otlpEndpoint).toBe('http://otel-collector.observability:4318');
+    }
   });
 
   test('bumping secrets.revision rolls every pod, as the secret rotation procedure needs', () => {

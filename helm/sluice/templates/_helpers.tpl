@@ -215,6 +215,10 @@ patches env lists by name, and a repeated name breaks upgrades.
   "SLUICE_SHUTDOWN_TIMEOUT_MS" (mul (include "sluice.shutdownSeconds" . | int) 1000)
 }}
 {{- $order = list "LOG_LEVEL" "SLUICE_CONFIG" "SLUICE_SHUTDOWN_TIMEOUT_MS" }}
+{{- if $values.tracing.otlpEndpoint }}
+{{- $_ := set $plain "OTEL_EXPORTER_OTLP_ENDPOINT" $values.tracing.otlpEndpoint }}
+{{- $order = append $order "OTEL_EXPORTER_OTLP_ENDPOINT" }}
+{{- end }}
 {{- if eq $name "edge" }}
 {{- $_ := set $plain "SLUICE_EDGE_HOST" "0.0.0.0" }}
 {{- $_ := set $plain "SLUICE_EDGE_PORT" (int $svc.port) }}

@@ -4,7 +4,7 @@ export type { Logger } from 'pino';
 
 // Keys and message contents never reach a log line: credentials are censored wherever they appear in
 // headers, and prompt/response fields are removed unless message logging is explicitly on.
-const CREDENTIAL_PATHS = [
+export const CREDENTIAL_PATHS = [
   'req.headers.authorization',
   'req.headers["api-key"]',
   'req.headers["x-api-key"]',
@@ -32,6 +32,11 @@ const CONTENT_PATHS = [
 
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
+
+/** Fields that carry prompts or responses, removed from log lines unless message logging is on. */
+export function messageContentPaths(): string[] {
+  return [...CONTENT_PATHS];
+}
 
 export interface LoggerOptions {
   service: string;

@@ -2,8 +2,10 @@ import { ConfigError } from './config/load-config.js';
 import { configFromSettings } from './config/config-from-settings.js';
 import type { GatewayConfig } from './config/config-schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { configuredLogger } from './logger-settings.js';
 import { loadSettings, type Settings } from './settings.js';
 import { exitOnSignals, type ShutdownStep } from './shutdown.js';
+import { shutdownTelemetry } from './telemetry/tracing.js';
 
 export interface StartedService {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
@@ -11,9 +13,13 @@ export interface StartedService {
 
 export type ServiceStarter = (options: { settings: Settings; config: GatewayConfig; logger: Logger }) => Promise<StartedService>;
 
+/** Budget of the last step: spans still queued for the OTLP endpoint. */
+const TRACE_FLUSH_MS = 2_000;
+
 /**
  * The whole of a service's main.ts: settings from the environment, the config file, the logger, start,
  * and a clean exit on SIGTERM. A bad config file ends the process with a readable message and exit 1.
+ * (Tracing is started before this, by main.ts, before the service's modules load.)
  */
 export async function runService(name: string, start: ServiceStarter, drainTimeoutMs?: (settings: Settings) => number): Promise<void> {
   let settings: Settings;
@@ -23,12 +29,14 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
     process.stderr.write(`sluice ${name}: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger({ service: name, level: settings.logLevel });
+  let logger = createLogger({ service: name, level: settings.logLevel ?? 'info' });
   try {
     const config = configFromSettings(settings, logger);
+    logger = configuredLogger(logger, settings, config);
     const service = await start({ settings, config, logger });
     const drain = drainTimeoutMs?.(settings) ?? settings.shutdownTimeoutMs;
-    exitOnSignals(logger, service.shutdownSteps(drain), drain + settings.shutdownTimeoutMs);
+    const steps = [...service.shutdownSteps(drain), { name: 'flush traces', run: shutdownTelemetry }];
+    exitOnSignals(logger, steps, drain + settings.shutdownTimeoutMs + TRACE_FLUSH_MS);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`sluice ${name}: ${error.message}\n`);

@@ -43,10 +43,21 @@ export interface LangfuseSettings {
   requeueAfterMs: number;
 }
 
+/** OpenTelemetry tracing: on when an OTLP endpoint is set; the SDK reads the other OTEL_* variables itself. */
+export interface TelemetrySettings {
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
+  otlpEndpoint: string | undefined;
+  /** OTEL_SERVICE_NAME: replaces the service's own name (sluice-edge, ...) when set. */
+  serviceName: string | undefined;
+  /** OTEL_SDK_DISABLED=true, or OTEL_TRACES_EXPORTER=none. */
+  disabled: boolean;
+}
+
 export interface Settings {
   /** LiteLLM-format config file. */
   configPath: string | undefined;
-  logLevel: string;
+  /** LOG_LEVEL; when unset, litellm_settings.log_level from the config, else info. */
+  logLevel: string | undefined;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   natsUrl: string | undefined;
@@ -88,6 +99,7 @@ export interface Settings {
   budgetResetIntervalMs: number;
   /** The environment, for `os.environ/NAME` values in the config file. */
   env: Environment;
+  telemetry: TelemetrySettings;
 }
 
 function text(env: Environment, name: string, fallback: string): string {
@@ -121,7 +133,7 @@ export function loadSettings(env: Environment = process.env): Settings {
   const accountingPort = integer(env, 'SLUICE_ACCOUNTING_PORT', 4030);
   return {
     configPath: optionalText(env, 'SLUICE_CONFIG'),
-    logLevel: text(env, 'LOG_LEVEL', 'info'),
+    logLevel: optionalText(env, 'LOG_LEVEL'),
     databaseUrl: optionalText(env, 'DATABASE_URL'),
     redisUrl: optionalText(env, 'REDIS_URL'),
     natsUrl: optionalText(env, 'NATS_URL'),
@@ -176,5 +188,10 @@ export function loadSettings(env: Environment = process.env): Settings {
     policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
     budgetResetIntervalMs: integer(env, 'SLUICE_BUDGET_RESET_INTERVAL_MS', 10_000),
     env,
+    telemetry: {
+      otlpEndpoint: optionalText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? optionalText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+      serviceName: optionalText(env, 'OTEL_SERVICE_NAME'),
+      disabled: text(env, 'OTEL_SDK_DISABLED', 'false').toLowerCase() === 'true' || text(env, 'OTEL_TRACES_EXPORTER', 'otlp') === 'none',
+    },
   };
 }

@@ -2,11 +2,14 @@ import { startAccounting } from '@sluice/accounting';
 import {
   type Backends,
   configFromSettings,
+  configuredLogger,
   connectSql,
   createMemoryUsageBus,
   type Logger,
   runShutdown,
   type Settings,
+  shutdownTelemetry,
+  startTelemetry,
 } from '@sluice/common';
 import { startEdge } from '@sluice/edge';
 import { startPolicy } from '@sluice/policy';
@@ -17,8 +20,11 @@ import { createPgliteSql } from './pglite-sql.js';
  * All four services in this one process, still talking gRPC over loopback, on in-process stand-ins:
  * PGlite (or DATABASE_URL when set), an in-memory usage bus, and in-memory counters and cooldowns.
  */
-export async function runEmbedded(baseSettings: Settings, logger: Logger): Promise<string> {
-  const config = configFromSettings(baseSettings, logger);
+export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger): Promise<string> {
+  // One SDK for the process; each service still reports under its own service.name.
+  startTelemetry({ serviceName: 'sluice', settings: baseSettings.telemetry });
+  const config = configFromSettings(baseSettings, launcherLogger);
+  const logger = configuredLogger(launcherLogger, baseSettings, config);
   const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql();
   const backends: Backends = { sql, bus: createMemoryUsageBus(logger), embedded: true };
   // Internal services take any free port; only the edge's port is the user's choice.
@@ -51,6 +57,7 @@ export async function runEmbedded(baseSettings: Settings, logger: Logger): Promi
     ...policy.shutdownSteps(settings.shutdownTimeoutMs),
     { name: 'close usage bus', run: () => backends.bus!.close() },
     { name: 'close database', run: () => sql.close() },
+    { name: 'flush traces', run: shutdownTelemetry },
   ];
   let stopping = false;
   const stop = () => {

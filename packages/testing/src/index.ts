@@ -5,3 +5,5 @@ export * from './test-backends.js';
 export * from './service-processes.js';
 export * from './tcp-proxy.js';
 export * from './fake-langfuse.js';
+export * from './prometheus-text.js';
+export * from './otlp-receiver.js';

@@ -5,11 +5,15 @@ import {
   connectUsageBus,
   type GatewayConfig,
   type Logger,
+  instrumentSql,
   migrate,
+  Readiness,
+  registerConsumerLag,
   type Settings,
   type ShutdownStep,
   startGrpcServer,
   startServiceHttpServer,
+  tracerFor,
 } from '@sluice/common';
 import { AccountingService, type AccountingServer } from '@sluice/proto';
 import { createBatchWriter } from './batcher.js';
@@ -22,7 +26,9 @@ import { langfuseExportConfig } from './sinks/langfuse/langfuse-export-config.js
 import { createMemoryTraceQueue } from './sinks/langfuse/memory-trace-queue.js';
 import { type OutboxRelay, startOutboxRelay } from './sinks/langfuse/outbox-relay.js';
 import type { TraceQueue } from './sinks/langfuse/trace-queue.js';
+import { AccountingMetrics } from './observability/ledger-observer.js';
 
+const DATABASE_PROBE_MS = 5_000;
 const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface AccountingOptions {
@@ -43,7 +49,9 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
   const { settings, config, logger } = options;
   const langfuse = langfuseExportConfig(config, settings.langfuse);
   const ownsBackends = !options.backends;
-  const sql = options.backends?.sql ?? connectSql(settings, logger);
+  const metrics = new AccountingMetrics(tracerFor('sluice-accounting'), settings.usage.subject);
+  const rawSql = options.backends?.sql ?? connectSql(settings, logger);
+  const sql = instrumentSql(rawSql, metrics.registry);
   await migrate(sql, logger);
   const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-accounting'));
 
@@ -91,9 +99,27 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       exportTraces: langfuse !== undefined,
       exportMessages: langfuse?.messages ?? false,
       onTracesQueued: () => relay?.kick(),
+      observer: metrics,
     }),
     logger,
   });
+  registerConsumerLag(metrics.registry, bus, settings.usage.accountingConsumer);
+
+  // Ready while Postgres answers (the spend API needs it; the consumer waits for it by itself), checked
+  // in the background so a probe never waits on a query.
+  let databaseUp = true;
+  const probe = setInterval(() => {
+    sql.query('SELECT 1').then(
+      () => {
+        databaseUp = true;
+      },
+      () => {
+        databaseUp = false;
+      },
+    );
+  }, DATABASE_PROBE_MS);
+  probe.unref();
+  const readiness = new Readiness([() => databaseUp]);
 
   const spend = createSpendApi({ sql, keyPepper: settings.keyPepper, logger });
   const implementation: AccountingServer = {
@@ -106,11 +132,13 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     port: settings.accounting.port,
     services: [{ definition: AccountingService, implementation }],
     logger,
+    ready: () => readiness.ready(),
   });
   const http = await startServiceHttpServer({
     host: settings.accounting.host,
     port: settings.accounting.httpPort,
-    ready: () => true,
+    ready: () => readiness.ready(),
+    metrics: () => metrics.registry.render(),
   });
   logger.info(
     { grpcPort: grpc.port, httpPort: http.port, bus: bus.kind, langfuse: traceQueue?.kind ?? 'off' },
@@ -121,14 +149,21 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     grpcPort: grpc.port,
     httpPort: http.port,
     shutdownSteps: (drainTimeoutMs) => [
-      { name: 'finish the batch in hand', run: () => consumer.stop() },
+      {
+        name: 'finish the batch in hand',
+        run: () => {
+          readiness.drain();
+          clearInterval(probe);
+          return consumer.stop(drainTimeoutMs);
+        },
+      },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
       ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
       ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),
       ...(ownsBackends
         ? [
             { name: 'close usage bus', run: () => bus.close() },
-            { name: 'close postgres', run: () => sql.close() },
+            { name: 'close postgres', run: () => rawSql.close() },
           ]
         : []),
       { name: 'close http', run: http.close },

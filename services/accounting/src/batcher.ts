@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger, Sql, UsageDelivery } from '@sluice/common';
 import { UsageEvent } from '@sluice/proto';
 import { addToAggregates } from './ledger/add-to-aggregates.js';
@@ -5,6 +6,7 @@ import { failureKind } from './ledger/failure-kind.js';
 import { type InsertOptions, insertSpendLogs } from './ledger/insert-spend-logs.js';
 import { type DeadLetter, parkDeadLetters } from './ledger/park-dead-letters.js';
 import { toSpendLogRow } from './ledger/spend-log-rows.js';
+import type { LedgerObserver } from './observability/ledger-observer.js';
 
 export interface BatchResult {
   /** Rows new to the ledger. */
@@ -22,11 +24,14 @@ export interface BatchWriterOptions extends InsertOptions {
   maxDeliver: number;
   /** Called after each commit that queued rows for the trace export. */
   onTracesQueued?: () => void;
+  /** Metrics of every batch, and a span per committed event when tracing is on. */
+  observer?: LedgerObserver;
 }
 
 /** A request's deliveries in this batch (a duplicate publish can bring the same request twice). */
 interface Entry {
   requestId: string;
+  event: UsageEvent;
   row: Record<string, unknown>;
   deliveries: UsageDelivery[];
 }
@@ -87,6 +92,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
 
   /** Commits `entries` in one transaction; on a data error, splits them until the bad row is alone. */
   async function commit(entries: Entry[], result: BatchResult): Promise<boolean> {
+    const startedAtMs = Date.now();
     try {
       const inserted = await sql.transaction(async (tx) => {
         const deltas = await insertSpendLogs(
@@ -102,6 +108,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
       result.inserted += inserted;
       result.duplicates += deliveries - inserted;
       if (inserted > 0 && options.exportTraces) options.onTracesQueued?.();
+      options.observer?.committed(entries, startedAtMs);
       return true;
     } catch (error) {
       if (failureKind(error) === 'transient') {
@@ -133,6 +140,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
   }
 
   return async function writeBatch(batch: UsageDelivery[]): Promise<BatchResult> {
+    const started = performance.now();
     const result: BatchResult = { inserted: 0, duplicates: 0, retried: 0, deadLettered: 0 };
     const entries = new Map<string, Entry>();
     const unreadable: Array<{ delivery: UsageDelivery; requestId: string; error: string }> = [];
@@ -146,7 +154,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
       }
       const entry = entries.get(event.requestId);
       if (entry) entry.deliveries.push(delivery);
-      else entries.set(event.requestId, { requestId: event.requestId, row: toSpendLogRow(event), deliveries: [delivery] });
+      else entries.set(event.requestId, { requestId: event.requestId, event, row: toSpendLogRow(event), deliveries: [delivery] });
     }
     if (unreadable.length > 0) {
       const [parked, retried] = await rejectEach(unreadable);
@@ -162,6 +170,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
       consecutiveFailures += 1;
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (consecutiveFailures - 1), MAX_PAUSE_MS)));
     }
+    options.observer?.batch(result, (performance.now() - started) / 1000);
     return result;
   };
 }

@@ -4,11 +4,13 @@ import type { EdgeContext } from './edge-context.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
+import { requestObservation } from './plugins/request-observation.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 
@@ -28,9 +30,11 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
     },
   });
   requestContext(app);
+  requestObservation(app, context);
   jsonBody(app, context.options.bodyLimitBytes);
   errorHandler(app, logger);
   healthRoutes(app, context);
+  metricsRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
   completionRoutes(app, context);

@@ -1,6 +1,7 @@
-import type { Logger, UsagePublisher } from '@sluice/common';
+import type { Logger, Tracer, UsagePublisher } from '@sluice/common';
 import type { ServiceClients } from './clients/service-clients.js';
 import type { InflightRequests } from './proxy/inflight-requests.js';
+import type { EdgeMetrics } from './observability/edge-metrics.js';
 
 export interface EdgeOptions {
   bodyLimitBytes: number;
@@ -20,4 +21,14 @@ export interface EdgeContext {
   options: EdgeOptions;
   inflight: InflightRequests;
   state: { draining: boolean };
+  observability: EdgeObservability;
+}
+
+export interface EdgeObservability {
+  metrics: EdgeMetrics;
+  /** Undefined when tracing is off. */
+  tracer: Tracer | undefined;
+  logger: Logger;
+  /** litellm_settings.turn_off_message_logging: false: prompts may go on spans (never on metrics). */
+  logMessages: boolean;
 }

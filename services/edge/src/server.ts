@@ -3,13 +3,16 @@ import {
   connectUsageBus,
   type GatewayConfig,
   type Logger,
+  messageLoggingOn,
   type Settings,
   type ShutdownStep,
+  tracerFor,
 } from '@sluice/common';
 import { buildApp } from './app.js';
 import { createServiceClients } from './clients/service-clients.js';
 import type { EdgeContext } from './edge-context.js';
 import { InflightRequests } from './proxy/inflight-requests.js';
+import { EdgeMetrics } from './observability/edge-metrics.js';
 
 export interface EdgeOptions {
   settings: Settings;
@@ -39,6 +42,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     streamRotateMs: settings.grpcStreamRotateMs,
   });
   const general = config.general_settings ?? {};
+  const inflight = new InflightRequests();
+  const metrics = new EdgeMetrics({ modelGroups: config.model_list.map((entry) => entry.model_name), inflight, publisher: bus.publisher });
   const context: EdgeContext = {
     clients,
     publisher: bus.publisher,
@@ -53,14 +58,18 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team === true,
       },
     },
-    inflight: new InflightRequests(),
+    inflight,
     state: { draining: false },
+    observability: { metrics, tracer: tracerFor('sluice-edge'), logger, logMessages: messageLoggingOn(config) },
   };
   const app = buildApp(context, logger);
   await app.listen({ host: settings.edge.host, port: settings.edge.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.edge.port;
-  logger.info({ port, policy: settings.policyAddress, router: settings.routerAddress, bus: bus.kind }, 'edge ready');
+  logger.info(
+    { port, policy: settings.policyAddress, router: settings.routerAddress, bus: bus.kind, tracing: context.observability.tracer !== undefined },
+    'edge ready',
+  );
 
   let closing: Promise<void> | undefined;
   return {

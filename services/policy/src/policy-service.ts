@@ -7,11 +7,16 @@ import {
   type Logger,
   migrate,
   MultiplexedStreams,
+  instrumentSql,
+  Readiness,
+  registerConsumerLag,
   type Settings,
   type ShutdownStep,
   startGrpcServer,
   startServiceHttpServer,
+  timeMethods,
   toGrpcError,
+  tracerFor,
 } from '@sluice/common';
 import { type AuthorizeRequest, type Decision, PolicyService, type PolicyServer } from '@sluice/proto';
 import type { AdminContext } from './admin/admin-context.js';
@@ -26,6 +31,9 @@ import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
 import { buildModelPricing } from './limits/request-estimate.js';
 import { startUsageSettler } from './settle/usage-settler.js';
+import { PolicyMetrics } from './observability/policy-metrics.js';
+import { tracedAuthorize } from './observability/traced-authorize.js';
+import { WatchedScopes } from './observability/watched-scopes.js';
 
 export interface PolicyOptions {
   settings: Settings;
@@ -88,9 +96,10 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   const masterKey = general.master_key;
   if (!masterKey) logger.warn('general_settings.master_key is not set: only generated keys can be used, and nobody can create one');
 
+  const metrics = new PolicyMetrics();
   const ownsSql = !options.backends?.sql;
   if (ownsSql && !settings.databaseUrl) throw new Error('DATABASE_URL is not set');
-  const sql =
+  const rawSql =
     options.backends?.sql ??
     createPgSql({
       url: settings.databaseUrl ?? '',
@@ -100,6 +109,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       statementTimeoutMs: 10_000,
       onError: (error) => logger.warn({ err: error }, 'postgres connection error'),
     });
+  const sql = instrumentSql(rawSql, metrics.registry);
   await migrate(sql, logger);
 
   const embedded = options.backends?.embedded === true;
@@ -111,13 +121,22 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
         autoPipelining: true,
       });
   const store = redis
-    ? createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs })
+    ? timeMethods(
+        createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs }),
+        ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods'],
+        metrics.redis,
+      )
     : createMemoryLimitStore({ holdTtlMs: settings.policyHoldTtlMs, now });
+  // Budgets fail closed without Redis, so a policy that lost it should not be sent traffic.
+  const readiness = new Readiness(redis ? [() => redis.status === 'ready'] : []);
+  const watched = new WatchedScopes(store, now);
+  metrics.watch(watched);
   const invalidations = redis ? createRedisInvalidationBus(redis, settings.redisPrefix, logger) : createMemoryInvalidationBus();
 
   const ownsBus = !options.backends?.bus;
   const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-policy'));
   const settler = await startUsageSettler({ bus, durable: settings.usage.policyConsumer, store, logger });
+  registerConsumerLag(metrics.registry, bus, settings.usage.policyConsumer);
 
   const ttlSeconds = Math.min(general.user_api_key_cache_ttl ?? DEFAULT_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS);
   const cache = new KeyCache({
@@ -135,7 +154,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     () => cache.expireAll(),
   );
 
-  const authorize = createAuthorize({
+  const decide = createAuthorize({
     masterKey,
     keyPepper: settings.keyPepper,
     cache,
@@ -148,7 +167,9 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     rateLimitFailOpen: general.rate_limit_failure_mode === 'fail_open',
     now,
     logger,
+    watchScopes: (scopes, identity) => watched.observe(scopes, identity),
   });
+  const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
   const admin = createAdminService(adminContext, masterKey);
   const resetJob = startBudgetResetJob({ context: adminContext, sql, store, intervalMs: settings.budgetResetIntervalMs, logger });
@@ -158,16 +179,32 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     // The edge's request path: decisions for many requests over one stream, matched by request id.
     authorizeStream(call) {
       decisionStreams.add(call);
+      // The edge ends its side once it has every answer it waits for; a decision still being made when
+      // it does (or when policy drains) is finished and sent before this side ends.
+      let deciding = 0;
+      let clientDone = false;
+      const settled = () => {
+        deciding -= 1;
+        if (clientDone && deciding === 0) call.end();
+      };
       call.on('data', (request: AuthorizeRequest) => {
+        deciding += 1;
         authorize(request).then(
-          (decision) => decisionStreams.write(call, { ...decision, requestId: request.requestId }),
+          (decision) => {
+            decisionStreams.write(call, { ...decision, requestId: request.requestId });
+            settled();
+          },
           (error: unknown) => {
             logger.error({ err: error }, 'decision failed');
             decisionStreams.write(call, { ...undecided(error), requestId: request.requestId });
+            settled();
           },
         );
       });
-      call.on('end', () => call.end());
+      call.on('end', () => {
+        clientDone = true;
+        if (deciding === 0) call.end();
+      });
     },
     authorize(call, callback) {
       authorize(call.request).then(
@@ -198,20 +235,32 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     services: [{ definition: PolicyService, implementation }],
     logger,
     onDrain: () => decisionStreams.drain(),
+    ready: () => readiness.ready(),
   });
-  const http = await startServiceHttpServer({ host: settings.policy.host, port: settings.policy.httpPort, ready: () => true });
+  const http = await startServiceHttpServer({
+    host: settings.policy.host,
+    port: settings.policy.httpPort,
+    ready: () => readiness.ready(),
+    metrics: () => metrics.registry.render(),
+  });
   logger.info({ grpcPort: grpc.port, httpPort: http.port, limits: redis ? 'redis' : 'memory', bus: bus.kind }, 'policy ready');
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     shutdownSteps: (drainTimeoutMs) => [
-      { name: 'drain policy calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      {
+        name: 'drain policy calls',
+        run: () => {
+          readiness.drain();
+          return grpc.shutdown(drainTimeoutMs);
+        },
+      },
       { name: 'stop settling usage', run: () => settler.stop() },
       { name: 'stop budget resets', run: () => resetJob.stop() },
       { name: 'close invalidations', run: () => invalidations.close() },
       { name: 'close limit store', run: () => store.close() },
       ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),
-      ...(ownsSql ? [{ name: 'close postgres', run: () => sql.close() }] : []),
+      ...(ownsSql ? [{ name: 'close postgres', run: () => rawSql.close() }] : []),
       { name: 'close http', run: http.close },
     ],
   };

@@ -3,11 +3,14 @@ import {
   connectRedis,
   type GatewayConfig,
   type Logger,
+  Readiness,
   type Settings,
   type ShutdownStep,
   serveStream,
+  type TimedCall,
   startGrpcServer,
   startServiceHttpServer,
+  tracerFor,
 } from '@sluice/common';
 import { RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
@@ -19,6 +22,8 @@ import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
 import { readRoutingSettings } from './routing/routing-settings.js';
+import { RouterObserver } from './observability/router-observer.js';
+import type { Deployment } from './providers/provider-adapter.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -34,26 +39,46 @@ export interface RunningRouter {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
 
-async function startCooldowns(options: RouterOptions, deploymentIds: string[]): Promise<CooldownStore> {
+async function startCooldowns(options: RouterOptions, deploymentIds: string[], timed: TimedCall): Promise<CooldownStore> {
   const { settings, logger, backends } = options;
   // Embedded mode (and a router run without REDIS_URL) keeps cooldowns in this process.
   if (backends?.embedded || !settings.redisUrl) return new MemoryCooldownStore();
-  return RedisCooldownStore.start({
+  const store = await RedisCooldownStore.start({
     redis: connectRedis(settings, logger, { name: 'sluice-router' }),
     subscriber: connectRedis(settings, logger, { name: 'sluice-router-cooldowns' }),
     prefix: settings.redisPrefix,
     deploymentIds,
     logger,
   });
+  return {
+    coolingDown: (deploymentId) => store.coolingDown(deploymentId),
+    recordFailure: (report) => timed('record_failure', () => store.recordFailure(report)),
+    close: () => store.close(),
+  };
 }
 
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
   const registry = buildModelRegistry(config);
   const routing = readRoutingSettings(config);
-  const cooldowns = await startCooldowns(options, registry.deploymentIds());
+  const deployments: Deployment[] = registry.models().flatMap((model) => registry.group(model.id) ?? []);
+  let cooldowns: CooldownStore | undefined;
+  const observer = new RouterObserver(tracerFor('sluice-router'), {
+    deployments,
+    coolingDown: (deploymentId) => cooldowns?.coolingDown(deploymentId) ?? false,
+  });
+  cooldowns = await startCooldowns(options, registry.deploymentIds(), observer.redis);
   const cache = startResponseCache(options);
-  const complete = createCompleteCall({ registry, logger, settings: routing, cooldowns, stats: new DeploymentStats(), ...(cache ? { cache } : {}) });
+  const complete = createCompleteCall({
+    registry,
+    logger,
+    settings: routing,
+    cooldowns,
+    stats: new DeploymentStats(),
+    observer,
+    ...(cache ? { cache } : {}),
+  });
+  const readiness = new Readiness();
 
   const completeStream = createCompleteStreamHandler(complete, logger);
   const implementation: RouterServer = {
@@ -69,8 +94,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     services: [{ definition: RouterService, implementation }],
     logger,
     onDrain: completeStream.drain,
+    ready: () => readiness.ready(),
   });
-  const http = await startServiceHttpServer({ host: settings.router.host, port: settings.router.httpPort, ready: () => true });
+  const http = await startServiceHttpServer({
+    host: settings.router.host,
+    port: settings.router.httpPort,
+    ready: () => readiness.ready(),
+    metrics: () => observer.registry.render(),
+  });
   logger.info(
     { grpcPort: grpc.port, httpPort: http.port, models: registry.models().length, routingStrategy: routing.strategy },
     'router ready',
@@ -80,9 +111,16 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     grpcPort: grpc.port,
     httpPort: http.port,
     shutdownSteps: (drainTimeoutMs) => [
-      { name: 'drain router calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      {
+        name: 'drain router calls',
+        run: () => {
+          readiness.drain();
+          // Streams still open at the deadline are cancelled, and their upstream calls with them.
+          return grpc.shutdown(drainTimeoutMs);
+        },
+      },
       { name: 'close upstream connections', run: closeUpstreamClient },
-      { name: 'close cooldowns', run: () => cooldowns.close() },
+      { name: 'close cooldowns', run: () => cooldowns!.close() },
       { name: 'close response cache', run: async () => cache?.close() },
       { name: 'close http', run: http.close },
     ],

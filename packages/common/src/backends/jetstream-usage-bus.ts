@@ -146,6 +146,8 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
       else active -= 1;
     };
     const inflight = new Set<Promise<void>>();
+    /** The messages of the batches being handled, to nak if a shutdown cannot wait for them. */
+    const handling = new Set<JsMsg[]>();
     let batch: JsMsg[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -154,6 +156,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
       if (batch.length === 0) return;
       const taken = batch;
       batch = [];
+      handling.add(taken);
       const work = acquire().then(async () => {
         try {
           await consumeOptions.handle(taken.map(toDelivery));
@@ -161,6 +164,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
           consumeOptions.onError?.(error);
           for (const message of taken) message.nak(1_000);
         } finally {
+          handling.delete(taken);
           release();
         }
       });
@@ -191,12 +195,27 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
     })();
 
     return {
-      async stop() {
+      async stop(timeoutMs) {
         stopped = true;
         current?.stop();
         await loop;
         flush();
-        await Promise.all(inflight);
+        if (timeoutMs === undefined) {
+          await Promise.all(inflight);
+          return;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const finished = await Promise.race([
+          Promise.all(inflight).then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (finished) return;
+        // A message acked meanwhile ignores the nak (the client sends one acknowledgement per message);
+        // one committed just after is inserted once anyway (the ledger is idempotent on the request id).
+        for (const messages of handling) for (const message of messages) message.nak();
       },
     };
   }
@@ -205,6 +224,10 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
     kind: 'jetstream',
     publisher,
     consume,
+    async lag(durable) {
+      const info = await (await nc.jetstreamManager()).consumers.info(usage.stream, durable);
+      return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+    },
     async close() {
       send.close();
       await nc.drain().catch(() => undefined);

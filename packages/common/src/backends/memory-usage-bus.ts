@@ -120,6 +120,13 @@ export function createMemoryUsageBus(logger: Logger, duplicateWindowMs = 120_000
     kind: 'memory',
     publisher,
     consume,
+    async lag(durable) {
+      const state = consumers.get(durable);
+      if (!state) return { pending: log.length, ackPending: 0, redelivered: 0 };
+      let redelivered = 0;
+      for (const count of state.deliveries.values()) if (count > 1) redelivered += 1;
+      return { pending: log.length - state.cursor + state.redeliver.length, ackPending: state.deliveries.size, redelivered };
+    },
     async close() {
       for (const listener of listeners) listeners.delete(listener);
     },

@@ -47,8 +47,21 @@ export interface ConsumeOptions {
 }
 
 export interface UsageConsumer {
-  /** Stops pulling, finishes the batch in hand, and returns. */
-  stop(): Promise<void>;
+  /**
+   * Stops pulling, finishes the batch in hand, and returns. With `timeoutMs`, a batch still unfinished
+   * by then is nak'd, so another replica gets it at once instead of after the ack wait.
+   */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** Where a durable consumer stands, for the consumer-lag metrics. */
+export interface ConsumerLag {
+  /** Events in the stream not yet delivered to the consumer. */
+  pending: number;
+  /** Delivered and not yet acknowledged. */
+  ackPending: number;
+  /** Delivered more than once and not yet acknowledged. */
+  redelivered: number;
 }
 
 export interface UsageBus {
@@ -56,4 +69,6 @@ export interface UsageBus {
   publisher: UsagePublisher;
   consume(options: ConsumeOptions): Promise<UsageConsumer>;
   close(): Promise<void>;
+  /** The consumer's lag, read from the stream (one request; for scrapes, not the request path). */
+  lag?(durable: string): Promise<ConsumerLag>;
 }

@@ -39,13 +39,15 @@ export async function startGrpcServer(options: {
    * told the service is draining, so their clients stop sending on them and end them once idle.
    */
   onDrain?: () => void;
+  /** The service's readiness; the health service answers NOT_SERVING whenever it is false. */
+  ready?: () => boolean;
 }): Promise<RunningGrpcServer> {
   const server = new Server(GRPC_SERVER_OPTIONS);
   let serving = true;
   const health: HealthServer = {
     check(_call, callback) {
       callback(null, {
-        status: serving ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING,
+        status: serving && (options.ready?.() ?? true) ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING,
       });
     },
   };

@@ -28,7 +28,11 @@ export interface ServiceClients {
   spend(call: JsonCall): Promise<JsonResult>;
   complete(request: CompleteRequest): RouterCall;
   listModels(): Promise<ListModelsResponse>;
-  /** True when policy and router both answer their health checks. */
+  /**
+   * True when policy and router both answer their health checks, whatever they answer: one replica that
+   * is draining, or a policy that lost Redis (and answers 503s the edge passes on), must not take every
+   * edge out of its Service.
+   */
   healthy(): Promise<boolean>;
   close(): void;
 }
@@ -83,7 +87,7 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
   const check = (client: HealthClient) =>
     new Promise<boolean>((resolve) => {
       client.check({ service: '' }, new Metadata(), { deadline: deadlineIn(HEALTH_DEADLINE_MS) }, (error, response) =>
-        resolve(!error && response.status === HealthCheckResponse_ServingStatus.SERVING),
+        resolve(!error && response.status !== HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN),
       );
     });
 

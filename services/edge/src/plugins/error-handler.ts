@@ -55,9 +55,11 @@ export function errorHandler(app: FastifyInstance, logger: Logger): void {
       code = 'internal_error';
       logger.error({ err: error, requestId: request.id }, 'unhandled error');
     }
+    request.errorCode = code;
     reply.code(errorSpec(code).http).type('application/json').send(openAiErrorBody(code, message, param));
   });
   app.setNotFoundHandler((request, reply) => {
+    request.errorCode = 'not_found';
     reply.code(404).send(openAiErrorBody('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`));
   });
 }

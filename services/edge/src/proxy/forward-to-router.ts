@@ -63,8 +63,10 @@ export async function forwardToRouter(
       maxTokens: maxTokens(forward.body),
       endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
       cacheControls: requestedCache?.names ?? [],
+      traceparent: request.traceparent,
     }),
   );
+  request.decision = decision;
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);

@@ -11,6 +11,7 @@ import { type CacheControl, type CallType, type CompletePart, type Decision, typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { buildUsageEvent } from '../usage/usage-event.js';
+import { observeRequest } from '../observability/request-observer.js';
 
 export interface ForwardRequest {
   route: string;
@@ -54,6 +55,7 @@ export class ProxiedRequest {
   private httpStatus = 200;
   private responseBody: Buffer | undefined;
   private slotReleased: Promise<void> | undefined;
+  private finishReason = '';
 
   constructor(
     private readonly context: EdgeContext,
@@ -75,7 +77,7 @@ export class ProxiedRequest {
       includeUsage: forward.includeUsage,
       cacheNamespace: forward.cacheNamespace ?? '',
       cache: forward.cache,
-      traceparent: '',
+      traceparent: this.request.traceparent,
     });
     const abort = (code: ErrorCode | 'client_closed') => {
       if (this.ended || this.abortedWith) return;
@@ -124,7 +126,7 @@ export class ProxiedRequest {
         return;
       case 'body':
         this.firstTokenTimeMs = Date.now();
-        if (this.context.options.recordMessages) this.responseBody = value.body.json;
+        if (this.context.options.recordMessages || this.tracesMessages()) this.responseBody = value.body.json;
         await this.releaseSlot();
         this.sendBody(value.body.json);
         return;
@@ -132,6 +134,7 @@ export class ProxiedRequest {
         this.usage = value.usage;
         return;
       case 'finish':
+        this.finishReason = value.finish.finishReason;
         return;
       case 'error':
         this.status = UsageStatus.USAGE_STATUS_FAILURE;
@@ -276,10 +279,16 @@ export class ProxiedRequest {
     };
   }
 
+  /** Message contents go on this request's span (message logging on, and the request traced). */
+  private tracesMessages(): boolean {
+    return this.context.observability.logMessages && this.request.span !== undefined;
+  }
+
   private publishUsage(): void {
     const endTimeMs = Date.now();
     const recordMessages = this.context.options.recordMessages;
     const usage = this.finalUsage();
+    const traceparent = this.request.traceparent;
     this.context.publisher.publish(
       buildUsageEvent({
         requestId: this.request.id,
@@ -299,24 +308,34 @@ export class ProxiedRequest {
         httpStatus: this.httpStatus,
         messagesJson: recordMessages ? JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null) : '',
         responseJson: recordMessages && this.responseBody ? this.responseBody.toString('utf8') : '',
-        traceparent: '',
+        traceparent,
       }),
+      traceparent === '' ? undefined : { traceparent },
     );
-    this.context.logger.info(
-      {
-        requestId: this.request.id,
-        keyAlias: this.decision.identity?.keyAlias,
-        model: this.decision.modelGroup,
-        deployment: this.start?.deploymentId,
-        stream: this.forward.stream,
-        status: this.httpStatus,
-        errorCode: this.errorCode || undefined,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        overheadMs: Number(this.overheadMs.toFixed(3)),
-        durationMs: endTimeMs - this.request.startedAtMs,
-      },
-      'request',
-    );
+    this.request.observed = true;
+    const messages = this.tracesMessages();
+    observeRequest(this.context.observability, this.request, {
+      route: this.forward.route,
+      modelGroup: this.decision.modelGroup,
+      status: this.httpStatus,
+      errorCode: this.errorCode,
+      identity: this.decision.identity,
+      start: this.start,
+      callType: this.forward.callTypeName,
+      stream: this.forward.stream,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      costMicros: usage.costMicros,
+      finishReason: this.finishReason,
+      timeToFirstTokenMs: this.firstTokenTimeMs > 0 ? this.firstTokenTimeMs - this.request.startedAtMs : 0,
+      overheadMs: this.overheadMs || this.overhead(),
+      durationMs: performance.now() - this.request.startedAt,
+      ...(messages
+        ? {
+            inputMessages: JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null),
+            ...(this.responseBody ? { outputMessages: this.responseBody.toString('utf8') } : {}),
+          }
+        : {}),
+    });
   }
 }

@@ -15,8 +15,9 @@ export function modelRoutes(app: FastifyInstance, context: EdgeContext): void {
     const apiKey = extractApiKey(request.headers, context.options.keyHeader);
     if (apiKey === '') throw new GatewayError('missing_api_key');
     const decision = await context.clients.authorize(
-      authorizeRequest({ requestId: request.id, apiKey, route: '/v1/models', checkOnly: true }),
+      authorizeRequest({ requestId: request.id, apiKey, route: '/v1/models', checkOnly: true, traceparent: request.traceparent }),
     );
+    request.decision = decision;
     if (!decision.allowed) throw denial(decision);
     const { models } = await context.clients.listModels();
     const allowed = decision.allowedModels.length > 0 ? new Set(decision.allowedModels) : undefined;

@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServiceClients } from '../clients/service-clients.js';
 import { InflightRequests } from '../proxy/inflight-requests.js';
+import { EdgeMetrics } from '../observability/edge-metrics.js';
 
 // The edge's half of the spend routes, with policy and accounting replaced by recording stand-ins: who
 // may call them, and what reaches accounting.
@@ -44,14 +45,17 @@ function appWith(answer: Decision) {
       return { status: 200, bodyJson: Buffer.from('[{"model":"m","total_spend":1.5}]') };
     },
   } as unknown as ServiceClients;
+  const publisher = createMemoryUsageBus(logger).publisher;
+  const inflight = new InflightRequests();
   const app = buildApp(
     {
       clients,
-      publisher: createMemoryUsageBus(logger).publisher,
+      publisher,
       logger,
       options: { bodyLimitBytes: 1024, keyHeader: undefined, recordMessages: false, responseCache: { enabled: false, namespacePerTeam: false } },
-      inflight: new InflightRequests(),
+      inflight,
       state: { draining: false },
+      observability: { metrics: new EdgeMetrics({ modelGroups: [], inflight, publisher }), tracer: undefined, logger, logMessages: false },
     },
     logger,
   );

@@ -26,6 +26,8 @@ export interface AuthorizeDependencies {
   rateLimitFailOpen: boolean;
   now: () => number;
   logger: Logger;
+  /** Sees the scopes of every decision that reached the store (the budget and limit gauges). */
+  watchScopes?: (scopes: readonly RequestScope[], identity: Identity) => void;
 }
 
 const NO_LIMIT: RateLimitState = { limit: 0, remaining: 0, resetSeconds: 0 };
@@ -288,6 +290,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         }
         continue;
       }
+      dependencies.watchScopes?.(scopes, identity);
       if (result.kind === 'denied') return { ...denial(result, scopes, nowMs), identity, modelGroup };
       const windows = result.kind === 'ok' ? result.windows : [];
       return decision({

@@ -14,6 +14,7 @@ import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment } from './select-deployment.js';
 import { withKeepAlive } from './with-keep-alive.js';
+import type { CallObservation, RouterObserver } from '../observability/router-observer.js';
 
 export interface CompleteDependencies {
   registry: ModelRegistry;
@@ -26,6 +27,8 @@ export interface CompleteDependencies {
   random?: Random;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Metrics of every attempt, and spans when tracing is on. */
+  observer?: RouterObserver;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -48,6 +51,8 @@ interface CallState {
   signal: AbortSignal;
   startedAt: number;
   attempts: number;
+  /** The request's Complete span, when traced. */
+  observation?: CallObservation | undefined;
 }
 
 /**
@@ -79,7 +84,10 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       cooldownMs: immediate ? Math.max(retryAfterMs, 1000) : cooldownMs,
       immediate,
     });
-    if (cooled) logger.warn({ deployment: deployment.id, modelGroup: deployment.modelGroup, errorCode: code }, 'deployment cooling down');
+    if (cooled) {
+      logger.warn({ deployment: deployment.id, modelGroup: deployment.modelGroup, errorCode: code }, 'deployment cooling down');
+      dependencies.observer?.cooledDown(deployment);
+    }
   }
 
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
@@ -87,6 +95,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const result: AttemptResult = {};
     state.attempts += 1;
     stats.started(deployment.id);
+    const observed = dependencies.observer?.attempt(state.observation, deployment, state.attempts);
     try {
       const attempt = runAttempt(
         {
@@ -109,11 +118,16 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
         if (part.part?.$case === 'start') {
           part.part.start.attempts = state.attempts;
           part.part.start.upstreamWaitUs = Math.round((performance.now() - state.startedAt) * 1000);
+          observed?.firstToken();
         }
         yield part;
       }
+    } catch (error) {
+      observed?.failed(error);
+      throw error;
     } finally {
       stats.ended(deployment.id);
+      observed?.end(result);
     }
     if (result.value) {
       stats.latency(deployment.id, result.value.latencyMs);
@@ -146,6 +160,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           if (retryAfterMs !== undefined && retryAfterMs > settings.maxRetryAfterMs) break;
           wait = Math.max(wait, backoffMs(retry, settings.retryBaseMs, settings.retryMaxMs, random), retryAfterMs ?? 0);
         }
+        dependencies.observer?.retry(group);
         await sleep(wait, state.signal);
         if (state.signal.aborted) return;
       }
@@ -195,6 +210,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       const groups = fallbackGroups(primary, error).filter((name) => name !== primary && registry.group(name)).slice(0, settings.maxFallbacks);
       for (const group of groups) {
         logger.info({ requestId: state.request.requestId, from: primary, to: group, errorCode: errorCodeOf(lastError) }, 'falling back');
+        dependencies.observer?.fallback(primary, group);
         try {
           yield* tryGroup(state, group);
           return;
@@ -239,9 +255,12 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     } catch {
       throw new GatewayError('invalid_json');
     }
-    const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0 };
+    const observation = dependencies.observer?.call(request);
+    const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0, observation };
     const plan = cache?.plan(request, body);
-    const parts = plan ? cached(state, plan, cache!) : produce(state);
+    const produced = plan ? cached(state, plan, cache!) : produce(state);
+    // Only a traced call gets the extra generator layer (its span ends when the parts do).
+    const parts = observation ? dependencies.observer!.observe(produced, observation) : produced;
     return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;
   };
 }

@@ -40,6 +40,8 @@ export interface AttemptResult {
   value?: AttemptOutcome;
   /** Set when a stream failed after content had reached the client. */
   midStreamError?: string;
+  /** The provider's finish reason, once it gave one. */
+  finishReason?: string;
 }
 
 const NEWLINES = '\n\n';
@@ -160,6 +162,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
       yield startPart;
       yield { part: { $case: 'body', body: { json: parsed.body } } };
       yield usagePart(usage, price, parsed.usage === undefined || parsed.usageEstimated === true);
+      outcome.finishReason = parsed.finishReason;
       yield { part: { $case: 'finish', finish: { finishReason: parsed.finishReason } } };
       return;
     }
@@ -250,5 +253,6 @@ async function* streamAttempt(
   const usage = counted();
   outcome.value = { latencyMs, usage };
   yield usagePart(usage, price, mapper.usage() === undefined);
-  yield { part: { $case: 'finish', finish: { finishReason: mapper.finishReason() } } };
+  outcome.finishReason = mapper.finishReason();
+  yield { part: { $case: 'finish', finish: { finishReason: outcome.finishReason } } };
 }
