@@ -1,4 +1,4 @@
-import { type ChannelOptions, credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { type ChannelOptions, type Client, connectivityState, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 
 // One long-lived HTTP/2 channel per target; keepalive so a dead peer is noticed without waiting for a
 // request to time out.
@@ -28,4 +28,10 @@ export function insecureCredentials(): ChannelCredentials {
 
 export function deadlineIn(ms: number): Date {
   return new Date(Date.now() + ms);
+}
+
+/** False while the client's connection is failing; asking also starts connecting an idle channel. */
+export function channelUsable(client: Client): boolean {
+  const state = client.getChannel().getConnectivityState(true);
+  return state !== connectivityState.TRANSIENT_FAILURE && state !== connectivityState.SHUTDOWN;
 }

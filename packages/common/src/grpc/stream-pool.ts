@@ -10,6 +10,11 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 
 export interface StreamChannel<Request, Response> {
   open(): ClientDuplexStream<Request, Response>;
+  /**
+   * False while the channel's connection is failing (grpc-js fails a new call at once then, instead of
+   * waiting for the reconnection).
+   */
+  usable(): boolean;
   close(): void;
 }
 
@@ -81,21 +86,29 @@ export class StreamPool<Request, Response> {
   }
 
   /**
-   * The next slot in turn, passing over one whose stream failed a moment ago (its connection is likely
-   * still down or backing off) as long as some other slot is usable.
+   * The next slot in turn among the best available: one with an open stream, else one whose connection
+   * is not failing and whose stream did not just fail, else one whose connection is not failing, else any
+   * (the request then fails at once, which is right when the service is down).
    */
   private pick(): Slot<Request, Response> {
     const now = this.now();
-    for (let offset = 0; offset < this.slots.length; offset += 1) {
-      const slot = this.slots[(this.next + offset) % this.slots.length]!;
-      if (slot.stream || now - slot.failedAt >= FAILED_SLOT_REST_MS) {
-        this.next = (this.next + offset + 1) % this.slots.length;
-        return slot;
+    const tier = (slot: Slot<Request, Response>) => {
+      if (slot.stream) return 0;
+      if (!slot.channel.usable()) return 3;
+      return now - slot.failedAt >= FAILED_SLOT_REST_MS ? 1 : 2;
+    };
+    let best = this.next;
+    let bestTier = 4;
+    for (let offset = 0; offset < this.slots.length && bestTier > 0; offset += 1) {
+      const index = (this.next + offset) % this.slots.length;
+      const candidate = tier(this.slots[index]!);
+      if (candidate < bestTier) {
+        best = index;
+        bestTier = candidate;
       }
     }
-    const slot = this.slots[this.next]!;
-    this.next = (this.next + 1) % this.slots.length;
-    return slot;
+    this.next = (best + 1) % this.slots.length;
+    return this.slots[best]!;
   }
 
   /** Sends a follow-up message (a cancellation) on the stream that carries the request. */

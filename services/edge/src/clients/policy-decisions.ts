@@ -1,4 +1,4 @@
-import { GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, StreamPool } from '@sluice/common';
+import { channelUsable, GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, StreamPool } from '@sluice/common';
 import { type AuthorizeRequest, type Decision, PolicyClient } from '@sluice/proto';
 
 interface Waiting {
@@ -35,7 +35,7 @@ export function createPolicyDecisions(options: PolicyDecisionsOptions) {
     rotateAfterMs: options.rotateAfterMs,
     connect() {
       const client = new PolicyClient(options.address, credentials, GRPC_STREAM_CHANNEL_OPTIONS);
-      return { open: () => client.authorizeStream(), close: () => client.close() };
+      return { open: () => client.authorizeStream(), usable: () => channelUsable(client), close: () => client.close() };
     },
     isDrainNotice: (decision) => decision.requestId === '',
     onMessage(decision) {

@@ -1,4 +1,4 @@
-import { GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, isErrorCode, StreamPool } from '@sluice/common';
+import { channelUsable, GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, isErrorCode, StreamPool } from '@sluice/common';
 import { type CompletePart, type CompleteRequest, type CompleteStreamParts, type CompleteStreamRequest, RouterClient } from '@sluice/proto';
 
 /** One request's parts as they arrive; `cancel` aborts it at the router (and the provider). */
@@ -77,7 +77,7 @@ export function createRouterCalls(options: RouterCallsOptions) {
     rotateAfterMs: options.rotateAfterMs,
     connect() {
       const client = new RouterClient(options.address, credentials, GRPC_STREAM_CHANNEL_OPTIONS);
-      return { open: () => client.completeStream(), close: () => client.close() };
+      return { open: () => client.completeStream(), usable: () => channelUsable(client), close: () => client.close() };
     },
     isDrainNotice: (message) => message.requestId === '',
     onMessage(message) {
