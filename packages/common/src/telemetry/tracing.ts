@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { trace, type Tracer } from '@opentelemetry/api';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkNode from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TelemetrySettings } from '../settings.js';
 
 // Tracing is off unless an OTLP endpoint is configured: then no SDK is loaded into the tracer
@@ -32,6 +34,11 @@ export interface TelemetryOptions {
 
 const require = createRequire(import.meta.url);
 
+// The SDK is loaded only when tracing is on: importing it costs every process some 20 MiB of memory.
+const sdkNode = () => require('@opentelemetry/sdk-node') as typeof SdkNode;
+const sdkTrace = () => require('@opentelemetry/sdk-trace') as typeof SdkTrace;
+const resources = () => require('@opentelemetry/resources') as typeof Resources;
+
 /** The exporters OTEL_TRACES_EXPORTER and OTEL_EXPORTER_OTLP_* describe, each behind a batch processor. */
 function spanProcessorsFromEnvironment(): SpanProcessor[] {
   // Not part of sdk-node's public entry point, but the one function that honours every standard
@@ -52,7 +59,7 @@ export function startTelemetry(options: TelemetryOptions): boolean {
   const processors = options.spanProcessors ?? spanProcessorsFromEnvironment();
   if (processors.length === 0) return false;
   const serviceName = settings.serviceName ?? options.serviceName;
-  const sdk = new NodeSDK({
+  const sdk = new (sdkNode().NodeSDK)({
     serviceName,
     spanProcessors: processors,
     metricReaders: [],
@@ -76,7 +83,8 @@ export function tracerFor(serviceName: string): Tracer | undefined {
     if (serviceName === state.serviceName || state.nameFromEnvironment) {
       tracer = trace.getTracer('sluice');
     } else {
-      const provider = new TracerProvider({
+      const { defaultResource, resourceFromAttributes } = resources();
+      const provider = new (sdkTrace().TracerProvider)({
         resource: defaultResource().merge(resourceFromAttributes({ 'service.name': serviceName })),
         spanProcessors: state.processors,
       });
