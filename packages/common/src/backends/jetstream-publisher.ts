@@ -1,4 +1,5 @@
-import { createInbox, headers as natsHeaders, type Msg, type NatsConnection } from 'nats';
+import { createRequire } from 'node:module';
+import type { Msg, NatsConnection } from 'nats';
 import type { OutgoingEvent, SendEvent } from './retrying-publisher.js';
 
 interface Waiting {
@@ -7,6 +8,7 @@ interface Waiting {
   sentAt: number;
 }
 
+const require = createRequire(import.meta.url);
 const decoder = new TextDecoder();
 
 // Events are handed to the connection in bursts: the client writes what it holds at the end of the
@@ -22,6 +24,7 @@ const GATHER_MS = 5;
  * the most expensive thing the edge did per request after gRPC (about 49 µs against 9 µs here).
  */
 export function createJetStreamPublisher(nc: NatsConnection, subject: string, timeoutMs: number): SendEvent & { close(): void } {
+  const { createInbox, headers: natsHeaders } = require('nats') as typeof import('nats');
   const prefix = createInbox();
   const waiting = new Map<string, Waiting>();
   let sequence = 0;

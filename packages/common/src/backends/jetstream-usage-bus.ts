@@ -1,17 +1,14 @@
-import {
-  AckPolicy,
-  connect,
-  DeliverPolicy,
-  type JsMsg,
-  type NatsConnection,
-  RetentionPolicy,
-  StorageType,
-} from 'nats';
+import { createRequire } from 'node:module';
+import type { JsMsg, NatsConnection } from 'nats';
 import type { UsageStreamSettings } from '../settings.js';
 import type { Logger } from '../logger.js';
 import { createJetStreamPublisher } from './jetstream-publisher.js';
 import { createRetryingPublisher } from './retrying-publisher.js';
 import type { ConsumeOptions, UsageBus, UsageConsumer, UsageDelivery } from './usage-bus.js';
+
+// Loaded on first use: a service without a usage bus (the router) never carries the client.
+const require = createRequire(import.meta.url);
+const loadNats = () => require('nats') as typeof import('nats');
 
 const NANOS_PER_MS = 1_000_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -36,8 +33,8 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
     await jsm.streams.add({
       name: usage.stream,
       subjects: [usage.subject],
-      retention: RetentionPolicy.Limits,
-      storage: usage.storage === 'memory' ? StorageType.Memory : StorageType.File,
+      retention: loadNats().RetentionPolicy.Limits,
+      storage: usage.storage === 'memory' ? loadNats().StorageType.Memory : loadNats().StorageType.File,
       num_replicas: usage.replicas,
       duplicate_window: usage.duplicateWindowMs * NANOS_PER_MS,
       max_age: usage.maxAgeMs * NANOS_PER_MS,
@@ -78,8 +75,8 @@ async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, du
   try {
     await jsm.consumers.add(usage.stream, {
       durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      ack_policy: loadNats().AckPolicy.Explicit,
+      deliver_policy: loadNats().DeliverPolicy.All,
       filter_subject: usage.subject,
       ...wanted,
     });
@@ -108,7 +105,7 @@ function toDelivery(message: JsMsg): UsageDelivery {
 
 export async function connectJetStreamUsageBus(options: JetStreamOptions): Promise<UsageBus> {
   const { usage, logger } = options;
-  const nc = await connect({
+  const nc = await loadNats().connect({
     servers: options.url,
     name: options.name,
     maxReconnectAttempts: -1,

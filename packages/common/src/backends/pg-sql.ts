@@ -1,5 +1,10 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type PgModule from 'pg';
 import type { Sql, SqlClient, SqlResult } from './sql.js';
+
+// Loaded on first use: services that never open a database (the edge, the router) never pay for it.
+const require = createRequire(import.meta.url);
+const loadPg = () => require('pg') as typeof PgModule;
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -9,7 +14,7 @@ const NUMERIC_OID = 1700;
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return loadPg().types.getTypeParser(oid, format);
   },
 };
 
@@ -23,6 +28,7 @@ export interface PgSqlOptions {
 }
 
 export function createPgSql(options: PgSqlOptions): Sql {
+  const pg = loadPg();
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
@@ -34,7 +40,7 @@ export function createPgSql(options: PgSqlOptions): Sql {
   // An idle client that loses its connection emits here; without a listener it would crash the process.
   pool.on('error', (error) => options.onError?.(error));
 
-  const wrap = (client: pg.Pool | pg.PoolClient): SqlClient => ({
+  const wrap = (client: PgModule.Pool | PgModule.PoolClient): SqlClient => ({
     async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
       const result = await client.query(text, params as unknown[] | undefined);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };

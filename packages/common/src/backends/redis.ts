@@ -1,8 +1,13 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 
 export type { Redis } from 'ioredis';
+
+// Loaded on first use: the edge never connects to Redis and should not carry the client.
+const require = createRequire(import.meta.url);
+const loadRedis = () => (require('ioredis') as typeof import('ioredis')).Redis;
 
 export interface RedisOptions {
   /** Fail a command that gets no answer within this long (the caller decides fail-open or closed). */
@@ -27,7 +32,7 @@ export interface RedisOptions {
 export function connectRedis(settings: Settings, logger: Logger, options: RedisOptions): Redis {
   const url = options.url ?? settings.redisUrl;
   if (!url) throw new Error('REDIS_URL is not set');
-  const redis = new Redis(url, {
+  const redis = new (loadRedis())(url, {
     keyPrefix: settings.redisPrefix,
     connectionName: options.name,
     enableOfflineQueue: false,

@@ -1,5 +1,4 @@
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
 import type { LangfuseSettings, Logger } from '@sluice/common';
 import type { ExportTraces } from './export-traces.js';
 import { retryDelayMs, type TraceQueue } from './trace-queue.js';
@@ -26,6 +25,10 @@ export interface BullmqTraceQueueOptions {
  * is queued again by the relay, so nothing is dropped, however long Langfuse is down.
  */
 export function createBullmqTraceQueue(options: BullmqTraceQueueOptions): TraceQueue {
+  // Loaded only when Langfuse export is on.
+  const require = createRequire(import.meta.url);
+  const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const { logger } = options;
   const prefix = `${options.redisPrefix}bull`;
   const producer = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'sluice-accounting-trace-queue' });

@@ -1,5 +1,6 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createRequire } from 'node:module';
+import type { SignatureV4 } from '@smithy/signature-v4';
 
 /** SHA-256 (or HMAC-SHA256 with a secret) in the shape @smithy/signature-v4 expects, on node:crypto. */
 export class NodeSha256 {
@@ -48,7 +49,9 @@ function signerFor(credentials: AwsCredentials, region: string, service: string)
   let signer = signers.get(key);
   if (!signer) {
     // No x-amz-content-sha256 header: only S3 needs it (botocore leaves it out for Bedrock too).
-    signer = new SignatureV4({ credentials, region, service, sha256: NodeSha256, applyChecksum: false });
+    // Loaded on first use: only Bedrock deployments sign requests.
+    const { SignatureV4: Signer } = createRequire(import.meta.url)('@smithy/signature-v4') as typeof import('@smithy/signature-v4');
+    signer = new Signer({ credentials, region, service, sha256: NodeSha256, applyChecksum: false });
     signers.set(key, signer);
   }
   return signer;

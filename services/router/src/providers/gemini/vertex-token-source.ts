@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GatewayError } from '@sluice/common';
-import { GoogleAuth } from 'google-auth-library';
+import { createRequire } from 'node:module';
+import type { GoogleAuth } from 'google-auth-library';
 import type { Deployment } from '../provider-adapter.js';
 
 /** Gives the OAuth bearer token for a Vertex AI deployment (cached and refreshed by google-auth-library). */
@@ -33,7 +34,9 @@ export function createVertexTokenSource(): VertexTokenSource {
     if (!auth) {
       const raw = deployment.params.vertex_credentials;
       if (!raw) throw new GatewayError('upstream_auth_error', 'The deployment has no vertex_credentials.');
-      auth = new GoogleAuth({ credentials: readVertexCredentials(raw), scopes: [SCOPE] });
+      // Loaded on first use: only Vertex AI deployments need Google's auth library.
+      const { GoogleAuth: Auth } = createRequire(import.meta.url)('google-auth-library') as typeof import('google-auth-library');
+      auth = new Auth({ credentials: readVertexCredentials(raw), scopes: [SCOPE] });
       clients.set(deployment.id, auth);
     }
     try {

@@ -1,4 +1,5 @@
-import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 import type { DecodedEvent } from '../provider-adapter.js';
 
 const utf8Decoder = new TextDecoder('utf-8');
@@ -7,8 +8,12 @@ const toUtf8 = (bytes: Uint8Array) => utf8Decoder.decode(bytes);
 const fromUtf8 = (text: string) => utf8Encoder.encode(text);
 
 /** A codec for `application/vnd.amazon.eventstream` (prelude, headers, payload, two CRC32s). */
+// Loaded on first use: only Bedrock deployments need the codec.
+const require = createRequire(import.meta.url);
+
 export function createEventStreamCodec(): EventStreamCodec {
-  return new EventStreamCodec(toUtf8, fromUtf8);
+  const { EventStreamCodec: Codec } = require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec');
+  return new Codec(toUtf8, fromUtf8);
 }
 
 function header(message: Message, name: string): string | undefined {
