@@ -39,7 +39,10 @@ RUN apt-get update \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+# NODE_OPTIONS: the V8 flags of packages/common/src/node-flags.ts (a smaller young generation keeps each
+# service under 150 MB resident).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=8 \
     SLUICE_EDGE_HOST=0.0.0.0 \
     SLUICE_GRPC_HOST=0.0.0.0
 WORKDIR /app

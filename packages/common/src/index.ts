@@ -32,3 +32,4 @@ export * from './metrics/process-metrics.js';
 export * from './metrics/backend-metrics.js';
 export * from './telemetry/index.js';
 export * from './logger-settings.js';
+export * from './node-flags.js';

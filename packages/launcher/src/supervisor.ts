@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '@sluice/common';
+import { type Logger, SERVICE_NODE_FLAGS } from '@sluice/common';
 
 const SERVICES = ['policy', 'router', 'accounting', 'edge'] as const;
 type ServiceName = (typeof SERVICES)[number];
@@ -35,7 +35,7 @@ export async function supervise(env: NodeJS.ProcessEnv, edgeUrl: string, logger:
 
   const start = (service: ServiceName) => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [entryPoint(service)], { env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entryPoint(service)], { env, stdio: 'inherit' });
     children.set(service, child);
     child.once('exit', (code, signal) => {
       if (stopping) return;

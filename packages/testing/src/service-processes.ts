@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@sluice/common';
 import { REPOSITORY_ROOT } from './repository-paths.js';
 
 // Runs the compiled services (npm test builds them first) as real processes, the way they run in
@@ -33,7 +34,8 @@ export function writeConfigFile(config: unknown): string {
 
 /** `nodeArguments` go before the script, e.g. `--cpu-prof` for profiling a benchmark. */
 export function startService(name: ServiceName, env: Record<string, string>, nodeArguments: string[] = []): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...nodeArguments, join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
+  // The flags the services ship with, so tests and benchmarks run what production runs.
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArguments, join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
