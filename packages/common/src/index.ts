@@ -33,3 +33,4 @@ export * from './metrics/backend-metrics.js';
 export * from './telemetry/index.js';
 export * from './logger-settings.js';
 export * from './node-flags.js';
+export * from './key-hash.js';

@@ -1,12 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
-/**
- * A key's id everywhere: SHA-256 hex, or HMAC-SHA256 with the configured pepper so that a copy of the
- * database alone cannot even confirm a guessed key.
- */
-export function hashKey(key: string, pepper: string | undefined): string {
-  return pepper ? createHmac('sha256', pepper).update(key).digest('hex') : createHash('sha256').update(key).digest('hex');
-}
+export { hashKey } from '@sluice/common';
 
 /** A matcher for one fixed secret: its digest is computed once, each candidate's once per call. */
 export function secretMatcher(expected: string): (presented: string) => boolean {
