@@ -53,6 +53,6 @@ COPY --from=build /app/packages packages
 COPY --from=build /app/services services
 # The image's node user, by number so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
-EXPOSE 4000 4010 4011 4020 4021 4030 4031
+EXPOSE 4000 4001 4010 4011 4020 4021 4030 4031
 ENTRYPOINT ["/usr/bin/tini", "--", "node"]
 CMD ["services/edge/dist/main.js"]

@@ -130,6 +130,10 @@ describe('docker-compose.yml', () => {
     const published = Object.entries(compose.services).filter(([, service]) => service.ports);
     expect(published.map(([name]) => name)).toEqual(['edge']);
     expect(compose.services.edge.ports).toEqual(['127.0.0.1:4000:4000']);
+    // What is published is the API port, not the edge's metrics port.
+    const settings = loadSettings(compose.services.edge.environment);
+    expect(Number(compose.services.edge.ports[0].split(':').at(-1))).toBe(settings.edge.port);
+    expect(settings.edge.metricsPort).not.toBe(settings.edge.port);
     for (const dependency of ['policy', 'router', 'accounting', 'postgres', 'redis', 'nats']) {
       expect(compose.services.edge.depends_on[dependency]).toEqual({ condition: 'service_healthy' });
     }

@@ -53,6 +53,17 @@ test('embedded mode serves a chat completion and stops cleanly on SIGINT', async
   const body = (await response.json()) as { usage: { completion_tokens: number } };
   expect(body.usage.completion_tokens).toBe(363);
 
+  // The edge's metrics are on its own side port (any free one in embedded mode), not on the API port.
+  const edgeReady = lines
+    .filter((line) => line.startsWith('{') && line.includes('"edge ready"'))
+    .map((line) => JSON.parse(line) as { msg?: string; port?: number; httpPort?: number })
+    .find((record) => record.msg === 'edge ready');
+  expect(edgeReady?.httpPort).toBeGreaterThan(0);
+  expect(edgeReady?.httpPort).not.toBe(edgeReady?.port);
+  const scraped = await fetch(`http://127.0.0.1:${edgeReady!.httpPort}/metrics`).then((answer) => answer.text());
+  expect(scraped).toMatch(/^sluice_requests_total\{[^}]*status="200"[^}]*\} 1$/m);
+  expect((await fetch(`${url}/metrics`)).status).toBe(404);
+
   // The request reaches the PGlite ledger, and the spend API answers from it.
   const logs = async () => {
     const answer = await fetch(`${url}/spend/logs`, { headers: { authorization: 'Bearer sk-embedded' } });

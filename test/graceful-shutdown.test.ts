@@ -98,6 +98,8 @@ describe('SIGTERM on the edge', () => {
     const exited = stack.kill('edge', 'SIGTERM');
     const dropMs = await readinessDrop(`${stack.edgeUrl}/health/readiness`, signalledAt);
     expect(dropMs).toBeLessThan(1_000);
+    // The side port (metrics, probes) stays up through the drain and says the same thing.
+    expect(await status(`http://127.0.0.1:${stack.services.edge.ports.http}/health/readiness`)).toBe(503);
     // A new request is not served once the edge drains.
     expect(await status(`${stack.edgeUrl}/v1/models`)).not.toBe(200);
 

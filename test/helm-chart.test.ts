@@ -132,6 +132,61 @@ function portsOf(rule: any): number[] {
   return (rule.ports ?? []).map((port: any) => port.port);
 }
 
+/** The container's ports by name. */
+function containerPorts(deployment: KubernetesObject): Record<string, number> {
+  return Object.fromEntries((containerOf(deployment).ports as any[]).map((port) => [port.name, port.containerPort]));
+}
+
+/** The container port a Service port (by name) sends to. */
+function containerPortBehind(objects: RenderedObject[], serviceObject: KubernetesObject, portName: string): number | undefined {
+  const servicePort = (serviceObject.spec!.ports as any[]).find((port) => port.name === portName);
+  if (!servicePort) return undefined;
+  const deployment = deploymentOf(objects, component(serviceObject) as ServiceName);
+  const target = servicePort.targetPort;
+  return typeof target === 'number' ? target : containerPorts(deployment)[target];
+}
+
+/**
+ * The edge's Services: the public one keeps its http port as configured; the metrics port is on a ClusterIP
+ * Service only (the edge's own when it is ClusterIP, else one of its own), so neither a load balancer nor a
+ * node port publishes it. Returns the Service that carries the metrics port.
+ */
+function expectEdgeMetricsInsideTheCluster(objects: RenderedObject[], values: any): KubernetesObject {
+  const services = forService(objects, 'Service', 'edge');
+  const portNames = (serviceObject: KubernetesObject) => (serviceObject.spec!.ports as any[]).map((port) => port.name);
+  const [publicService, ...others] = services.filter((serviceObject) => portNames(serviceObject).includes('http'));
+  expect(others).toHaveLength(0);
+  expect(publicService!.spec!.type).toBe(values.edge.service.type);
+  expect((publicService!.spec!.ports as any[]).find((port) => port.name === 'http')).toEqual({
+    name: 'http',
+    port: values.edge.service.port,
+    targetPort: 'http',
+    protocol: 'TCP',
+    appProtocol: 'http',
+  });
+  expect(containerPortBehind(objects, publicService!, 'http')).toBe(values.edge.port);
+  const carrying = services.filter((serviceObject) => portNames(serviceObject).includes('metrics'));
+  expect(carrying).toHaveLength(1);
+  const metricsService = carrying[0]!;
+  expect(metricsService.spec!.type).toBe('ClusterIP');
+  if (values.edge.service.type === 'ClusterIP') {
+    expect(metricsService).toBe(publicService);
+    expect(services).toHaveLength(1);
+  } else {
+    expect(portNames(publicService!)).toEqual(['http']);
+    expect(portNames(metricsService)).toEqual(['metrics']);
+  }
+  expect((metricsService.spec!.ports as any[]).find((port) => port.name === 'metrics')).toMatchObject({ port: values.edge.metricsPort, targetPort: 'metrics' });
+  expect(containerPortBehind(objects, metricsService, 'metrics')).toBe(values.edge.metricsPort);
+  expect(matches(metricsService.spec!.selector, deploymentOf(objects, 'edge').spec!.template.metadata.labels)).toBe(true);
+  return metricsService;
+}
+
+/** The port each service serves /metrics on: the edge's own metrics port, the health port of the others. */
+function metricsPortOf(values: any, service: ServiceName): number {
+  return service === 'edge' ? values.edge.metricsPort : values[service].httpPort;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 beforeAll(() => {
@@ -249,8 +304,15 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
       } else {
         expect(readiness.httpGet).toEqual({ path: '/health/readiness', port: 'http' });
       }
-      if (service === 'edge') expect(ports.http).toBe(values.edge.port);
-      else expect([ports.grpc, ports.http]).toEqual([values[service].grpcPort, values[service].httpPort]);
+      if (service === 'edge') {
+        expect(ports.http).toBe(values.edge.port);
+        // Metrics on a port of their own, never the API port.
+        expect(ports.metrics).toBe(values.edge.metricsPort);
+        expect(ports.metrics).not.toBe(ports.http);
+      } else {
+        expect([ports.grpc, ports.http]).toEqual([values[service].grpcPort, values[service].httpPort]);
+        expect(ports.metrics).toBeUndefined();
+      }
     }
   });
 
@@ -353,7 +415,7 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
       }
       const ports = Object.fromEntries((containerOf(deployment).ports as any[]).map((port) => [port.name, port.containerPort]));
       if (service === 'edge') {
-        expect(settings.edge).toMatchObject({ host: '0.0.0.0', port: ports.http });
+        expect(settings.edge).toMatchObject({ host: '0.0.0.0', port: ports.http, metricsPort: ports.metrics });
         for (const target of GRPC_SERVICES) {
           const address = settings[`${target}Address`];
           const [host, port] = address.split(':');
@@ -378,12 +440,17 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
 
   test('each Service selects its pods and targets ports the container names', () => {
     for (const service of SERVICES) {
-      const [serviceObject] = forService(objects, 'Service', service);
       const deployment = deploymentOf(objects, service);
-      expect(matches(serviceObject!.spec!.selector, deployment.spec!.template.metadata.labels)).toBe(true);
       const names = (containerOf(deployment).ports as any[]).map((port) => port.name);
-      for (const port of serviceObject!.spec!.ports as any[]) expect(names).toContain(port.targetPort);
+      for (const serviceObject of forService(objects, 'Service', service)) {
+        expect(matches(serviceObject.spec!.selector, deployment.spec!.template.metadata.labels)).toBe(true);
+        for (const port of serviceObject.spec!.ports as any[]) expect(names).toContain(port.targetPort);
+      }
     }
+  });
+
+  test("the edge's metrics port is a ClusterIP port named metrics, beside the unchanged public http port", () => {
+    expectEdgeMetricsInsideTheCluster(objects, values);
   });
 
   test('the config ConfigMap holds the values config, loads in the services, and carries no secret', () => {
@@ -436,7 +503,7 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
     for (const service of SERVICES) {
       const [policy] = policies.filter((candidate) => component(candidate) === service);
       expect(policy, `NetworkPolicy of ${service}`).toBeDefined();
-      const ports = Object.fromEntries((containerOf(deploymentOf(objects, service)).ports as any[]).map((port) => [port.name, port.containerPort]));
+      const ports = containerPorts(deploymentOf(objects, service));
       expect(policy!.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
       // Ingress: clients reach the edge; only the edge reaches the others; Prometheus reaches /metrics.
       for (const rule of policy!.spec!.ingress as any[]) {
@@ -447,12 +514,18 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
         } else if (service === 'edge' && JSON.stringify(rule.from) === JSON.stringify(values.networkPolicy.ingressFrom)) {
           expect(portsOf(rule)).toEqual([ports.http]);
         } else {
+          // Prometheus reaches the metrics port only: on the edge that is not the API port.
           expect(rule.from).toEqual(metricsFrom);
-          expect(portsOf(rule)).toEqual([ports.http]);
+          expect(portsOf(rule)).toEqual([metricsPortOf(values, service)]);
         }
       }
+      if (service === 'edge') {
+        // Only metricsFrom reaches the edge's metrics port (nothing when it is empty); clients never do.
+        const metricsRules = (policy!.spec!.ingress as any[]).filter((rule) => portsOf(rule).includes(ports.metrics!));
+        expect(metricsRules.map((rule) => rule.from)).toEqual(metricsFrom?.length ? [metricsFrom] : []);
+      }
       if (service !== 'edge') {
-        const grpcRules = (policy!.spec!.ingress as any[]).filter((rule) => portsOf(rule).includes(ports.grpc));
+        const grpcRules = (policy!.spec!.ingress as any[]).filter((rule) => portsOf(rule).includes(ports.grpc!));
         expect(grpcRules).toHaveLength(1);
       }
       // Egress: DNS, the backends the service uses, the services the edge calls, HTTPS for providers.
@@ -497,6 +570,10 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
     for (const rule of ingress.spec!.rules) {
       for (const path of rule.http.paths) {
         expect(path.backend.service).toEqual({ name: edgeService!.metadata.name, port: { name: 'http' } });
+        // What the Ingress reaches is the API port, never the edge's metrics port.
+        const reached = containerPortBehind(objects, edgeService!, path.backend.service.port.name);
+        expect(reached).toBe(values.edge.port);
+        expect(reached).not.toBe(values.edge.metricsPort);
       }
       if (ingress.spec!.tls) expect(ingress.spec!.tls.flatMap((entry: any) => entry.hosts)).toContain(rule.host);
     }
@@ -522,12 +599,16 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
     }
     for (const service of SERVICES) {
       const [monitor] = monitors.filter((candidate) => component(candidate) === service);
-      const [serviceObject] = forService(objects, 'Service', service);
+      const serviceObject = service === 'edge' ? expectEdgeMetricsInsideTheCluster(objects, values) : forService(objects, 'Service', service)[0];
       expect(matches(monitor!.spec!.selector.matchLabels, serviceObject!.metadata.labels)).toBe(true);
       expect(monitor!.metadata.labels).toMatchObject(values.serviceMonitor.labels);
-      for (const endpoint of monitor!.spec!.endpoints) {
+      const endpoints = monitor!.spec!.endpoints as any[];
+      // The edge is scraped on its metrics port, never its API port; the others on their health port.
+      expect(endpoints.map((endpoint) => endpoint.port)).toEqual([service === 'edge' ? 'metrics' : 'http']);
+      for (const endpoint of endpoints) {
         expect(endpoint.path).toBe('/metrics');
         expect((serviceObject!.spec!.ports as any[]).map((port) => port.name)).toContain(endpoint.port);
+        expect(containerPortBehind(objects, serviceObject!, endpoint.port)).toBe(metricsPortOf(values, service));
       }
     }
   });
@@ -552,6 +633,7 @@ describe('values.schema.json', () => {
     ['no Secret name', { secrets: { existingSecret: '' } }],
     ['an unknown readiness probe kind', { policy: { readinessProbe: 'tcp' } }],
     ['a tracing endpoint that is not a URL', { tracing: { otlpEndpoint: 'otel-collector:4318' } }],
+    ['an edge metrics port that is not a port', { edge: { metricsPort: 0 } }],
   ])('rejects %s', (_name, override) => {
     expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
   });
@@ -574,6 +656,7 @@ describe('template guards', () => {
     ['no Secret name', { secrets: { existingSecret: '' } }, 'secrets.existingSecret must name the Secret'],
     ['a grace period shorter than the drain', { edge: { terminationGracePeriodSeconds: 60 } }, 'edge.terminationGracePeriodSeconds is 60'],
     ['autoscaling without resource requests', { policy: { resources: { requests: null } } }, 'policy.autoscaling needs policy.resources.requests'],
+    ['edge metrics on the API port', { edge: { port: 4000, metricsPort: 4000 } }, 'edge.metricsPort is 4000, the same as edge.port'],
   ])('refuse to render %s', (_name, values, message) => {
     const outcome = renderRaw({ values });
     expect(outcome.ok).toBe(false);
@@ -648,6 +731,15 @@ describe('rendering details', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+
+  test.each(['LoadBalancer', 'NodePort'])("with a %s edge Service the metrics port stays on a ClusterIP Service of its own", (type) => {
+    const values = mergeValues(effectiveValues(), { edge: { service: { type } }, serviceMonitor: { enabled: true }, networkPolicy: { enabled: true } });
+    const objects = render({ values: { edge: { service: { type } }, serviceMonitor: { enabled: true }, networkPolicy: { enabled: true } } });
+    const metricsService = expectEdgeMetricsInsideTheCluster(objects, values);
+    const [monitor] = ofKind(objects, 'ServiceMonitor').filter((candidate) => component(candidate) === 'edge');
+    expect(monitor!.spec!.endpoints.map((endpoint: any) => endpoint.port)).toEqual(['metrics']);
+    expect(matches(monitor!.spec!.selector.matchLabels, metricsService.metadata.labels)).toBe(true);
   });
 
   test('NOTES.txt tells how to reach the edge and create the first key', () => {

@@ -51,11 +51,12 @@ test('the launcher supervises four processes, restarts a crashed one, and stops 
     model_list: [{ model_name: 'gpt-test', litellm_params: { model: 'openai/gpt-4.1-nano', api_base: `${fake.url}/v1`, api_key: 'sk-up' } }],
     general_settings: { master_key: 'sk-launcher' },
   });
-  const [edge, policy, policyHttp, router, routerHttp, accounting, accountingHttp] = await freePorts(7);
+  const [edge, edgeMetrics, policy, policyHttp, router, routerHttp, accounting, accountingHttp] = await freePorts(8);
   launcher = spawn(process.execPath, [join(REPOSITORY_ROOT, 'packages/launcher/dist/main.js'), '--config', config, '--port', String(edge)], {
     env: {
       PATH: process.env.PATH ?? '',
       ...backends.env,
+      SLUICE_EDGE_METRICS_PORT: String(edgeMetrics),
       SLUICE_POLICY_PORT: String(policy),
       SLUICE_POLICY_HTTP_PORT: String(policyHttp),
       SLUICE_ROUTER_PORT: String(router),
@@ -77,6 +78,9 @@ test('the launcher supervises four processes, restarts a crashed one, and stops 
       body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
     }).then(async (response) => ({ status: response.status, body: await response.text() }), () => ({ status: 0, body: '' }));
   expect((await chat()).status).toBe(200);
+  // The edge's metrics are on the side port the launcher passed on, and that request is counted there.
+  const scraped = await fetch(`http://127.0.0.1:${edgeMetrics}/metrics`).then((response) => response.text());
+  expect(scraped).toMatch(/^sluice_requests_total\{[^}]*status="200"[^}]*\} 1$/m);
 
   const before = children(launcher.pid!);
   expect(Object.keys(before).sort()).toEqual(['accounting', 'edge', 'policy', 'router']);

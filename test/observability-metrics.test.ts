@@ -65,8 +65,9 @@ afterAll(async () => {
   await backends?.cleanup();
 });
 
+/** Every service, the edge included, serves /metrics on its side port only. */
 function metricsUrl(name: ServiceName): string {
-  return name === 'edge' ? `${stack.edgeUrl}/metrics` : `http://127.0.0.1:${stack.services[name].ports.http}/metrics`;
+  return `http://127.0.0.1:${stack.services[name].ports.http}/metrics`;
 }
 
 async function scrapeAll(): Promise<Record<ServiceName, Families>> {
@@ -191,12 +192,42 @@ describe('Prometheus metrics of every service', () => {
   test('probes and scrapes are not requests: no metrics, no log lines', async () => {
     const before = await scrapeMetrics(metricsUrl('edge'));
     const logged = stack.services.edge.logs.length;
+    const side = `http://127.0.0.1:${stack.services.edge.ports.http}`;
     for (let index = 0; index < 3; index += 1) {
       expect((await fetch(`${stack.edgeUrl}/health/liveliness`)).status).toBe(200);
-      await fetch(`${stack.edgeUrl}/metrics`).then((response) => response.text());
+      expect((await fetch(`${stack.edgeUrl}/health/readiness`)).status).toBe(200);
+      expect((await fetch(`${side}/health/liveliness`)).status).toBe(200);
+      expect((await fetch(`${side}/health/readiness`)).status).toBe(200);
+      await fetch(metricsUrl('edge')).then((response) => response.text());
     }
     const after = await scrapeMetrics(metricsUrl('edge'));
     expect(sampleValue(after, 'sluice_requests_total') - sampleValue(before, 'sluice_requests_total')).toBe(0);
     expect(stack.services.edge.logs.slice(logged).filter((line) => line.includes('"msg":"request"'))).toEqual([]);
+  });
+
+  test('the API port does not serve metrics (they name key aliases and teams); the side port serves nothing else', async () => {
+    const publicScrape = await fetch(`${stack.edgeUrl}/metrics`);
+    expect(publicScrape.status).toBe(404);
+    expect(publicScrape.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await publicScrape.text();
+    expect(JSON.parse(text)).toEqual({
+      error: { message: 'Unknown route: GET /metrics', type: 'invalid_request_error', param: null, code: 'not_found' },
+    });
+    expect(text).not.toContain('sluice_');
+    // Nor under another spelling a proxy might pass through.
+    for (const path of ['/metrics/', '/metrics?format=prometheus', '/METRICS']) {
+      const response = await fetch(`${stack.edgeUrl}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).not.toContain('sluice_');
+    }
+    // The side port has the metrics the API port used to carry, and none of the API.
+    const side = `http://127.0.0.1:${stack.services.edge.ports.http}`;
+    expect(stack.services.edge.ports.http).not.toBe(stack.services.edge.ports.edge);
+    const scraped = await fetch(`${side}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toContain('text/plain');
+    expect(await scraped.text()).toContain('# TYPE sluice_requests_total counter');
+    const models = await fetch(`${side}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(models.status).toBe(404);
   });
 });

@@ -210,8 +210,7 @@ describe('message logging off: a canary in a prompt or a response goes nowhere',
     const services: ServiceName[] = ['edge', 'policy', 'router', 'accounting'];
     const metrics = await Promise.all(
       services.map((name) => {
-        const service = stack.services[name];
-        const url = name === 'edge' ? `${stack.edgeUrl}/metrics` : `http://127.0.0.1:${service.ports.http}/metrics`;
+        const url = `http://127.0.0.1:${stack.services[name].ports.http}/metrics`;
         return fetch(url).then((response) => response.text());
       }),
     );
@@ -228,6 +227,7 @@ describe('message logging off: a canary in a prompt or a response goes nowhere',
     const edge = await startService('edge', {
       ...stack.envOf('edge'),
       SLUICE_EDGE_PORT: '0',
+      SLUICE_EDGE_METRICS_PORT: '0',
       SLUICE_CONFIG: configWith({ turn_off_message_logging: false }),
     });
     try {

@@ -91,7 +91,7 @@ beforeAll(async () => {
   stack = await startStack({ ...backends.env, SLUICE_CONFIG: config, CACHE_REDIS_HOST: '127.0.0.1', CACHE_REDIS_PORT: String(proxy.port) });
   const router = await startService('router', { ...stack.envOf('router'), SLUICE_ROUTER_PORT: '0', SLUICE_ROUTER_HTTP_PORT: '0' });
   extra.push(router);
-  const edge = await startService('edge', { ...stack.envOf('edge'), SLUICE_EDGE_PORT: '0', SLUICE_ROUTER_ADDRESS: `127.0.0.1:${router.ports.grpc}` });
+  const edge = await startService('edge', { ...stack.envOf('edge'), SLUICE_EDGE_PORT: '0', SLUICE_EDGE_METRICS_PORT: '0', SLUICE_ROUTER_ADDRESS: `127.0.0.1:${router.ports.grpc}` });
   extra.push(edge);
   edges.push(stack.edgeUrl, `http://127.0.0.1:${edge.ports.edge}`);
   redis = backends.redis();

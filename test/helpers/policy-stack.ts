@@ -117,6 +117,7 @@ export async function startPolicyStack(
       const edge = await startService('edge', {
         ...stack.envOf('edge'),
         SLUICE_EDGE_PORT: '0',
+        SLUICE_EDGE_METRICS_PORT: '0',
         SLUICE_POLICY_ADDRESS: `127.0.0.1:${policy.ports.grpc}`,
       });
       extra.push(edge);

@@ -79,6 +79,26 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+The port /metrics is served on: the edge's own side port (its metrics name key aliases and teams, so never
+the API port), the health port of the others.
+*/}}
+{{- define "sluice.metricsPort" -}}
+{{- if eq .name "edge" }}
+{{- if eq (int .svc.metricsPort) (int .svc.port) }}
+{{- fail (printf "edge.metricsPort is %d, the same as edge.port: metrics need a port of their own, which the Ingress never reaches" (int .svc.metricsPort)) }}
+{{- end }}
+{{- int .svc.metricsPort }}
+{{- else }}
+{{- int .svc.httpPort }}
+{{- end }}
+{{- end }}
+
+{{/* The name of the Service port Prometheus scrapes: metrics on the edge, http on the others. */}}
+{{- define "sluice.metricsPortName" -}}
+{{- if eq .name "edge" }}metrics{{ else }}http{{ end }}
+{{- end }}
+
+{{/*
 The longest request a client may have open, in seconds: timeouts.requestSeconds or any longer timeout the
 inline config sets (router_settings.timeout, litellm_settings.request_timeout, a model's timeout).
 */}}
@@ -222,9 +242,10 @@ patches env lists by name, and a repeated name breaks upgrades.
 {{- if eq $name "edge" }}
 {{- $_ := set $plain "SLUICE_EDGE_HOST" "0.0.0.0" }}
 {{- $_ := set $plain "SLUICE_EDGE_PORT" (int $svc.port) }}
+{{- $_ := set $plain "SLUICE_EDGE_METRICS_PORT" (include "sluice.metricsPort" .) }}
 {{- $_ := set $plain "SLUICE_DRAIN_TIMEOUT_MS" (mul (include "sluice.edgeDrainSeconds" $root | int) 1000) }}
 {{- $_ := set $plain "SLUICE_POLICY_DEADLINE_MS" (int $svc.policyDeadlineMs) }}
-{{- $order = concat $order (list "SLUICE_EDGE_HOST" "SLUICE_EDGE_PORT" "SLUICE_DRAIN_TIMEOUT_MS" "SLUICE_POLICY_DEADLINE_MS") }}
+{{- $order = concat $order (list "SLUICE_EDGE_HOST" "SLUICE_EDGE_PORT" "SLUICE_EDGE_METRICS_PORT" "SLUICE_DRAIN_TIMEOUT_MS" "SLUICE_POLICY_DEADLINE_MS") }}
 {{- if not (kindIs "invalid" $svc.bodyLimitBytes) }}
 {{- $_ := set $plain "SLUICE_BODY_LIMIT_BYTES" (int64 $svc.bodyLimitBytes) }}
 {{- $order = append $order "SLUICE_BODY_LIMIT_BYTES" }}

@@ -68,6 +68,8 @@ export interface Settings {
     bodyLimitBytes: number;
     /** How long open streams may run on after SIGTERM before they are ended with an error event. */
     drainTimeoutMs: number;
+    /** Private side port for /metrics (and health): metrics name key aliases and teams, so never the API port. */
+    metricsPort: number;
   };
   policy: ListenSettings & { httpPort: number };
   router: ListenSettings & { httpPort: number };
@@ -156,6 +158,7 @@ export function loadSettings(env: Environment = process.env): Settings {
       port: integer(env, 'SLUICE_EDGE_PORT', 4000),
       bodyLimitBytes: integer(env, 'SLUICE_BODY_LIMIT_BYTES', 10 * 1024 * 1024),
       drainTimeoutMs: integer(env, 'SLUICE_DRAIN_TIMEOUT_MS', 30_000),
+      metricsPort: integer(env, 'SLUICE_EDGE_METRICS_PORT', 4001),
     },
     policy: { host: grpcHost, port: policyPort, httpPort: integer(env, 'SLUICE_POLICY_HTTP_PORT', 4011) },
     router: { host: grpcHost, port: routerPort, httpPort: integer(env, 'SLUICE_ROUTER_HTTP_PORT', 4021) },

@@ -30,6 +30,7 @@ export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger
   // Internal services take any free port; only the edge's port is the user's choice.
   const settings: Settings = {
     ...baseSettings,
+    edge: { ...baseSettings.edge, metricsPort: 0 },
     policy: { ...baseSettings.policy, port: 0, httpPort: 0 },
     router: { ...baseSettings.router, port: 0, httpPort: 0 },
     accounting: { ...baseSettings.accounting, port: 0, httpPort: 0 },

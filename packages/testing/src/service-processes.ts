@@ -15,6 +15,7 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Every line the process printed. */
   logs: string[];
+  /** grpc: the gRPC port; http: the health and metrics side port (every service); edge: the edge's API port. */
   ports: { grpc?: number; http?: number; edge?: number };
   exited: Promise<number | null>;
 }
@@ -110,12 +111,14 @@ export async function startStack(env: Record<string, string>, nodeArguments: str
   envs.edge = {
     ...env,
     SLUICE_EDGE_PORT: '0',
+    SLUICE_EDGE_METRICS_PORT: '0',
     SLUICE_POLICY_ADDRESS: `127.0.0.1:${services.policy.ports.grpc}`,
     SLUICE_ROUTER_ADDRESS: `127.0.0.1:${services.router.ports.grpc}`,
     SLUICE_ACCOUNTING_ADDRESS: `127.0.0.1:${services.accounting.ports.grpc}`,
   };
   services.edge = await startService('edge', envs.edge, nodeArguments);
   envs.edge.SLUICE_EDGE_PORT = String(services.edge.ports.edge);
+  envs.edge.SLUICE_EDGE_METRICS_PORT = String(services.edge.ports.http);
 
   const kill = async (name: ServiceName, signal: NodeJS.Signals) => {
     const service = services[name];

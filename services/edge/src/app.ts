@@ -10,7 +10,6 @@ import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
-import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 
@@ -34,7 +33,6 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   jsonBody(app, context.options.bodyLimitBytes);
   errorHandler(app, logger);
   healthRoutes(app, context);
-  metricsRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
   completionRoutes(app, context);

@@ -6,6 +6,7 @@ import {
   messageLoggingOn,
   type Settings,
   type ShutdownStep,
+  startServiceHttpServer,
   tracerFor,
 } from '@sluice/common';
 import { buildApp } from './app.js';
@@ -13,6 +14,7 @@ import { createServiceClients } from './clients/service-clients.js';
 import type { EdgeContext } from './edge-context.js';
 import { InflightRequests } from './proxy/inflight-requests.js';
 import { EdgeMetrics } from './observability/edge-metrics.js';
+import { edgeReady } from './routes/health.js';
 
 export interface EdgeOptions {
   settings: Settings;
@@ -22,7 +24,10 @@ export interface EdgeOptions {
 }
 
 export interface RunningEdge {
+  /** The API port (what the Ingress exposes). */
   port: number;
+  /** The private side port: /metrics and the health routes, never the API. */
+  httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
 
@@ -66,14 +71,22 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   await app.listen({ host: settings.edge.host, port: settings.edge.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.edge.port;
+  // Metrics carry key aliases and team ids: they are served only here, on a port the Ingress never routes to.
+  const http = await startServiceHttpServer({
+    host: settings.edge.host,
+    port: settings.edge.metricsPort,
+    ready: () => edgeReady(context),
+    metrics: () => metrics.registry.render(),
+  });
   logger.info(
-    { port, policy: settings.policyAddress, router: settings.routerAddress, bus: bus.kind, tracing: context.observability.tracer !== undefined },
+    { port, httpPort: http.port, policy: settings.policyAddress, router: settings.routerAddress, bus: bus.kind, tracing: context.observability.tracer !== undefined },
     'edge ready',
   );
 
   let closing: Promise<void> | undefined;
   return {
     port,
+    httpPort: http.port,
     shutdownSteps: (drainTimeoutMs) => [
       {
         name: 'stop accepting requests',
@@ -101,6 +114,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       },
       ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),
       { name: 'close service clients', run: async () => clients.close() },
+      // Last, so the drain itself can still be scraped and probed.
+      { name: 'close metrics http', run: http.close },
     ],
   };
 }

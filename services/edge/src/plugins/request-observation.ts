@@ -17,13 +17,14 @@ declare module 'fastify' {
     decision: Decision | undefined;
     /** The error table code the response carries, set by the error handler. */
     errorCode: string;
-    /** Already recorded (a proxied request records itself), or not worth recording (probes, scrapes). */
+    /** Already recorded (a proxied request records itself), or not worth recording (probes). */
     observed: boolean;
   }
 }
 
-// Probes and scrapes would drown the request metrics and the log; they are neither traced nor counted.
-const UNOBSERVED_ROUTES = new Set(['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics']);
+// Probes would drown the request metrics and the log; they are neither traced nor counted. (Scrapes go to
+// the side port, which never reaches this app.)
+const UNOBSERVED_ROUTES = new Set(['/health/liveliness', '/health/liveness', '/health/readiness']);
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
