@@ -18,7 +18,7 @@ import {
   toGrpcError,
   tracerFor,
 } from '@sluice/common';
-import { type AuthorizeRequest, type Decision, PolicyService, type PolicyServer } from '@sluice/proto';
+import { type AuthorizeRequest, Decision, PolicyService, type PolicyServer } from '@sluice/proto';
 import type { AdminContext } from './admin/admin-context.js';
 import { createAdminService } from './admin/admin-service.js';
 import { startBudgetResetJob } from './budgets/budget-reset-job.js';
@@ -52,21 +52,7 @@ export interface RunningPolicy {
 }
 
 /** A decision without a request id: "send no more requests on this stream" (see policy.proto). */
-const DRAIN_NOTICE: Decision = {
-  allowed: false,
-  errorCode: '',
-  message: '',
-  retryAfterSeconds: 0,
-  identity: undefined,
-  modelGroup: '',
-  requests: undefined,
-  tokens: undefined,
-  allowedModels: [],
-  reservedTokens: 0,
-  reservedCostMicros: 0,
-  holdsParallelSlot: false,
-  requestId: '',
-};
+const DRAIN_NOTICE: Decision = Decision.create();
 
 const DEFAULT_CACHE_TTL_SECONDS = 30;
 /** However long the config asks for, a cached key is re-read at least this often. */

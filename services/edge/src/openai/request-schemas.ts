@@ -2,7 +2,7 @@
 // never coerced); unknown fields pass through to the provider, because OpenAI adds parameters faster
 // than any gateway ships. Fields that would let a client steer where or how the router connects are
 // refused outright.
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -76,7 +76,6 @@ export const ChatCompletionBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export type ChatCompletionBody = Static<typeof ChatCompletionBodySchema>;
 
 /** POST /v1/completions (legacy text completions; OpenAI-compatible providers only). */
 export const CompletionBodySchema = Type.Object(
@@ -100,7 +99,6 @@ export const CompletionBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export type CompletionBody = Static<typeof CompletionBodySchema>;
 
 /** POST /v1/embeddings. */
 export const EmbeddingBodySchema = Type.Object(
@@ -120,4 +118,3 @@ export const EmbeddingBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export type EmbeddingBody = Static<typeof EmbeddingBodySchema>;

@@ -1,0 +1,49 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { CallType } from '@sluice/proto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeContext } from '../edge-context.js';
+import { forwardToRouter } from '../proxy/forward-to-router.js';
+
+export interface ForwardingRoute {
+  /** The /v1 path; the same route also answers without the prefix, as OpenAI clients expect. */
+  path: `/v1/${string}`;
+  schema: TSchema;
+  callType: CallType;
+  /** As recorded in the ledger: chat_completion, completion, embedding. */
+  callTypeName: string;
+  /** Whether the endpoint can answer as a stream (embeddings cannot, whatever the body says). */
+  streams: boolean;
+}
+
+interface ForwardedBody {
+  model: string;
+  stream?: boolean | null;
+  stream_options?: { include_usage?: boolean } | null;
+}
+
+/** A route whose body is validated against `schema` and sent to the router as it came. */
+export function forwardingRoute(app: FastifyInstance, context: EdgeContext, route: ForwardingRoute): void {
+  const handler = async (request: FastifyRequest<{ Body: ForwardedBody }>, reply: FastifyReply) => {
+    const body = request.body;
+    const stream = route.streams && body.stream === true;
+    await forwardToRouter(
+      context,
+      request,
+      reply,
+      {
+        route: route.path,
+        callType: route.callType,
+        callTypeName: route.callTypeName,
+        body: body as unknown as Record<string, unknown>,
+        rawBody: request.rawBody!,
+        stream,
+        includeUsage: stream && body.stream_options?.include_usage === true,
+        estimatedPromptTokens: Math.ceil(request.rawBody!.length / 4),
+      },
+      body.model,
+    );
+  };
+  const options = { schema: { body: route.schema } };
+  app.post(route.path, options, handler);
+  app.post(route.path.slice('/v1'.length), options, handler);
+}
