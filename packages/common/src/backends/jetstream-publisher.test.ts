@@ -1,9 +1,11 @@
+import { UsageBatch, UsageEvent } from '@sluice/proto';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createJetStreamPublisher } from './jetstream-publisher.js';
+import { USAGE_BATCH_HEADER } from './usage-batch.js';
 
-// Real NATS with JetStream: the publisher must report success only for what the stream stored, dedupe
-// on the message id, and fail (not hang) when nothing stores the subject.
+// Real NATS with JetStream: the publisher must report success only for what the stream stored, store a
+// batch once under its id however often it is resent, and fail (not hang) when nothing stores the subject.
 const url = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 const stream = `PUBLISHER_TEST_${suffix}`;
@@ -22,20 +24,27 @@ afterAll(async () => {
   await nc.close();
 });
 
-test('acknowledged events are stored once, duplicates included', async () => {
+const event = (requestId: string) => ({ id: requestId, data: UsageEvent.encode(UsageEvent.fromPartial({ requestId, costMicros: 7 })).finish() });
+
+test('a batch is stored once under its id, resends included, as a UsageBatch', async () => {
   const send = createJetStreamPublisher(nc, subject, 5_000);
-  const data = new TextEncoder().encode('event');
-  await Promise.all(Array.from({ length: 200 }, (_, index) => send({ id: `id-${index % 150}`, data, headers: { traceparent: 'x' } })));
-  const info = await (await nc.jetstreamManager()).streams.info(stream);
-  expect(info.state.messages).toBe(150);
-  const stored = await (await nc.jetstreamManager()).streams.getMessage(stream, { seq: 1 });
-  expect(stored.header.get('Nats-Msg-Id')).toBe('id-0');
-  expect(stored.header.get('traceparent')).toBe('x');
+  const batches = Array.from({ length: 30 }, (_, index) => {
+    const events = [event(`r-${index}-a`), event(`r-${index}-b`), event(`r-${index}-c`)];
+    return { id: `batch-${index}`, events, bytes: 0 };
+  });
+  // Every batch twice, as a retry after a lost PubAck would send it.
+  await Promise.all([...batches, ...batches].map((batch) => send(batch)));
+  const jsm = await nc.jetstreamManager();
+  expect((await jsm.streams.info(stream)).state.messages).toBe(30);
+  const stored = await jsm.streams.getMessage(stream, { seq: 1 });
+  expect(stored.header.get('Nats-Msg-Id')).toBe('batch-0');
+  expect(stored.header.get(USAGE_BATCH_HEADER)).toBe('3');
+  expect(UsageBatch.decode(stored.data).events.map((decoded) => decoded.requestId)).toEqual(['r-0-a', 'r-0-b', 'r-0-c']);
   send.close();
 });
 
 test('a subject no stream stores is a failure, not a hang', async () => {
   const send = createJetStreamPublisher(nc, `nowhere.${suffix}`, 5_000);
-  await expect(send({ id: 'x', data: new Uint8Array(1), headers: {} })).rejects.toThrow(/jetstream publish failed/);
+  await expect(send({ id: 'x', events: [event('x')], bytes: 0 })).rejects.toThrow(/jetstream publish failed/);
   send.close();
 });

@@ -4,6 +4,7 @@ import type { UsageStreamSettings } from '../settings.js';
 import type { Logger } from '../logger.js';
 import { createJetStreamPublisher } from './jetstream-publisher.js';
 import { createRetryingPublisher } from './retrying-publisher.js';
+import { splitUsageBatch, USAGE_BATCH_HEADER } from './usage-batch.js';
 import type { ConsumeOptions, UsageBus, UsageConsumer, UsageDelivery } from './usage-bus.js';
 
 // Loaded on first use: a service without a usage bus (the router) never carries the client.
@@ -50,6 +51,8 @@ async function ensureStream(nc: NatsConnection, usage: UsageStreamSettings, logg
 }
 
 const MAX_ACK_PENDING = 20_000;
+/** Pull budget per event a consumer wants in hand: an event with recording off is well under this. */
+const PULL_BYTES_PER_EVENT = 2_048;
 
 /**
  * Creates the durable consumer when it is missing, and brings the settings we own (ack wait, max
@@ -88,19 +91,59 @@ async function ensureConsumer(nc: NatsConnection, usage: UsageStreamSettings, du
   }
 }
 
-function toDelivery(message: JsMsg): UsageDelivery {
+/**
+ * The events a message carries, one delivery each. The message gets one answer once every event has
+ * one: a nak of any redelivers all of them (the others are idempotent on their request id), otherwise
+ * an ack, or a term when every event was parked elsewhere.
+ */
+function toDeliveries(message: JsMsg): UsageDelivery[] {
   const headers: Record<string, string> = {};
   if (message.headers) {
     for (const [key, values] of message.headers) headers[key] = values[0] ?? '';
   }
-  return {
-    data: message.data,
-    headers,
-    deliveryCount: message.info.redeliveryCount,
-    ack: () => message.ack(),
-    nak: (delayMs) => message.nak(delayMs),
-    term: () => message.term(),
+  const deliveryCount = message.info.redeliveryCount;
+  let parts: Uint8Array[] = [message.data];
+  if (headers[USAGE_BATCH_HEADER] !== undefined) {
+    try {
+      parts = splitUsageBatch(message.data);
+    } catch {
+      // Handed over whole: the consumer cannot decode it and parks it like any unreadable event.
+    }
+  }
+  let unanswered = parts.length;
+  let acked = false;
+  let nakDelayMs: number | undefined;
+  let naked = false;
+  const answer = () => {
+    unanswered -= 1;
+    if (unanswered > 0) return;
+    if (naked) message.nak(nakDelayMs);
+    else if (acked) message.ack();
+    else message.term();
   };
+  return parts.map((data) => {
+    let answered = false;
+    const once = (record: () => void) => () => {
+      if (answered) return;
+      answered = true;
+      record();
+      answer();
+    };
+    return {
+      data,
+      headers,
+      deliveryCount,
+      ack: once(() => {
+        acked = true;
+      }),
+      nak: (delayMs?: number) =>
+        once(() => {
+          naked = true;
+          nakDelayMs = nakDelayMs === undefined ? delayMs : Math.min(nakDelayMs, delayMs ?? 0);
+        })(),
+      term: once(() => undefined),
+    };
+  });
 }
 
 export async function connectJetStreamUsageBus(options: JetStreamOptions): Promise<UsageBus> {
@@ -143,9 +186,9 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
       else active -= 1;
     };
     const inflight = new Set<Promise<void>>();
-    /** The messages of the batches being handled, to nak if a shutdown cannot wait for them. */
-    const handling = new Set<JsMsg[]>();
-    let batch: JsMsg[] = [];
+    /** The batches being handled, to nak if a shutdown cannot wait for them. */
+    const handling = new Set<UsageDelivery[]>();
+    let batch: UsageDelivery[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       clearTimeout(timer);
@@ -156,10 +199,10 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
       handling.add(taken);
       const work = acquire().then(async () => {
         try {
-          await consumeOptions.handle(taken.map(toDelivery));
+          await consumeOptions.handle(taken);
         } catch (error) {
           consumeOptions.onError?.(error);
-          for (const message of taken) message.nak(1_000);
+          for (const delivery of taken) delivery.nak(1_000);
         } finally {
           handling.delete(taken);
           release();
@@ -172,10 +215,14 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
     const loop = (async () => {
       while (!stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: consumeOptions.batchSize * (concurrency + 1), expires: 5_000 });
+          // Pulls are bounded in bytes, since a message holds anything from one event to a full batch;
+          // never below a few of the largest messages the server accepts, or one could not be pulled.
+          const maxBytes = Math.max(4 * nc.info!.max_payload, consumeOptions.batchSize * (concurrency + 1) * PULL_BYTES_PER_EVENT);
+          const messages = await consumer.consume({ max_bytes: maxBytes, expires: 5_000 });
           current = messages;
           for await (const message of messages) {
-            batch.push(message);
+            // A message's events stay in one batch, which may so run a little over batchSize.
+            for (const delivery of toDeliveries(message)) batch.push(delivery);
             if (batch.length >= consumeOptions.batchSize) {
               flush();
               while (inflight.size >= concurrency) await Promise.race(inflight);
@@ -212,7 +259,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
         if (finished) return;
         // A message acked meanwhile ignores the nak (the client sends one acknowledgement per message);
         // one committed just after is inserted once anyway (the ledger is idempotent on the request id).
-        for (const messages of handling) for (const message of messages) message.nak();
+        for (const deliveries of handling) for (const delivery of deliveries) delivery.nak();
       },
     };
   }

@@ -5,7 +5,6 @@ import type { ConsumeOptions, UsageBus, UsageConsumer, UsageDelivery } from './u
 interface StoredEvent {
   id: string;
   data: Uint8Array;
-  headers: Record<string, string>;
 }
 
 interface ConsumerState {
@@ -30,12 +29,15 @@ export function createMemoryUsageBus(logger: Logger, duplicateWindowMs = 120_000
     for (const listener of listeners) listener();
   };
 
-  const publisher = createRetryingPublisher(async (event) => {
+  // Batches are unpacked on arrival: in one process there is no per-message cost to save.
+  const publisher = createRetryingPublisher(async (batch) => {
     const now = Date.now();
-    const previous = seen.get(event.id);
-    if (previous !== undefined && now - previous < duplicateWindowMs) return;
-    seen.set(event.id, now);
-    log.push({ id: event.id, data: event.data, headers: event.headers });
+    for (const event of batch.events) {
+      const previous = seen.get(event.id);
+      if (previous !== undefined && now - previous < duplicateWindowMs) continue;
+      seen.set(event.id, now);
+      log.push({ id: event.id, data: event.data });
+    }
     wake();
   }, logger);
 
@@ -71,7 +73,7 @@ export function createMemoryUsageBus(logger: Logger, duplicateWindowMs = 120_000
           };
           return {
             data: event.data,
-            headers: event.headers,
+            headers: {},
             deliveryCount: count,
             ack: finish,
             term: finish,

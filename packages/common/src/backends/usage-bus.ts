@@ -5,18 +5,23 @@ import type { UsageEvent } from '@sluice/proto';
 
 export interface UsagePublisher {
   /**
-   * Queues the event and returns at once; it is retried until the stream acknowledges it. Never blocks
-   * the request path, never throws.
+   * Queues the event and returns at once; it goes out with the others of the next few milliseconds and
+   * is retried until the stream acknowledges it. Never blocks the request path, never throws.
    */
-  publish(event: UsageEvent, headers?: Record<string, string>): void;
+  publish(event: UsageEvent): void;
   /** Events not yet acknowledged by the stream. */
   pending(): number;
   /** Waits until every queued event is acknowledged or `timeoutMs` passes; resolves to what is left. */
   flush(timeoutMs: number): Promise<number>;
 }
 
+/**
+ * One event as a consumer sees it. Events that travelled in one message are answered together: the
+ * message is acked once each has an answer, or redelivered whole if any is nak'd.
+ */
 export interface UsageDelivery {
   readonly data: Uint8Array;
+  /** The carrying message's headers. */
   readonly headers: Record<string, string>;
   /** 1 on first delivery. */
   readonly deliveryCount: number;
@@ -30,7 +35,7 @@ export interface UsageDelivery {
 export interface ConsumeOptions {
   /** Durable consumer name: replicas with the same name share the work. */
   durable: string;
-  /** Hand over a batch when it has this many events... */
+  /** Hand over a batch when it has this many events (or a few more: a message's events stay together)... */
   batchSize: number;
   /** ...or when its first event has waited this long. */
   maxWaitMs: number;
@@ -54,9 +59,9 @@ export interface UsageConsumer {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Where a durable consumer stands, for the consumer-lag metrics. */
+/** Where a durable consumer stands, for the consumer-lag metrics; counted in messages (batches of events). */
 export interface ConsumerLag {
-  /** Events in the stream not yet delivered to the consumer. */
+  /** Messages in the stream not yet delivered to the consumer. */
   pending: number;
   /** Delivered and not yet acknowledged. */
   ackPending: number;

@@ -56,11 +56,11 @@ export class AccountingMetrics implements LedgerObserver {
   committed(events: ReadonlyArray<{ event: UsageEvent; deliveries: readonly UsageDelivery[] }>, startedAtMs: number): void {
     const now = Date.now();
     const age = this.age.labels();
-    for (const { event, deliveries } of events) {
+    for (const { event } of events) {
       if (event.endTimeMs > 0) age.observe(Math.max(0, now - event.endTimeMs) / 1000);
       if (!this.tracer) continue;
-      // The request's trace context: the message header, else the copy in the event.
-      const traceparent = deliveries[0]?.headers.traceparent || event.traceparent;
+      // The request's trace context, carried in the event (a message may hold many requests' events).
+      const traceparent = event.traceparent;
       if (!traceparent) continue;
       const span = this.tracer.startSpan(
         'usage commit',

@@ -288,7 +288,6 @@ export class ProxiedRequest {
     const endTimeMs = Date.now();
     const recordMessages = this.context.options.recordMessages;
     const usage = this.finalUsage();
-    const traceparent = this.request.traceparent;
     this.context.publisher.publish(
       buildUsageEvent({
         requestId: this.request.id,
@@ -308,9 +307,8 @@ export class ProxiedRequest {
         httpStatus: this.httpStatus,
         messagesJson: recordMessages ? JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null) : '',
         responseJson: recordMessages && this.responseBody ? this.responseBody.toString('utf8') : '',
-        traceparent,
+        traceparent: this.request.traceparent,
       }),
-      traceparent === '' ? undefined : { traceparent },
     );
     this.request.observed = true;
     const messages = this.tracesMessages();

@@ -16,9 +16,9 @@ export enum UsageStatus {
 }
 
 /**
- * The one fact about a finished request, published by the edge to the JetStream usage stream with
- * `request_id` as Nats-Msg-Id. Accounting writes it to the ledger; policy settles the request's
- * reservation with it. Additive changes only; bump schema_version when a field changes meaning.
+ * The one fact about a finished request, published by the edge to the JetStream usage stream inside a
+ * UsageBatch. Accounting writes it to the ledger; policy settles the request's reservation with it; both
+ * are idempotent on `request_id`. Additive changes only; bump schema_version when a field changes meaning.
  */
 export interface UsageEvent {
   schemaVersion: number;
@@ -84,6 +84,16 @@ export interface UsageEvent {
 export interface UsageEvent_MetadataEntry {
   key: string;
   value: string;
+}
+
+/**
+ * What one JetStream message on the usage subject carries when its `Sluice-Usage-Batch` header is set:
+ * the events one edge finished within a few milliseconds, so the stream, policy and accounting handle
+ * one message (one PubAck, one ack) for many requests. Nats-Msg-Id is the batch's id, and a retry
+ * resends the same batch under the same id. A message without the header is a single UsageEvent.
+ */
+export interface UsageBatch {
+  events: UsageEvent[];
 }
 
 function createBaseUsageEvent(): UsageEvent {
@@ -724,6 +734,61 @@ export const UsageEvent_MetadataEntry: MessageFns<UsageEvent_MetadataEntry> = {
     const message = createBaseUsageEvent_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUsageBatch(): UsageBatch {
+  return { events: [] };
+}
+
+export const UsageBatch: MessageFns<UsageBatch> = {
+  encode(message: UsageBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      UsageEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUsageBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(UsageEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<UsageBatch>): UsageBatch {
+    return UsageBatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UsageBatch>): UsageBatch {
+    const message = createBaseUsageBatch();
+    message.events = object.events?.map((e) => UsageEvent.fromPartial(e)) || [];
     return message;
   },
 };
