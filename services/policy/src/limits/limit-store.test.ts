@@ -51,6 +51,19 @@ describe.each(stores)('%s limit store', (_name, create) => {
     expect(next).toEqual({ kind: 'ok', windows: [{ requests: 1, tokens: 10, windowStartMs: T0 + 60_000 }] });
   });
 
+  test('decisions asked at the same moment are taken one by one, in order', async () => {
+    // The Redis store runs these as one script call; the answers must be those of separate calls.
+    const key = scope({ rpm: 3 });
+    const repeated = request([key]);
+    const results = await Promise.all([
+      store.reserve(repeated),
+      store.reserve(repeated),
+      ...Array.from({ length: 200 }, () => store.reserve(request([key]))),
+    ]);
+    expect(results.map((result) => result.kind)).toEqual(['ok', 'duplicate', 'ok', 'ok', ...Array<string>(198).fill('denied')]);
+    expect(results[4]).toMatchObject({ kind: 'denied', reason: 'rpm', window: { requests: 3 } });
+  });
+
   test('is all or nothing across scopes', async () => {
     const key = scope({ rpm: 10 });
     const team = scope({ rpm: 1 });

@@ -21,7 +21,7 @@ import {
 // SLUICE_REDIS_PREFIX set to a hash tag such as "{sluice}:" every key lands in one Redis Cluster slot.
 
 interface ScriptCommands {
-  sluiceReserve(...args: Array<string | number>): Promise<Array<string | number>>;
+  sluiceReserve(...args: Array<string | number>): Promise<Array<Array<string | number>>>;
   sluiceSettle(...args: Array<string | number>): Promise<number>;
   sluiceRelease(...args: Array<string | number>): Promise<number>;
   sluiceRead(...args: Array<string | number>): Promise<number[]>;
@@ -39,6 +39,49 @@ export interface RedisLimitStoreOptions {
 }
 
 const SETTLE_CHUNK = 200;
+/** Decisions per reserve script run: Redis serves nobody else while one runs. */
+const RESERVE_BATCH = 64;
+
+function scopesJson(input: ReserveInput): string {
+  return JSON.stringify(
+    input.scopes.map((scope) => ({
+      n: scope.name,
+      v: scope.version,
+      r: scope.rpm,
+      t: scope.tpm,
+      c: scope.parallel,
+      b: scope.budget,
+      p: scope.periodStart,
+      s: scope.trackSpend ? 1 : 0,
+    })),
+  );
+}
+
+function parseReserveReply(reply: Array<string | number>): ReserveResult {
+  const kind = reply[0];
+  const number = (index: number) => Number(reply[index]);
+  if (kind === 'ok') {
+    const windows: WindowState[] = [];
+    for (let index = 1; index < reply.length; index += 3) {
+      windows.push({ requests: number(index), tokens: number(index + 1), windowStartMs: number(index + 2) });
+    }
+    return { kind: 'ok', windows };
+  }
+  if (kind === 'denied') {
+    return {
+      kind: 'denied',
+      scope: number(1),
+      reason: reply[2] as DenyReason,
+      retryAfterMs: number(3),
+      window: { requests: number(4), tokens: number(5), windowStartMs: number(6) },
+      spentMicros: number(7),
+      reservedMicros: number(8),
+    };
+  }
+  if (kind === 'stale') return { kind: 'stale', scope: number(1) };
+  if (kind === 'unseeded') return { kind: 'unseeded', scopes: reply.slice(1).map(Number) };
+  return { kind: 'duplicate' };
+}
 
 export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitStore {
   const { prefix, holdTtlMs } = options;
@@ -53,53 +96,29 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 0, lua: RESET_PERIODS_SCRIPT });
   const commands = redis as unknown as ScriptCommands;
 
-  return {
-    async reserve(input: ReserveInput): Promise<ReserveResult> {
-      const scopes = input.scopes.map((scope) => ({
-        n: scope.name,
-        v: scope.version,
-        r: scope.rpm,
-        t: scope.tpm,
-        c: scope.parallel,
-        b: scope.budget,
-        p: scope.periodStart,
-        s: scope.trackSpend ? 1 : 0,
-      }));
-      const reply = await commands.sluiceReserve(
-        prefix,
-        input.nowMs,
-        input.requestId,
-        holdTtlMs,
-        recordTtlMs,
-        WINDOW_MS,
-        input.tokens,
-        input.costMicros,
-        JSON.stringify(scopes),
+  // Decisions that arrive in the same turn of the event loop go to Redis as one script call.
+  let queued: Array<{ input: ReserveInput; resolve(result: ReserveResult): void; reject(error: unknown): void }> = [];
+  const runQueued = () => {
+    const taken = queued;
+    queued = [];
+    for (let start = 0; start < taken.length; start += RESERVE_BATCH) {
+      const chunk = taken.slice(start, start + RESERVE_BATCH);
+      const args: Array<string | number> = [prefix, holdTtlMs, recordTtlMs, WINDOW_MS];
+      for (const { input } of chunk) args.push(input.requestId, input.nowMs, input.tokens, input.costMicros, scopesJson(input));
+      commands.sluiceReserve(...args).then(
+        (replies) => chunk.forEach((entry, index) => entry.resolve(parseReserveReply(replies[index] as Array<string | number>))),
+        (error: unknown) => chunk.forEach((entry) => entry.reject(error)),
       );
-      const kind = reply[0];
-      const number = (index: number) => Number(reply[index]);
-      if (kind === 'ok') {
-        const windows: WindowState[] = [];
-        for (let index = 1; index < reply.length; index += 3) {
-          windows.push({ requests: number(index), tokens: number(index + 1), windowStartMs: number(index + 2) });
-        }
-        return { kind: 'ok', windows };
-      }
-      if (kind === 'denied') {
-        return {
-          kind: 'denied',
-          scope: number(1),
-          reason: reply[2] as DenyReason,
-          retryAfterMs: number(3),
-          window: { requests: number(4), tokens: number(5), windowStartMs: number(6) },
-          spentMicros: number(7),
-          reservedMicros: number(8),
-        };
-      }
-      if (kind === 'stale') return { kind: 'stale', scope: number(1) };
-      if (kind === 'unseeded') return { kind: 'unseeded', scopes: reply.slice(1).map(Number) };
-      return { kind: 'duplicate' };
-    },
+    }
+  };
+  const reserve = (input: ReserveInput) =>
+    new Promise<ReserveResult>((resolve, reject) => {
+      if (queued.length === 0) setImmediate(runQueued);
+      queued.push({ input, resolve, reject });
+    });
+
+  return {
+    reserve,
 
     async seed(entries) {
       if (entries.length === 0) return;
