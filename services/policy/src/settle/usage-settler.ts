@@ -1,5 +1,5 @@
 import type { Logger, UsageBus, UsageConsumer } from '@sluice/common';
-import { UsageEvent } from '@sluice/proto';
+import { UsageSettlement } from '@sluice/proto';
 import type { LimitStore, Settlement } from '../limits/limit-store.js';
 
 export interface UsageSettlerOptions {
@@ -28,9 +28,10 @@ export function startUsageSettler(options: UsageSettlerOptions): Promise<UsageCo
       const settlements: Settlement[] = [];
       const accepted = [];
       for (const delivery of batch) {
-        let event: UsageEvent;
+        let event: UsageSettlement;
         try {
-          event = UsageEvent.decode(delivery.data);
+          // Only the fields settling needs; the rest of the event is skipped, not decoded.
+          event = UsageSettlement.decode(delivery.data);
         } catch (error) {
           // Accounting parks unreadable events; for policy there is nothing to settle.
           logger.warn({ err: error }, 'unreadable usage event skipped');

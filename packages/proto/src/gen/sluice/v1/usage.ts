@@ -87,6 +87,18 @@ export interface UsageEvent_MetadataEntry {
 }
 
 /**
+ * What settling a reservation needs of a UsageEvent, under the same field numbers: policy decodes an
+ * event's bytes as this message, and protobuf skips the fields it does not name without decoding them.
+ */
+export interface UsageSettlement {
+  requestId: string;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  cacheHit: boolean;
+}
+
+/**
  * What one JetStream message on the usage subject carries when its `Sluice-Usage-Batch` header is set:
  * the events one edge finished within a few milliseconds, so the stream, policy and accounting handle
  * one message (one PubAck, one ack) for many requests. Nats-Msg-Id is the batch's id, and a retry
@@ -734,6 +746,109 @@ export const UsageEvent_MetadataEntry: MessageFns<UsageEvent_MetadataEntry> = {
     const message = createBaseUsageEvent_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUsageSettlement(): UsageSettlement {
+  return { requestId: "", promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHit: false };
+}
+
+export const UsageSettlement: MessageFns<UsageSettlement> = {
+  encode(message: UsageSettlement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.promptTokens !== 0) {
+      writer.uint32(128).uint32(message.promptTokens);
+    }
+    if (message.completionTokens !== 0) {
+      writer.uint32(136).uint32(message.completionTokens);
+    }
+    if (message.costMicros !== 0) {
+      writer.uint32(160).int64(message.costMicros);
+    }
+    if (message.cacheHit !== false) {
+      writer.uint32(240).bool(message.cacheHit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageSettlement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUsageSettlement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.promptTokens = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.completionTokens = reader.uint32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.costMicros = longToNumber(reader.int64());
+            continue;
+          }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.cacheHit = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<UsageSettlement>): UsageSettlement {
+    return UsageSettlement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UsageSettlement>): UsageSettlement {
+    const message = createBaseUsageSettlement();
+    message.requestId = object.requestId ?? "";
+    message.promptTokens = object.promptTokens ?? 0;
+    message.completionTokens = object.completionTokens ?? 0;
+    message.costMicros = object.costMicros ?? 0;
+    message.cacheHit = object.cacheHit ?? false;
     return message;
   },
 };

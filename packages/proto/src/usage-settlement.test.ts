@@ -1,0 +1,24 @@
+import { expect, test } from 'vitest';
+import { UsageEvent, UsageSettlement } from './index.js';
+
+// Policy reads usage events as UsageSettlement: the shared field numbers must give it the same values.
+test('a UsageEvent read as a UsageSettlement keeps what settling needs', () => {
+  const event = UsageEvent.fromPartial({
+    requestId: 'req-1',
+    keyAlias: 'team-a',
+    promptTokens: 1_234,
+    completionTokens: 56,
+    costMicros: 9_876_543_210,
+    cacheHit: true,
+    messagesJson: '[{"role":"user"}]',
+    metadata: { a: 'b' },
+    tags: ['x'],
+  });
+  expect(UsageSettlement.decode(UsageEvent.encode(event).finish())).toEqual({
+    requestId: 'req-1',
+    promptTokens: 1_234,
+    completionTokens: 56,
+    costMicros: 9_876_543_210,
+    cacheHit: true,
+  });
+});
