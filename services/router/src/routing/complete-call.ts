@@ -8,6 +8,7 @@ import { providerFor } from '../providers/provider-registry.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
 import type { DeploymentStats } from './deployment-stats.js';
+import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
 import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
@@ -26,12 +27,12 @@ export interface CompleteDependencies {
   cache?: ResponseCache;
   random?: Random;
   now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** Metrics of every attempt, and spans when tracing is on. */
   observer?: RouterObserver;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -48,7 +49,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 interface CallState {
   request: CompleteRequest;
   body: Record<string, unknown>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   startedAt: number;
   attempts: number;
   /** The request's Complete span, when traced. */
@@ -244,7 +245,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
-  return function complete(request: CompleteRequest, signal: AbortSignal): AsyncGenerator<CompletePart> {
+  return function complete(request: CompleteRequest, signal: CancelSignal): AsyncGenerator<CompletePart> {
     const deployments = registry.group(request.modelGroup);
     if (!deployments || deployments.length === 0) {
       throw new GatewayError('model_not_found', `The model "${request.modelGroup}" does not exist.`);
