@@ -3,6 +3,7 @@ import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { priceFor } from '../pricing/cost.js';
+import type { Price } from '../pricing/price-table.js';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
 import { retryAfterOf } from './attempt-error.js';
@@ -70,6 +71,16 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   const random = dependencies.random ?? Math.random;
   const now = dependencies.now ?? Date.now;
   const sleep = dependencies.sleep ?? abortableSleep;
+  // A deployment's price depends on its configuration only; the built-in table lookup may scan it.
+  const prices = new WeakMap<Deployment, { price: Price | undefined }>();
+  const priceOf = (deployment: Deployment): Price | undefined => {
+    let entry = prices.get(deployment);
+    if (!entry) {
+      entry = { price: priceFor(deployment) };
+      prices.set(deployment, entry);
+    }
+    return entry.price;
+  };
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
     const code = errorCodeOf(error);
@@ -104,7 +115,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           body: state.body,
           deployment,
           adapter,
-          price: priceFor(deployment),
+          price: priceOf(deployment),
           dropParams: settings.dropParams,
           timeoutMs: deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : settings.timeoutMs,
           streamTimeoutMs: deployment.params.stream_timeout !== undefined ? deployment.params.stream_timeout * 1000 : settings.streamTimeoutMs,
