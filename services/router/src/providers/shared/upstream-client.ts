@@ -46,6 +46,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
   /** The one pending reader: waiting for the headers (`started`) or for more body. */
   private waiter: { resolve(): void; reject(error: unknown): void } | undefined;
   private waitingForHeaders = false;
+  /** Reading the body whole: never pause the socket. */
+  private collecting = false;
 
   /** The response headers (parsed on first use: only failures need them). */
   get headers(): Headers {
@@ -74,6 +76,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
 
   /** The whole body, once it ended. */
   async body(): Promise<Buffer> {
+    this.collecting = true;
+    if (this.paused) {
+      this.paused = false;
+      this.resumeUpstream?.();
+    }
     while (!this.ended) {
       if (this.failure !== undefined) throw this.failure;
       await this.more();
@@ -140,7 +147,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, AsyncIterab
   onData(chunk: Buffer): boolean {
     this.chunks.push(chunk);
     if (this.waiter && !this.waitingForHeaders) this.wake();
-    if (this.chunks.length >= HIGH_WATER_CHUNKS) {
+    if (!this.collecting && this.chunks.length >= HIGH_WATER_CHUNKS) {
       this.paused = true;
       return false;
     }
