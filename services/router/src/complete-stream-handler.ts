@@ -21,8 +21,8 @@ function failurePart(error: unknown): CompletePart {
 
 /**
  * CompleteStream: many Complete calls over one stream. Each request runs the same generator as the
- * per-call Complete RPC; the parts it yields within one turn of the event loop go out together in one
- * message (a non-streaming answer is one message; a stream's first chunk travels with its Start).
+ * per-call Complete RPC; a stream's parts yielded within one turn of the event loop go out together in
+ * one message (its first chunk travels with its Start), and a non-streaming answer is one message.
  */
 export function createCompleteStreamHandler(complete: Complete, logger: Logger) {
   const streams = new MultiplexedStreams<CompleteStreamRequest, CompleteStreamParts>(DRAIN_NOTICE);
@@ -56,10 +56,13 @@ export function createCompleteStreamHandler(complete: Complete, logger: Logger) 
       };
       void (async () => {
         try {
+          // A non-streaming answer's parts all come at its end (no keep-alives, nothing to show the
+          // client before the body), so they wait for it: one message, and no flush scheduled per request.
+          const streaming = request.stream;
           for await (const part of complete(request, controller)) {
             if (controller.aborted) return;
             batch.push(part);
-            scheduleFlush();
+            if (streaming) scheduleFlush();
           }
           if (!controller.aborted) flush(true);
         } catch (error) {
