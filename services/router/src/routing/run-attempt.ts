@@ -93,6 +93,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     dropParams: input.dropParams,
     dropped: [],
     body: input.body,
+    rawBody: request.body,
     createdSeconds: input.createdSeconds,
   };
   const upstreamRequest = await adapter.buildRequest(context, input.body);

@@ -5,6 +5,7 @@ import { splitApiBase } from '../shared/api-base.js';
 import { mapOpenAiError } from './openai-error.js';
 import { createOpenAiStreamMapper } from './openai-stream-mapper.js';
 import { readOpenAiUsage } from './openai-usage.js';
+import { spliceOpenAiBody } from './splice-openai-body.js';
 
 // Body fields that steer the gateway and must not reach the provider.
 const GATEWAY_FIELDS = ['metadata', 'cache', 'fallbacks', 'tags', 'mock_response', 'num_retries', 'caching'];
@@ -75,13 +76,15 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions 
     buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest {
       const path = OPENAI_PATHS[context.callType];
       if (!path) throw new GatewayError('invalid_request', 'This call type is not supported by the provider.');
+      const target = targetOf(context.deployment, path);
+      const spliced = context.rawBody && spliceOpenAiBody(context.rawBody, body, context.deployment.model, context.stream, GATEWAY_FIELDS);
+      if (spliced) return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: spliced };
       const outgoing: Record<string, unknown> = { ...body, model: context.deployment.model };
       for (const field of GATEWAY_FIELDS) if (field in outgoing) delete outgoing[field];
       if (context.stream) {
         // Always ask for usage so spend is exact; the mapper hides it again if the client did not ask.
         outgoing.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
       }
-      const target = targetOf(context.deployment, path);
       // A copy of the headers: the request is the caller's to change (a signing adapter adds its own).
       return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: JSON.stringify(outgoing) };
     },
