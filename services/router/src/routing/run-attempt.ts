@@ -100,6 +100,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
   if (context.dropped.length > 0) input.onDropped(context.dropped);
 
   const timeoutMs = request.stream ? input.streamTimeoutMs : input.timeoutMs;
+  const started = performance.now();
   const exchange = sendUpstream(upstreamRequest, {
     headersTimeoutMs: timeoutMs,
     idleTimeoutMs: request.stream ? input.idleTimeoutMs : input.timeoutMs,
@@ -123,7 +124,6 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     return toUpstreamError(error);
   };
 
-  const started = performance.now();
   const startPart: CompletePart = {
     part: {
       $case: 'start',
