@@ -1,8 +1,9 @@
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
 import type { CompletePart, CompleteRequest, CompleteStreamParts, CompleteStreamRequest } from '@sluice/proto';
+import { Cancellation, type CancelSignal } from './routing/cancel-signal.js';
 
-type Complete = (request: CompleteRequest, signal: AbortSignal) => AsyncIterable<CompletePart>;
+type Complete = (request: CompleteRequest, signal: CancelSignal) => AsyncIterable<CompletePart>;
 type Call = ServerDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
 
 /** An empty request id: "send no more requests on this stream" (see router.proto). */
@@ -20,15 +21,15 @@ function failurePart(error: unknown): CompletePart {
 
 /**
  * CompleteStream: many Complete calls over one stream. Each request runs the same generator as the
- * per-call Complete RPC; the parts it yields within one turn of the event loop go out together in one
- * message (a non-streaming answer is one message; a stream's first chunk travels with its Start).
+ * per-call Complete RPC; a stream's parts yielded within one turn of the event loop go out together in
+ * one message (its first chunk travels with its Start), and a non-streaming answer is one message.
  */
 export function createCompleteStreamHandler(complete: Complete, logger: Logger) {
   const streams = new MultiplexedStreams<CompleteStreamRequest, CompleteStreamParts>(DRAIN_NOTICE);
 
   const handler: handleBidiStreamingCall<CompleteStreamRequest, CompleteStreamParts> = (call: Call) => {
     streams.add(call);
-    const active = new Map<string, AbortController>();
+    const active = new Map<string, Cancellation>();
     let clientDone = false;
     const endIfIdle = () => {
       if (clientDone && active.size === 0) call.end();
@@ -36,7 +37,7 @@ export function createCompleteStreamHandler(complete: Complete, logger: Logger) 
 
     const run = (request: CompleteRequest) => {
       const requestId = request.requestId;
-      const controller = new AbortController();
+      const controller = new Cancellation();
       active.set(requestId, controller);
       let batch: CompletePart[] = [];
       let scheduled = false;
@@ -50,19 +51,22 @@ export function createCompleteStreamHandler(complete: Complete, logger: Logger) 
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
-          if (!controller.signal.aborted) flush(false);
+          if (!controller.aborted) flush(false);
         });
       };
       void (async () => {
         try {
-          for await (const part of complete(request, controller.signal)) {
-            if (controller.signal.aborted) return;
+          // A non-streaming answer's parts all come at its end (no keep-alives, nothing to show the
+          // client before the body), so they wait for it: one message, and no flush scheduled per request.
+          const streaming = request.stream;
+          for await (const part of complete(request, controller)) {
+            if (controller.aborted) return;
             batch.push(part);
-            scheduleFlush();
+            if (streaming) scheduleFlush();
           }
-          if (!controller.signal.aborted) flush(true);
+          if (!controller.aborted) flush(true);
         } catch (error) {
-          if (controller.signal.aborted) return;
+          if (controller.aborted) return;
           logger.debug({ err: error, requestId }, 'complete failed');
           batch.push(failurePart(error));
           flush(true);

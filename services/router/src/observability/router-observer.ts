@@ -5,7 +5,9 @@ import {
   contextFromTraceparent,
   contextWithSpan,
   type Counter,
+  type CounterSeries,
   type Histogram,
+  type HistogramSeries,
   LATENCY_BUCKETS,
   MetricRegistry,
   OPERATION_NAMES,
@@ -48,6 +50,70 @@ export interface AttemptObservation {
   end(result: AttemptResult): void;
 }
 
+interface DeploymentSeries {
+  labels: readonly [string, string, string];
+  success: CounterSeries;
+  latency: HistogramSeries;
+}
+
+/** One attempt's observation: an object per attempt rather than three closures. */
+class ObservedAttempt implements AttemptObservation {
+  private readonly started = performance.now();
+  private failure: unknown = undefined;
+  private firstTokenMs = 0;
+
+  constructor(
+    private readonly observer: RouterObserver,
+    private readonly series: DeploymentSeries,
+    private readonly call: CallObservation | undefined,
+    private readonly deployment: Deployment,
+    private readonly span: Span | undefined,
+  ) {}
+
+  firstToken(): void {
+    this.firstTokenMs = performance.now() - this.started;
+    this.span?.setAttribute(ATTRIBUTES.timeToFirstTokenMs, this.firstTokenMs);
+  }
+
+  failed(error: unknown): void {
+    this.failure = error;
+  }
+
+  end(result: AttemptResult): void {
+    const { span, deployment } = this;
+    const call = this.call;
+    const value = result.value;
+    let outcome: string;
+    if (this.failure !== undefined) outcome = errorCodeOf(this.failure);
+    else if (result.midStreamError) outcome = result.midStreamError;
+    else if (value) outcome = 'success';
+    else outcome = 'cancelled';
+    this.observer.counted(this.series, outcome);
+    if (value) this.series.latency.observe(value.latencyMs / 1000);
+    else if (this.firstTokenMs > 0) this.series.latency.observe(this.firstTokenMs / 1000);
+    if (!span) return;
+    if (value) {
+      span.setAttribute(ATTRIBUTES.inputTokens, value.usage.promptTokens);
+      span.setAttribute(ATTRIBUTES.outputTokens, value.usage.completionTokens);
+      call!.span.setAttribute(ATTRIBUTES.inputTokens, value.usage.promptTokens);
+      call!.span.setAttribute(ATTRIBUTES.outputTokens, value.usage.completionTokens);
+      call!.span.setAttribute(ATTRIBUTES.responseModel, deployment.model);
+      call!.span.setAttribute(ATTRIBUTES.providerName, deployment.provider);
+      call!.span.setAttribute(ATTRIBUTES.deployment, deployment.id);
+    }
+    if (result.finishReason) {
+      span.setAttribute(ATTRIBUTES.finishReasons, [result.finishReason]);
+      call!.span.setAttribute(ATTRIBUTES.finishReasons, [result.finishReason]);
+    }
+    span.setAttribute('sluice.outcome', outcome);
+    if (outcome !== 'success') {
+      span.setAttribute(ATTRIBUTES.errorType, outcome);
+      if (outcome !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    }
+    span.end();
+  }
+}
+
 export class RouterObserver {
   readonly registry = new MetricRegistry();
   readonly redis: TimedCall;
@@ -56,6 +122,7 @@ export class RouterObserver {
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
   private readonly cooldowns: Counter;
+  private readonly series = new WeakMap<Deployment, DeploymentSeries>();
 
   constructor(
     private readonly tracer: Tracer | undefined,
@@ -118,51 +185,25 @@ export class RouterObserver {
   }
 
   attempt(call: CallObservation | undefined, deployment: Deployment, attempt: number): AttemptObservation {
-    const labels = [deployment.modelGroup, deployment.id, deployment.provider] as const;
-    const started = performance.now();
     const span = call ? this.attemptSpan(call, deployment, attempt) : undefined;
-    let failure: unknown;
-    let firstTokenMs = 0;
-    return {
-      firstToken: () => {
-        firstTokenMs = performance.now() - started;
-        span?.setAttribute(ATTRIBUTES.timeToFirstTokenMs, firstTokenMs);
-      },
-      failed: (error) => {
-        failure = error;
-      },
-      end: (result) => {
-        const value = result.value;
-        let outcome: string;
-        if (failure !== undefined) outcome = errorCodeOf(failure);
-        else if (result.midStreamError) outcome = result.midStreamError;
-        else if (value) outcome = 'success';
-        else outcome = 'cancelled';
-        this.attempts.labels(...labels, outcome).inc();
-        if (value) this.latency.labels(...labels).observe(value.latencyMs / 1000);
-        else if (firstTokenMs > 0) this.latency.labels(...labels).observe(firstTokenMs / 1000);
-        if (!span) return;
-        if (value) {
-          span.setAttribute(ATTRIBUTES.inputTokens, value.usage.promptTokens);
-          span.setAttribute(ATTRIBUTES.outputTokens, value.usage.completionTokens);
-          call!.span.setAttribute(ATTRIBUTES.inputTokens, value.usage.promptTokens);
-          call!.span.setAttribute(ATTRIBUTES.outputTokens, value.usage.completionTokens);
-          call!.span.setAttribute(ATTRIBUTES.responseModel, deployment.model);
-          call!.span.setAttribute(ATTRIBUTES.providerName, deployment.provider);
-          call!.span.setAttribute(ATTRIBUTES.deployment, deployment.id);
-        }
-        if (result.finishReason) {
-          span.setAttribute(ATTRIBUTES.finishReasons, [result.finishReason]);
-          call!.span.setAttribute(ATTRIBUTES.finishReasons, [result.finishReason]);
-        }
-        span.setAttribute('sluice.outcome', outcome);
-        if (outcome !== 'success') {
-          span.setAttribute(ATTRIBUTES.errorType, outcome);
-          if (outcome !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-        }
-        span.end();
-      },
-    };
+    return new ObservedAttempt(this, this.seriesOf(deployment), call, deployment, span);
+  }
+
+  /** A deployment's success and latency series, looked up once (every attempt updates them). */
+  private seriesOf(deployment: Deployment): DeploymentSeries {
+    let series = this.series.get(deployment);
+    if (!series) {
+      const labels = [deployment.modelGroup, deployment.id, deployment.provider] as const;
+      series = { labels, success: this.attempts.labels(...labels, 'success'), latency: this.latency.labels(...labels) };
+      this.series.set(deployment, series);
+    }
+    return series;
+  }
+
+  /** Counts an attempt's outcome. */
+  counted(series: DeploymentSeries, outcome: string): void {
+    if (outcome === 'success') series.success.inc();
+    else this.attempts.labels(...series.labels, outcome).inc();
   }
 
   private attemptSpan(call: CallObservation, deployment: Deployment, attempt: number): Span {

@@ -34,6 +34,8 @@ export interface AdapterContext {
   dropped: string[];
   /** The client's request body (parsed once by the router). */
   body: Record<string, unknown>;
+  /** The same body's bytes as received, for adapters that forward them with a few edits. */
+  rawBody?: Buffer;
   /** Unix seconds for the `created` field of responses the adapter writes itself. */
   createdSeconds: number;
 }

@@ -3,11 +3,13 @@ import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { priceFor } from '../pricing/cost.js';
+import type { Price } from '../pricing/price-table.js';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
 import type { DeploymentStats } from './deployment-stats.js';
+import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
 import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
@@ -26,12 +28,12 @@ export interface CompleteDependencies {
   cache?: ResponseCache;
   random?: Random;
   now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** Metrics of every attempt, and spans when tracing is on. */
   observer?: RouterObserver;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -48,7 +50,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 interface CallState {
   request: CompleteRequest;
   body: Record<string, unknown>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   startedAt: number;
   attempts: number;
   /** The request's Complete span, when traced. */
@@ -69,6 +71,16 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   const random = dependencies.random ?? Math.random;
   const now = dependencies.now ?? Date.now;
   const sleep = dependencies.sleep ?? abortableSleep;
+  // A deployment's price depends on its configuration only; the built-in table lookup may scan it.
+  const prices = new WeakMap<Deployment, { price: Price | undefined }>();
+  const priceOf = (deployment: Deployment): Price | undefined => {
+    let entry = prices.get(deployment);
+    if (!entry) {
+      entry = { price: priceFor(deployment) };
+      prices.set(deployment, entry);
+    }
+    return entry.price;
+  };
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
     const code = errorCodeOf(error);
@@ -103,7 +115,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           body: state.body,
           deployment,
           adapter,
-          price: priceFor(deployment),
+          price: priceOf(deployment),
           dropParams: settings.dropParams,
           timeoutMs: deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : settings.timeoutMs,
           streamTimeoutMs: deployment.params.stream_timeout !== undefined ? deployment.params.stream_timeout * 1000 : settings.streamTimeoutMs,
@@ -244,7 +256,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
-  return function complete(request: CompleteRequest, signal: AbortSignal): AsyncGenerator<CompletePart> {
+  return function complete(request: CompleteRequest, signal: CancelSignal): AsyncGenerator<CompletePart> {
     const deployments = registry.group(request.modelGroup);
     if (!deployments || deployments.length === 0) {
       throw new GatewayError('model_not_found', `The model "${request.modelGroup}" does not exist.`);

@@ -8,6 +8,7 @@ import { createAwsEventStreamDecoder } from '../providers/shared/aws-event-strea
 import { createNdjsonDecoder } from '../providers/shared/ndjson-decoder.js';
 import { createSseDecoder } from '../providers/shared/sse-decoder.js';
 import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
+import type { CancelSignal } from './cancel-signal.js';
 import { AttemptError } from './attempt-error.js';
 
 export interface AttemptInput {
@@ -23,7 +24,7 @@ export interface AttemptInput {
   streamTimeoutMs: number;
   /** Streaming: the longest silence between two chunks. */
   idleTimeoutMs: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
   createdSeconds: number;
   /** Called with the parameters an adapter dropped (drop_params). */
   onDropped(names: string[]): void;
@@ -52,10 +53,16 @@ function decoderFor(adapter: ProviderAdapter): { push(bytes: Uint8Array): Decode
   return createSseDecoder();
 }
 
-async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of body) parts.push(part);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+const apiBaseHosts = new WeakMap<Deployment, string>();
+
+/** The host of a deployment's api_base, parsed once per deployment. */
+function apiBaseHostOf(deployment: Deployment): string {
+  let host = apiBaseHosts.get(deployment);
+  if (host === undefined) {
+    host = new URL(deployment.apiBase).host;
+    apiBaseHosts.set(deployment, host);
+  }
+  return host;
 }
 
 /** Roughly four bytes of JSON per token; only used when the provider never reports usage. */
@@ -64,7 +71,10 @@ export function estimatePromptTokens(body: Buffer): number {
 }
 
 function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boolean): CompletePart {
-  return { part: { $case: 'usage', usage: { ...usage, costMicros: costMicros(usage, price), estimated } } };
+  const { promptTokens, completionTokens, cachedTokens, reasoningTokens } = usage;
+  return {
+    part: { $case: 'usage', usage: { promptTokens, completionTokens, cachedTokens, reasoningTokens, costMicros: costMicros(usage, price), estimated } },
+  };
 }
 
 /**
@@ -83,23 +93,28 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     dropParams: input.dropParams,
     dropped: [],
     body: input.body,
+    rawBody: request.body,
     createdSeconds: input.createdSeconds,
   };
   const upstreamRequest = await adapter.buildRequest(context, input.body);
   if (context.dropped.length > 0) input.onDropped(context.dropped);
 
-  // The attempt's own abort: the client going away, or one of our timers firing.
-  const controller = new AbortController();
+  const timeoutMs = request.stream ? input.streamTimeoutMs : input.timeoutMs;
+  const started = performance.now();
+  const exchange = sendUpstream(upstreamRequest, {
+    headersTimeoutMs: timeoutMs,
+    idleTimeoutMs: request.stream ? input.idleTimeoutMs : input.timeoutMs,
+  });
+  // The attempt ends early when the client goes away, or when our timer (the whole answer; for streams,
+  // the first content) fires.
   let timedOut = false;
-  const onClientAbort = () => controller.abort();
-  input.signal.addEventListener('abort', onClientAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined = setTimeout(
-    () => {
-      timedOut = true;
-      controller.abort();
-    },
-    request.stream ? input.streamTimeoutMs : input.timeoutMs,
-  );
+  const onClientAbort = () => exchange.abort();
+  if (input.signal.aborted) onClientAbort();
+  else input.signal.addEventListener('abort', onClientAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    timedOut = true;
+    exchange.abort();
+  }, timeoutMs);
   const stopTimer = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -109,7 +124,6 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     return toUpstreamError(error);
   };
 
-  const started = performance.now();
   const startPart: CompletePart = {
     part: {
       $case: 'start',
@@ -117,7 +131,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
         deploymentId: deployment.id,
         provider: deployment.provider,
         model: deployment.model,
-        apiBaseHost: new URL(deployment.apiBase).host,
+        apiBaseHost: apiBaseHostOf(deployment),
         attempts: 0,
         upstreamWaitUs: 0,
         cacheHit: false,
@@ -129,28 +143,21 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
   };
 
   try {
-    let response;
-    try {
-      response = await sendUpstream(upstreamRequest, {
-        signal: controller.signal,
-        headersTimeoutMs: request.stream ? input.streamTimeoutMs : input.timeoutMs,
-        idleTimeoutMs: request.stream ? input.idleTimeoutMs : input.timeoutMs,
-      });
-    } catch (error) {
-      throw failure(error);
-    }
-
-    if (response.status >= 300) {
-      const raw = await readAll(response.body).catch(() => Buffer.alloc(0));
-      const mapped = adapter.mapError(response.status, raw, response.headers);
-      throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
-    }
-
     if (!request.stream) {
-      const raw = await readAll(response.body).catch((error: unknown) => {
-        throw failure(error);
-      });
+      // One wait for the whole exchange: status, headers and body arrive together for an answer.
+      let raw: Buffer;
+      try {
+        raw = await exchange.body();
+      } catch (error) {
+        // An error status whose body broke off is still that error status.
+        if (exchange.status < 300 || timedOut || input.signal.aborted) throw failure(error);
+        raw = Buffer.alloc(0);
+      }
       stopTimer();
+      if (exchange.status >= 300) {
+        const mapped = adapter.mapError(exchange.status, raw, exchange.headers);
+        throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
+      }
       let parsed;
       try {
         parsed = adapter.parseResponse(context, raw);
@@ -167,10 +174,23 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
       return;
     }
 
-    yield* streamAttempt(input, context, response.body, startPart, started, stopTimer, failure, outcome);
+    try {
+      await exchange.started();
+    } catch (error) {
+      throw failure(error);
+    }
+    if (exchange.status >= 300) {
+      const raw = await exchange.body().catch(() => Buffer.alloc(0));
+      const mapped = adapter.mapError(exchange.status, raw, exchange.headers);
+      throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
+    }
+
+    yield* streamAttempt(input, context, exchange, startPart, started, stopTimer, failure, outcome);
   } finally {
     stopTimer();
     input.signal.removeEventListener('abort', onClientAbort);
+    // Whatever ended the attempt (a failure, a consumer that stopped reading), nothing is left running.
+    exchange.abort();
   }
 }
 

@@ -5,6 +5,7 @@ import { splitApiBase } from '../shared/api-base.js';
 import { mapOpenAiError } from './openai-error.js';
 import { createOpenAiStreamMapper } from './openai-stream-mapper.js';
 import { readOpenAiUsage } from './openai-usage.js';
+import { spliceOpenAiBody } from './splice-openai-body.js';
 
 // Body fields that steer the gateway and must not reach the provider.
 const GATEWAY_FIELDS = ['metadata', 'cache', 'fallbacks', 'tags', 'mock_response', 'num_retries', 'caching'];
@@ -20,6 +21,12 @@ export interface OpenAiCompatibleOptions {
   url?: (deployment: Deployment, path: string) => { origin: string; path: string };
   /** How the key is sent; by default `Authorization: Bearer`. */
   authHeaders?: (deployment: Deployment) => Record<string, string>;
+}
+
+interface Target {
+  origin: string;
+  path: string;
+  headers: Readonly<Record<string, string>>;
 }
 
 function bearer(deployment: Deployment): Record<string, string> {
@@ -42,24 +49,44 @@ function defaultUrl(deployment: Deployment, path: string): { origin: string; pat
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions = {}): ProviderAdapter {
   const url = options.url ?? defaultUrl;
   const authHeaders = options.authHeaders ?? bearer;
+  // Where a deployment's calls go and with which headers depends on its configuration only: worked out
+  // once per deployment and call type, not per request (URL parsing and header merging are not free).
+  const targets = new WeakMap<Deployment, Map<string, Target>>();
+  const targetOf = (deployment: Deployment, path: string): Target => {
+    let byPath = targets.get(deployment);
+    if (!byPath) {
+      byPath = new Map();
+      targets.set(deployment, byPath);
+    }
+    let target = byPath.get(path);
+    if (!target) {
+      const { origin, path: fullPath } = url(deployment, path);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...deployment.params.extra_headers,
+        ...authHeaders(deployment),
+      };
+      target = { origin, path: fullPath, headers };
+      byPath.set(path, target);
+    }
+    return target;
+  };
   return {
     framing: 'sse',
     buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest {
       const path = OPENAI_PATHS[context.callType];
       if (!path) throw new GatewayError('invalid_request', 'This call type is not supported by the provider.');
+      const target = targetOf(context.deployment, path);
+      const spliced = context.rawBody && spliceOpenAiBody(context.rawBody, body, context.deployment.model, context.stream, GATEWAY_FIELDS);
+      if (spliced) return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: spliced };
       const outgoing: Record<string, unknown> = { ...body, model: context.deployment.model };
-      for (const field of GATEWAY_FIELDS) delete outgoing[field];
+      for (const field of GATEWAY_FIELDS) if (field in outgoing) delete outgoing[field];
       if (context.stream) {
         // Always ask for usage so spend is exact; the mapper hides it again if the client did not ask.
         outgoing.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
       }
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        ...context.deployment.params.extra_headers,
-        ...authHeaders(context.deployment),
-      };
-      const target = url(context.deployment, path);
-      return { origin: target.origin, path: target.path, method: 'POST', headers, body: JSON.stringify(outgoing) };
+      // A copy of the headers: the request is the caller's to change (a signing adapter adds its own).
+      return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: JSON.stringify(outgoing) };
     },
     parseResponse(_context: AdapterContext, raw: Buffer): ParsedResponse {
       const parsed = JSON.parse(raw.toString('utf8')) as {
