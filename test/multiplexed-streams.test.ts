@@ -61,8 +61,9 @@ describe('multiplexed streams to policy and router', () => {
   test('concurrent requests across stream rotations all complete, each with its own answer', async () => {
     const started = Date.now();
     let completed = 0;
+    // Long enough to cross several rotations, and enough requests whatever the machine's speed.
     const worker = async (index: number) => {
-      while (Date.now() - started < 1_500) {
+      while (Date.now() - started < 1_500 || completed < 60) {
         const response = await chat(index % 2 === 0);
         const text = await response.text();
         expect(response.status).toBe(200);
@@ -72,7 +73,7 @@ describe('multiplexed streams to policy and router', () => {
       }
     };
     await Promise.all(Array.from({ length: 16 }, (_, index) => worker(index)));
-    expect(completed).toBeGreaterThan(50);
+    expect(completed).toBeGreaterThanOrEqual(60);
   });
 
   test('a router killed mid-stream fails only its requests, at once, and the edge reconnects by itself', async () => {
