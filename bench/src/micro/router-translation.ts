@@ -20,7 +20,7 @@ export function measureRouterTranslation(iterations: number): number {
     dropped: [],
     body: {},
     createdSeconds: 1_700_000_000,
-    deployment: { id: 'd', modelGroup: 'm', provider: 'openai', model: 'gpt', apiBase: 'http://127.0.0.1', apiKey: undefined, params: { model: 'openai/gpt' }, info: {} },
+    deployment: { id: 'd', modelGroup: 'm', provider: 'openai', model: 'gpt', apiBase: 'http://127.0.0.1', apiBaseHost: '127.0.0.1', apiKey: undefined, params: { model: 'openai/gpt' }, info: {} },
   };
   let chunks = 0;
   let sink = 0;

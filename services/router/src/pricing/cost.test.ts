@@ -4,7 +4,7 @@ import { costMicros, priceFor } from './cost.js';
 import { builtInPrice } from './price-table.js';
 
 function deployment(model: string, extra: Partial<Deployment> = {}): Deployment {
-  return { id: 'd', modelGroup: 'g', provider: 'x', model, apiBase: 'https://x', apiKey: undefined, params: { model: `x/${model}` }, info: {}, ...extra };
+  return { id: 'd', modelGroup: 'g', provider: 'x', model, apiBase: 'https://x', apiBaseHost: 'x', apiKey: undefined, params: { model: `x/${model}` }, info: {}, ...extra };
 }
 
 describe('built-in prices', () => {

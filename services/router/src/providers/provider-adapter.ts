@@ -16,6 +16,8 @@ export interface Deployment {
   model: string;
   /** Base URL from config only; never from a client request. */
   apiBase: string;
+  /** Host (and port) of apiBase, as usage events and spans name the provider endpoint. */
+  apiBaseHost: string;
   apiKey: string | undefined;
   params: LitellmParams;
   info: ModelInfo;

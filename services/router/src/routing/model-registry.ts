@@ -47,6 +47,7 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
     provider,
     model,
     apiBase,
+    apiBaseHost: url.host,
     apiKey: entry.litellm_params.api_key,
     params: entry.litellm_params,
     info: entry.model_info ?? {},

@@ -53,18 +53,6 @@ function decoderFor(adapter: ProviderAdapter): { push(bytes: Uint8Array): Decode
   return createSseDecoder();
 }
 
-const apiBaseHosts = new WeakMap<Deployment, string>();
-
-/** The host of a deployment's api_base, parsed once per deployment. */
-function apiBaseHostOf(deployment: Deployment): string {
-  let host = apiBaseHosts.get(deployment);
-  if (host === undefined) {
-    host = new URL(deployment.apiBase).host;
-    apiBaseHosts.set(deployment, host);
-  }
-  return host;
-}
-
 /** Roughly four bytes of JSON per token; only used when the provider never reports usage. */
 export function estimatePromptTokens(body: Buffer): number {
   return Math.ceil(body.length / 4);
@@ -131,7 +119,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
         deploymentId: deployment.id,
         provider: deployment.provider,
         model: deployment.model,
-        apiBaseHost: apiBaseHostOf(deployment),
+        apiBaseHost: deployment.apiBaseHost,
         attempts: 0,
         upstreamWaitUs: 0,
         cacheHit: false,

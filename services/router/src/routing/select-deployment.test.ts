@@ -5,7 +5,7 @@ import { DeploymentStats } from './deployment-stats.js';
 import { selectDeployment } from './select-deployment.js';
 
 function deployment(id: string, params: Partial<LitellmParams> = {}): Deployment {
-  return { id, modelGroup: 'g', provider: 'openai', model: 'm', apiBase: 'https://x', apiKey: undefined, params: { model: 'openai/m', ...params }, info: {} };
+  return { id, modelGroup: 'g', provider: 'openai', model: 'm', apiBase: 'https://x', apiBaseHost: 'x', apiKey: undefined, params: { model: 'openai/m', ...params }, info: {} };
 }
 
 /** A random source that walks evenly through [0, 1), so weighted picks are exact proportions. */

@@ -8,12 +8,14 @@ import { createNdjsonDecoder } from '../shared/ndjson-decoder.js';
 import { createSseDecoder } from '../shared/sse-decoder.js';
 
 export function testDeployment(provider: string, model: string, overrides: Partial<Deployment> = {}): Deployment {
+  const apiBase = overrides.apiBase ?? 'https://provider.example';
   return {
     id: `${provider}-test`,
     modelGroup: 'test-group',
     provider,
     model,
-    apiBase: 'https://provider.example',
+    apiBase,
+    apiBaseHost: new URL(apiBase).host,
     apiKey: 'sk-provider-key',
     params: { model: `${provider}/${model}` },
     info: {},
