@@ -8,7 +8,7 @@ import { type Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { loadSettings, parseConfig } from '@sluice/common';
+import { loadSettings, parseConfig, SERVICE_NODE_FLAGS } from '@sluice/common';
 import { REPOSITORY_ROOT } from './helpers/helm-chart.js';
 
 const SERVICES = ['edge', 'policy', 'router', 'accounting'] as const;
@@ -55,14 +55,14 @@ describe('Dockerfile', () => {
     expect(build).toContain('services/*/src');
   });
 
-  test('runs the service as a numeric non-root user under tini, edge by default', () => {
+  test('runs the service as a numeric non-root user under tini with the V8 flags npm start uses, edge by default', () => {
     const users = finalStage.filter((instruction) => instruction.getKeyword() === 'USER').map(argumentsOf);
     expect(users.length).toBeGreaterThan(0);
     const [uid] = users.at(-1)!.split(':');
     expect(uid).toMatch(/^\d+$/);
     expect(Number(uid)).toBeGreaterThan(0);
     const entrypoint = finalStage.find((instruction) => instruction.getKeyword() === 'ENTRYPOINT');
-    expect(JSON.parse(argumentsOf(entrypoint!))).toEqual(['/usr/bin/tini', '--', 'node']);
+    expect(JSON.parse(argumentsOf(entrypoint!))).toEqual(['/usr/bin/tini', '--', 'node', ...SERVICE_NODE_FLAGS]);
     const install = finalStage.filter((instruction) => instruction.getKeyword() === 'RUN').map(argumentsOf).join('\n');
     expect(install).toMatch(/apt-get install -y --no-install-recommends tini/);
     const command = JSON.parse(argumentsOf(finalStage.find((instruction) => instruction.getKeyword() === 'CMD')!));
