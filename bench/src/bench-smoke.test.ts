@@ -21,5 +21,7 @@ test('the quick benchmark runs every phase and produces figures', async () => {
   expect(results.micro.policyDecisionsPerSecond).toBeGreaterThan(0);
   expect(results.micro.accountingEventsPerSecond).toBeGreaterThan(0);
   expect(results.micro.routerMicrosPerChunk).toBeGreaterThan(0);
+  expect(results.micro.processRoundTrip.pacedP50Us).toBeGreaterThan(0);
+  expect(results.micro.processRoundTrip.backToBackP50Us).toBeGreaterThan(0);
   expect(benchmarksMarkdown(results, 'x.json', 'x.svg')).toContain('### Budget');
 }, 240_000);

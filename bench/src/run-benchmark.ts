@@ -8,6 +8,7 @@ import { closedLoop } from './load/closed-loop.js';
 import { openLoop } from './load/open-loop.js';
 import { measureAccountingThroughput } from './micro/accounting-throughput.js';
 import { measurePolicyDecisions } from './micro/policy-decisions.js';
+import { measureProcessRoundTrip, type ProcessRoundTrip } from './micro/process-round-trip.js';
 import { measureRouterTranslation } from './micro/router-translation.js';
 import { peakRssMiB, rssMiB } from './process-stats.js';
 import type { Target } from './target.js';
@@ -57,7 +58,7 @@ export interface BenchResults {
   throughput: ThroughputResult[];
   peakRssMiB: Record<string, Record<string, number>>;
   soak: Record<string, { startMiB: number; endMiB: number; growthPercent: number }>;
-  micro: { policyDecisionsPerSecond: number; accountingEventsPerSecond: number; routerMicrosPerChunk: number };
+  micro: { policyDecisionsPerSecond: number; accountingEventsPerSecond: number; routerMicrosPerChunk: number; processRoundTrip: ProcessRoundTrip };
   notes: string[];
 }
 
@@ -172,6 +173,7 @@ export async function runBenchmark(options: BenchOptions, command: string): Prom
       policyDecisionsPerSecond: await measurePolicyDecisions(options.throughputMs),
       accountingEventsPerSecond: await measureAccountingThroughput(options.rounds === 1 && options.durationMs < 5_000 ? 2_000 : 50_000),
       routerMicrosPerChunk: measureRouterTranslation(options.rounds === 1 && options.durationMs < 5_000 ? 5 : 200),
+      processRoundTrip: await measureProcessRoundTrip(options.rounds === 1 && options.durationMs < 5_000 ? 100 : 2_000),
     };
 
     const cpu = cpus();
