@@ -13,6 +13,7 @@ import {
   writeConfigFile,
 } from '@sluice/testing';
 import { waitFor } from './helpers/wait-for.js';
+import { chatRequestId } from './helpers/chat-request.js';
 
 const MASTER_KEY = 'sk-crash-master';
 let fake: FakeProvider;
@@ -36,15 +37,8 @@ afterAll(async () => {
   await backends?.cleanup();
 });
 
-async function request(index: number): Promise<string> {
-  const response = await fetch(`${stack.edgeUrl}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MASTER_KEY}` },
-    body: JSON.stringify({ model: 'gpt-test', stream: index % 3 === 0, messages: [{ role: 'user', content: `req ${index}` }] }),
-  });
-  await response.text();
-  expect(response.status).toBe(200);
-  return response.headers.get('x-request-id')!;
+function request(index: number): Promise<string> {
+  return chatRequestId(stack.edgeUrl, MASTER_KEY, { stream: index % 3 === 0, content: `req ${index}` });
 }
 
 test('SIGKILL of accounting mid-flow loses and doubles nothing', async () => {

@@ -123,25 +123,27 @@ function toDeliveries(message: JsMsg): UsageDelivery[] {
   };
   return parts.map((data) => {
     let answered = false;
-    const once = (record: () => void) => () => {
+    const answerOnce = (record?: () => void) => {
       if (answered) return;
       answered = true;
-      record();
+      record?.();
       answer();
     };
     return {
       data,
       headers,
       deliveryCount,
-      ack: once(() => {
-        acked = true;
-      }),
+      ack: () =>
+        answerOnce(() => {
+          acked = true;
+        }),
       nak: (delayMs?: number) =>
-        once(() => {
+        answerOnce(() => {
+          // The message comes back after the shortest delay any of its events asked for (none: at once).
+          nakDelayMs = naked ? Math.min(nakDelayMs ?? 0, delayMs ?? 0) : delayMs;
           naked = true;
-          nakDelayMs = nakDelayMs === undefined ? delayMs : Math.min(nakDelayMs, delayMs ?? 0);
-        })(),
-      term: once(() => undefined),
+        }),
+      term: () => answerOnce(),
     };
   });
 }
