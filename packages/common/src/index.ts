@@ -26,6 +26,8 @@ export * from './admin/limit-fields.js';
 export * from './admin/admin-routes.js';
 export * from './grpc/stream-pool.js';
 export * from './grpc/multiplexed-streams.js';
+export * from './grpc/pre-encoded.js';
+export * from './grpc/internal-auth.js';
 export * from './http/readiness.js';
 export * from './metrics/metric-registry.js';
 export * from './metrics/process-metrics.js';

@@ -86,6 +86,12 @@ export interface Settings {
   grpcStreamRotateMs: number;
   /** Optional HMAC pepper for key hashes; when unset keys are stored as plain SHA-256. */
   keyPepper: string | undefined;
+  /**
+   * SLUICE_INTERNAL_TOKEN: the shared secret every internal gRPC call carries (the same on every
+   * service). Required unless SLUICE_INTERNAL_AUTH=none (`internalAuth: 'none'`).
+   */
+  internalToken: string | undefined;
+  internalAuth: 'token' | 'none';
   /** Drain budget for the gRPC services and accounting on SIGTERM. */
   shutdownTimeoutMs: number;
   /**
@@ -130,6 +136,10 @@ export function loadSettings(env: Environment = process.env): Settings {
     throw new Error(`environment variable SLUICE_USAGE_STORAGE must be "file" or "memory", got "${storage}"`);
   }
   const grpcHost = text(env, 'SLUICE_GRPC_HOST', '127.0.0.1');
+  const internalAuth = text(env, 'SLUICE_INTERNAL_AUTH', 'token');
+  if (internalAuth !== 'token' && internalAuth !== 'none') {
+    throw new Error(`environment variable SLUICE_INTERNAL_AUTH must be "token" or "none", got "${internalAuth}"`);
+  }
   const policyPort = integer(env, 'SLUICE_POLICY_PORT', 4010);
   const routerPort = integer(env, 'SLUICE_ROUTER_PORT', 4020);
   const accountingPort = integer(env, 'SLUICE_ACCOUNTING_PORT', 4030);
@@ -174,6 +184,8 @@ export function loadSettings(env: Environment = process.env): Settings {
     grpcStreams: Math.max(1, integer(env, 'SLUICE_GRPC_STREAMS', 2)),
     grpcStreamRotateMs: integer(env, 'SLUICE_GRPC_STREAM_ROTATE_MS', 120_000),
     keyPepper: optionalText(env, 'SLUICE_KEY_PEPPER'),
+    internalToken: optionalText(env, 'SLUICE_INTERNAL_TOKEN'),
+    internalAuth,
     shutdownTimeoutMs: integer(env, 'SLUICE_SHUTDOWN_TIMEOUT_MS', 10_000),
     ledger: {
       batchSize: integer(env, 'SLUICE_LEDGER_BATCH_SIZE', 1_000),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, createLogger, loadSettings } from '@sluice/common';
 import { parseLauncherArguments, USAGE } from './arguments.js';
@@ -20,6 +21,8 @@ if (args.help) {
 const env: NodeJS.ProcessEnv = { ...process.env };
 if (args.config) env.SLUICE_CONFIG = resolve(args.config);
 if (args.port !== undefined) env.SLUICE_EDGE_PORT = String(args.port);
+// The four processes authenticate their internal calls with a secret only they know, made afresh per run.
+if (!env.SLUICE_INTERNAL_TOKEN && env.SLUICE_INTERNAL_AUTH !== 'none') env.SLUICE_INTERNAL_TOKEN = randomBytes(32).toString('base64url');
 const logger = createLogger({ service: 'launcher', level: env.LOG_LEVEL ?? 'info' });
 
 try {

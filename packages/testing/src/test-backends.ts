@@ -54,6 +54,8 @@ export async function createTestBackends(label = 'run'): Promise<TestBackends> {
       SLUICE_USAGE_STREAM: stream,
       SLUICE_USAGE_SUBJECT: subject,
       SLUICE_USAGE_STORAGE: 'file',
+      // Every run's services share a secret of their own, as a deployment's do.
+      SLUICE_INTERNAL_TOKEN: `test-${randomBytes(24).toString('hex')}`,
       LOG_LEVEL: 'info',
     },
     sql,

@@ -12,6 +12,7 @@ import {
   type Settings,
   type ShutdownStep,
   startGrpcServer,
+  internalAuthFromSettings,
   startServiceHttpServer,
   tracerFor,
 } from '@sluice/common';
@@ -47,6 +48,8 @@ export interface RunningAccounting {
 
 export async function startAccounting(options: AccountingOptions): Promise<RunningAccounting> {
   const { settings, config, logger } = options;
+  // Refuses to start without the internal token before anything else is set up.
+  const auth = internalAuthFromSettings(settings);
   const langfuse = langfuseExportConfig(config, settings.langfuse);
   const ownsBackends = !options.backends;
   const metrics = new AccountingMetrics(tracerFor('sluice-accounting'), settings.usage.subject);
@@ -132,6 +135,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     port: settings.accounting.port,
     services: [{ definition: AccountingService, implementation }],
     logger,
+    auth,
     ready: () => readiness.ready(),
   });
   const http = await startServiceHttpServer({

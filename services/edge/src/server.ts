@@ -8,6 +8,7 @@ import {
   type ShutdownStep,
   startServiceHttpServer,
   tracerFor,
+  internalAuthFromSettings,
 } from '@sluice/common';
 import { buildApp } from './app.js';
 import { createServiceClients } from './clients/service-clients.js';
@@ -36,6 +37,8 @@ const ABORTED_STREAMS_GRACE_MS = 2_000;
 
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { settings, config, logger } = options;
+  // Refuses to start without the internal token before anything else is set up.
+  const auth = internalAuthFromSettings(settings);
   const ownsBus = !options.backends?.bus;
   const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-edge'));
   const clients = createServiceClients({
@@ -45,6 +48,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     policyDeadlineMs: settings.policyDeadlineMs,
     streams: settings.grpcStreams,
     streamRotateMs: settings.grpcStreamRotateMs,
+    auth,
   });
   const general = config.general_settings ?? {};
   const inflight = new InflightRequests();

@@ -7,17 +7,22 @@ import {
   type Logger,
   migrate,
   MultiplexedStreams,
+  encodeMessage,
+  GatewayError,
+  preEncodedResponses,
   instrumentSql,
   Readiness,
   registerConsumerLag,
   type Settings,
   type ShutdownStep,
   startGrpcServer,
+  internalAuthFromSettings,
   startServiceHttpServer,
   timeMethods,
   toGrpcError,
   tracerFor,
 } from '@sluice/common';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { type AuthorizeRequest, Decision, PolicyService, type PolicyServer } from '@sluice/proto';
 import type { AdminContext } from './admin/admin-context.js';
 import { createAdminService } from './admin/admin-service.js';
@@ -77,6 +82,8 @@ function concerns(invalidation: Invalidation, token: string, record: KeyRecord |
 
 export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy> {
   const { settings, config, logger } = options;
+  // Refuses to start without the internal token before anything else is set up.
+  const auth = internalAuthFromSettings(settings);
   const now = options.now ?? Date.now;
   const general = config.general_settings ?? {};
   const masterKey = general.master_key;
@@ -160,38 +167,54 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   const admin = createAdminService(adminContext, masterKey);
   const resetJob = startBudgetResetJob({ context: adminContext, sql, store, intervalMs: settings.budgetResetIntervalMs, logger });
 
-  const decisionStreams = new MultiplexedStreams<AuthorizeRequest, Decision>(DRAIN_NOTICE);
-  const implementation: PolicyServer = {
+  const decisionStreams = new MultiplexedStreams<AuthorizeRequest, Decision>(DRAIN_NOTICE, (decision) => encodeMessage(Decision, decision));
+  /**
+   * A decision that does not reach its edge (the stream is gone, or the decision cannot be encoded)
+   * must not keep what it reserved until the hold expires: it is given back at once.
+   */
+  const deliver = (call: ServerDuplexStream<AuthorizeRequest, Buffer>, requestId: string, decision: Decision) => {
+    const outcome = decisionStreams.write(call, { ...decision, requestId });
+    if (outcome === 'written') return;
+    if (decision.allowed) {
+      store.abandon(requestId).catch((error: unknown) => logger.warn({ err: error, requestId }, 'cannot give back an undelivered reservation; its hold will expire'));
+    }
+    if (outcome === 'unencodable') {
+      logger.warn({ requestId }, 'a decision could not be encoded; the request is refused');
+      decisionStreams.write(call, { ...undecided(new GatewayError('invalid_request', 'The request has a value out of range for the gateway.')), requestId });
+    }
+  };
+  const authorizeStream = (call: ServerDuplexStream<AuthorizeRequest, Buffer>) => {
+    decisionStreams.add(call);
+    // The edge ends its side once it has every answer it waits for; a decision still being made when
+    // it does (or when policy drains) is finished and sent before this side ends.
+    let deciding = 0;
+    let clientDone = false;
+    const settled = () => {
+      deciding -= 1;
+      if (clientDone && deciding === 0) call.end();
+    };
+    call.on('data', (request: AuthorizeRequest) => {
+      deciding += 1;
+      authorize(request).then(
+        (decision) => {
+          deliver(call, request.requestId, decision);
+          settled();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'decision failed');
+          deliver(call, request.requestId, undecided(error));
+          settled();
+        },
+      );
+    });
+    call.on('end', () => {
+      clientDone = true;
+      if (deciding === 0) call.end();
+    });
+  };
+  const implementation: Pick<PolicyServer, 'authorize' | 'admin' | 'release'> & { authorizeStream: typeof authorizeStream } = {
     // The edge's request path: decisions for many requests over one stream, matched by request id.
-    authorizeStream(call) {
-      decisionStreams.add(call);
-      // The edge ends its side once it has every answer it waits for; a decision still being made when
-      // it does (or when policy drains) is finished and sent before this side ends.
-      let deciding = 0;
-      let clientDone = false;
-      const settled = () => {
-        deciding -= 1;
-        if (clientDone && deciding === 0) call.end();
-      };
-      call.on('data', (request: AuthorizeRequest) => {
-        deciding += 1;
-        authorize(request).then(
-          (decision) => {
-            decisionStreams.write(call, { ...decision, requestId: request.requestId });
-            settled();
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'decision failed');
-            decisionStreams.write(call, { ...undecided(error), requestId: request.requestId });
-            settled();
-          },
-        );
-      });
-      call.on('end', () => {
-        clientDone = true;
-        if (deciding === 0) call.end();
-      });
-    },
+    authorizeStream,
     authorize(call, callback) {
       authorize(call.request).then(
         (decision) => callback(null, decision),
@@ -208,7 +231,8 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       );
     },
     release(call, callback) {
-      store.release(call.request.requestId).then(
+      const { requestId, abandoned } = call.request;
+      (abandoned ? store.abandon(requestId) : store.release(requestId)).then(
         (released) => callback(null, { released }),
         // The usage event releases the slot anyway; this call only makes it sooner.
         () => callback(null, { released: false }),
@@ -218,8 +242,10 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   const grpc = await startGrpcServer({
     host: settings.policy.host,
     port: settings.policy.port,
-    services: [{ definition: PolicyService, implementation }],
+    // AuthorizeStream's decisions are encoded by `deliver`, one request at a time.
+    services: [{ definition: preEncodedResponses(PolicyService, 'authorizeStream'), implementation }],
     logger,
+    auth,
     onDrain: () => decisionStreams.drain(),
     ready: () => readiness.ready(),
   });

@@ -1,10 +1,11 @@
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
-import { GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
-import type { CompletePart, CompleteRequest, CompleteStreamParts, CompleteStreamRequest } from '@sluice/proto';
+import { encodeMessage, GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
+import { type CompletePart, type CompleteRequest, CompleteStreamParts, type CompleteStreamRequest } from '@sluice/proto';
 import { Cancellation, type CancelSignal } from './routing/cancel-signal.js';
 
 type Complete = (request: CompleteRequest, signal: CancelSignal) => AsyncIterable<CompletePart>;
-type Call = ServerDuplexStream<CompleteStreamRequest, CompleteStreamParts>;
+// Parts are encoded by MultiplexedStreams, one request's at a time (see pre-encoded.ts).
+type Call = ServerDuplexStream<CompleteStreamRequest, Buffer>;
 
 /** An empty request id: "send no more requests on this stream" (see router.proto). */
 const DRAIN_NOTICE: CompleteStreamParts = { requestId: '', parts: [], last: true };
@@ -25,9 +26,11 @@ function failurePart(error: unknown): CompletePart {
  * one message (its first chunk travels with its Start), and a non-streaming answer is one message.
  */
 export function createCompleteStreamHandler(complete: Complete, logger: Logger) {
-  const streams = new MultiplexedStreams<CompleteStreamRequest, CompleteStreamParts>(DRAIN_NOTICE);
+  const streams = new MultiplexedStreams<CompleteStreamRequest, CompleteStreamParts>(DRAIN_NOTICE, (message) =>
+    encodeMessage(CompleteStreamParts, message),
+  );
 
-  const handler: handleBidiStreamingCall<CompleteStreamRequest, CompleteStreamParts> = (call: Call) => {
+  const handler: handleBidiStreamingCall<CompleteStreamRequest, Buffer> = (call: Call) => {
     streams.add(call);
     const active = new Map<string, Cancellation>();
     let clientDone = false;
@@ -43,8 +46,13 @@ export function createCompleteStreamHandler(complete: Complete, logger: Logger) 
       let scheduled = false;
       const flush = (last: boolean) => {
         if (batch.length === 0 && !last) return;
-        streams.write(call, { requestId, parts: batch, last });
+        const outcome = streams.write(call, { requestId, parts: batch, last });
         batch = [];
+        if (outcome !== 'unencodable') return;
+        // Something in these parts protobuf cannot hold: this request ends here, its neighbours go on.
+        logger.warn({ requestId }, 'parts of a response could not be encoded; the request is ended');
+        controller.abort();
+        streams.write(call, { requestId, parts: [failurePart(new GatewayError('upstream_error', 'The provider sent a response the gateway cannot carry.'))], last: true });
       };
       const scheduleFlush = () => {
         if (scheduled) return;

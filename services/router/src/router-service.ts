@@ -9,6 +9,8 @@ import {
   serveStream,
   type TimedCall,
   startGrpcServer,
+  internalAuthFromSettings,
+  preEncodedResponses,
   startServiceHttpServer,
   tracerFor,
 } from '@sluice/common';
@@ -59,6 +61,8 @@ async function startCooldowns(options: RouterOptions, deploymentIds: string[], t
 
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
+  // Refuses to start without the internal token before anything else is set up.
+  const auth = internalAuthFromSettings(settings);
   const registry = buildModelRegistry(config);
   const routing = readRoutingSettings(config);
   const deployments: Deployment[] = registry.models().flatMap((model) => registry.group(model.id) ?? []);
@@ -81,7 +85,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const readiness = new Readiness();
 
   const completeStream = createCompleteStreamHandler(complete, logger);
-  const implementation: RouterServer = {
+  // CompleteStream writes bytes it encoded itself (see complete-stream-handler.ts).
+  const implementation: Pick<RouterServer, 'complete' | 'listModels'> & { completeStream: typeof completeStream.handler } = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
     completeStream: completeStream.handler,
     listModels(_call, callback) {
@@ -91,8 +96,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const grpc = await startGrpcServer({
     host: settings.router.host,
     port: settings.router.port,
-    services: [{ definition: RouterService, implementation }],
+    // CompleteStream's parts are encoded by its handler, one request at a time.
+    services: [{ definition: preEncodedResponses(RouterService, 'completeStream'), implementation }],
     logger,
+    auth,
     onDrain: completeStream.drain,
     ready: () => readiness.ready(),
   });

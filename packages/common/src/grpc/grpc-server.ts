@@ -6,6 +6,7 @@ import {
 } from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus, HealthService, type HealthServer } from '@sluice/proto';
 import type { Logger } from '../logger.js';
+import type { InternalAuth } from './internal-auth.js';
 
 export interface GrpcServiceBinding {
   definition: ServiceDefinition;
@@ -34,6 +35,8 @@ export async function startGrpcServer(options: {
   port: number;
   services: GrpcServiceBinding[];
   logger: Logger;
+  /** Every call but the health check must carry the deployment's internal token. */
+  auth: InternalAuth;
   /**
    * Called when shutdown starts, before waiting for calls to end: long-lived multiplexed streams are
    * told the service is draining, so their clients stop sending on them and end them once idle.
@@ -42,7 +45,7 @@ export async function startGrpcServer(options: {
   /** The service's readiness; the health service answers NOT_SERVING whenever it is false. */
   ready?: () => boolean;
 }): Promise<RunningGrpcServer> {
-  const server = new Server(GRPC_SERVER_OPTIONS);
+  const server = new Server({ ...GRPC_SERVER_OPTIONS, interceptors: options.auth.serverInterceptors() });
   let serving = true;
   const health: HealthServer = {
     check(_call, callback) {

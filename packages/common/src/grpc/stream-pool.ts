@@ -8,8 +8,9 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 // connections land on different replicas, and rotating a slot to a fresh channel now and then spreads
 // the load again after a scale-out. A rotated-out stream finishes the requests it carries, then closes.
 
-export interface StreamChannel<Request, Response> {
-  open(): ClientDuplexStream<Request, Response>;
+export interface StreamChannel<Response> {
+  /** A stream whose requests are bytes encoded by the pool (see pre-encoded.ts). */
+  open(): ClientDuplexStream<Buffer, Response>;
   /**
    * False while the channel's connection is failing (grpc-js fails a new call at once then, instead of
    * waiting for the reconnection).
@@ -24,7 +25,12 @@ export interface StreamPoolOptions<Request, Response> {
   /** Replace a slot's channel and stream after this long. */
   rotateAfterMs: number;
   /** A new channel to the service (with its own subchannel pool, so its own connection). */
-  connect(): StreamChannel<Request, Response>;
+  connect(): StreamChannel<Response>;
+  /**
+   * Encodes a request message; throws UnencodableMessageError (from encodeMessage) for one protobuf
+   * cannot hold, which then fails only the request that sent it.
+   */
+  encode(message: Request): Buffer;
   /** Every message from any stream. */
   onMessage(message: Response): void;
   /**
@@ -38,8 +44,8 @@ export interface StreamPoolOptions<Request, Response> {
 }
 
 interface Slot<Request, Response> {
-  channel: StreamChannel<Request, Response>;
-  stream: ClientDuplexStream<Request, Response> | undefined;
+  channel: StreamChannel<Response>;
+  stream: ClientDuplexStream<Buffer, Response> | undefined;
   openedAt: number;
   /** When this slot's last stream failed; 0 if it never did. */
   failedAt: number;
@@ -49,18 +55,18 @@ interface Slot<Request, Response> {
 const FAILED_SLOT_REST_MS = 1_000;
 
 interface Carrier<Request, Response> {
-  stream: ClientDuplexStream<Request, Response>;
+  stream: ClientDuplexStream<Buffer, Response>;
   requests: Set<string>;
   /** Rotated out: closes when its last request is done. */
   retired: boolean;
-  channel: StreamChannel<Request, Response>;
+  channel: StreamChannel<Response>;
   /** The channel is shared with the slot's next stream and must not be closed with this one. */
   channelShared: boolean;
 }
 
 export class StreamPool<Request, Response> {
   private readonly slots: Array<Slot<Request, Response>> = [];
-  private readonly carriers = new Map<ClientDuplexStream<Request, Response>, Carrier<Request, Response>>();
+  private readonly carriers = new Map<ClientDuplexStream<Buffer, Response>, Carrier<Request, Response>>();
   private readonly carrierOf = new Map<string, Carrier<Request, Response>>();
   private next = 0;
   private closed = false;
@@ -73,16 +79,20 @@ export class StreamPool<Request, Response> {
     }
   }
 
-  /** Sends the first message of a request on the next stream. */
+  /**
+   * Sends the first message of a request on the next stream. Throws UnencodableMessageError, before
+   * anything is sent, for a message that cannot be encoded.
+   */
   send(requestId: string, message: Request): void {
     if (this.closed) throw new Error('stream pool closed');
+    const bytes = this.options.encode(message);
     const slot = this.pick();
     if (slot.stream && this.now() - slot.openedAt > this.options.rotateAfterMs) this.rotate(slot);
     const stream = slot.stream ?? this.open(slot);
     const carrier = this.carriers.get(stream)!;
     carrier.requests.add(requestId);
     this.carrierOf.set(requestId, carrier);
-    stream.write(message);
+    stream.write(bytes);
   }
 
   /**
@@ -113,7 +123,8 @@ export class StreamPool<Request, Response> {
 
   /** Sends a follow-up message (a cancellation) on the stream that carries the request. */
   sendFollowUp(requestId: string, message: Request): void {
-    this.carrierOf.get(requestId)?.stream.write(message);
+    const carrier = this.carrierOf.get(requestId);
+    if (carrier) carrier.stream.write(this.options.encode(message));
   }
 
   /** The request got its last answer. */
@@ -136,7 +147,7 @@ export class StreamPool<Request, Response> {
     for (const slot of this.slots) slot.channel.close();
   }
 
-  private open(slot: Slot<Request, Response>): ClientDuplexStream<Request, Response> {
+  private open(slot: Slot<Request, Response>): ClientDuplexStream<Buffer, Response> {
     const stream = slot.channel.open();
     const carrier: Carrier<Request, Response> = {
       stream,

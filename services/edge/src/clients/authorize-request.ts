@@ -11,6 +11,7 @@ export function authorizeRequest(fields: Pick<AuthorizeRequest, 'requestId' | 'a
     cacheControls: [],
     checkOnly: false,
     traceparent: '',
+    choices: 1,
     ...fields,
   };
 }

@@ -1,5 +1,17 @@
-import { channelUsable, GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, StreamPool } from '@sluice/common';
-import { type AuthorizeRequest, type Decision, PolicyClient } from '@sluice/proto';
+import { Client } from '@grpc/grpc-js';
+import {
+  channelUsable,
+  encodeMessage,
+  passEncodedBytes,
+  GatewayError,
+  GRPC_STREAM_CHANNEL_OPTIONS,
+  type InternalAuth,
+  StreamPool,
+  UnencodableMessageError,
+} from '@sluice/common';
+import { AuthorizeRequest, type Decision, PolicyService } from '@sluice/proto';
+
+const AUTHORIZE_STREAM = PolicyService.authorizeStream;
 
 interface Waiting {
   resolve(decision: Decision): void;
@@ -12,6 +24,9 @@ export interface PolicyDecisionsOptions {
   deadlineMs: number;
   streams: number;
   rotateAfterMs: number;
+  auth: InternalAuth;
+  /** Called for a request whose decision will not be used (deadline passed, stream lost): policy gives back its holds. */
+  abandon(requestId: string): void;
 }
 
 const SWEEP_MS = 25;
@@ -22,21 +37,30 @@ const SWEEP_MS = 25;
  */
 export function createPolicyDecisions(options: PolicyDecisionsOptions) {
   const waiting = new Map<string, Waiting>();
-  const credentials = insecureCredentials();
-  const fail = (requestId: string, error: GatewayError) => {
+  const fail = (requestId: string, error: GatewayError, sent = true) => {
     const entry = waiting.get(requestId);
     if (!entry) return;
     waiting.delete(requestId);
     pool.done(requestId);
     entry.reject(error);
+    // Policy may have reserved for it already, or be about to: tell it the decision goes unused.
+    if (sent) options.abandon(requestId);
   };
   const pool: StreamPool<AuthorizeRequest, Decision> = new StreamPool<AuthorizeRequest, Decision>({
     size: options.streams,
     rotateAfterMs: options.rotateAfterMs,
     connect() {
-      const client = new PolicyClient(options.address, credentials, GRPC_STREAM_CHANNEL_OPTIONS);
-      return { open: () => client.authorizeStream(), usable: () => channelUsable(client), close: () => client.close() };
+      const client = new Client(options.address, options.auth.credentials(), {
+        ...GRPC_STREAM_CHANNEL_OPTIONS,
+        interceptors: options.auth.interceptors(),
+      });
+      return {
+        open: () => client.makeBidiStreamRequest(AUTHORIZE_STREAM.path, passEncodedBytes, AUTHORIZE_STREAM.responseDeserialize),
+        usable: () => channelUsable(client),
+        close: () => client.close(),
+      };
     },
+    encode: (request) => encodeMessage(AuthorizeRequest, request),
     isDrainNotice: (decision) => decision.requestId === '',
     onMessage(decision) {
       const entry = waiting.get(decision.requestId);
@@ -63,8 +87,13 @@ export function createPolicyDecisions(options: PolicyDecisionsOptions) {
         waiting.set(request.requestId, { resolve, reject, deadline: Date.now() + options.deadlineMs });
         try {
           pool.send(request.requestId, request);
-        } catch {
-          fail(request.requestId, new GatewayError('policy_unavailable'));
+        } catch (error) {
+          // Nothing was sent, so nothing was reserved.
+          if (error instanceof UnencodableMessageError) {
+            fail(request.requestId, new GatewayError('invalid_request', 'The request has a value out of range for the gateway.'), false);
+          } else {
+            fail(request.requestId, new GatewayError('policy_unavailable'), false);
+          }
         }
       });
     },

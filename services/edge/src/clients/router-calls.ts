@@ -1,5 +1,18 @@
-import { channelUsable, GatewayError, GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials, isErrorCode, StreamPool } from '@sluice/common';
-import { type CompletePart, type CompleteRequest, type CompleteStreamParts, type CompleteStreamRequest, RouterClient } from '@sluice/proto';
+import { Client } from '@grpc/grpc-js';
+import {
+  channelUsable,
+  encodeMessage,
+  GatewayError,
+  GRPC_STREAM_CHANNEL_OPTIONS,
+  type InternalAuth,
+  isErrorCode,
+  passEncodedBytes,
+  StreamPool,
+  UnencodableMessageError,
+} from '@sluice/common';
+import { type CompletePart, type CompleteRequest, type CompleteStreamParts, CompleteStreamRequest, RouterService } from '@sluice/proto';
+
+const COMPLETE_STREAM = RouterService.completeStream;
 
 /** One request's parts as they arrive; `cancel` aborts it at the router (and the provider). */
 export interface RouterCall extends AsyncIterable<CompletePart> {
@@ -10,6 +23,7 @@ export interface RouterCallsOptions {
   address: string;
   streams: number;
   rotateAfterMs: number;
+  auth: InternalAuth;
 }
 
 /** Parts waiting to be read by one request, in order, then its end or its error. */
@@ -71,14 +85,21 @@ class PartQueue implements RouterCall {
 /** Complete over the router's CompleteStream: every request a message on a long-lived stream. */
 export function createRouterCalls(options: RouterCallsOptions) {
   const calls = new Map<string, PartQueue>();
-  const credentials = insecureCredentials();
   const pool: StreamPool<CompleteStreamRequest, CompleteStreamParts> = new StreamPool<CompleteStreamRequest, CompleteStreamParts>({
     size: options.streams,
     rotateAfterMs: options.rotateAfterMs,
     connect() {
-      const client = new RouterClient(options.address, credentials, GRPC_STREAM_CHANNEL_OPTIONS);
-      return { open: () => client.completeStream(), usable: () => channelUsable(client), close: () => client.close() };
+      const client = new Client(options.address, options.auth.credentials(), {
+        ...GRPC_STREAM_CHANNEL_OPTIONS,
+        interceptors: options.auth.interceptors(),
+      });
+      return {
+        open: () => client.makeBidiStreamRequest(COMPLETE_STREAM.path, passEncodedBytes, COMPLETE_STREAM.responseDeserialize),
+        usable: () => channelUsable(client),
+        close: () => client.close(),
+      };
     },
+    encode: (message) => encodeMessage(CompleteStreamRequest, message),
     isDrainNotice: (message) => message.requestId === '',
     onMessage(message) {
       const call = calls.get(message.requestId);
@@ -108,9 +129,13 @@ export function createRouterCalls(options: RouterCallsOptions) {
       calls.set(requestId, call);
       try {
         pool.send(requestId, { kind: { $case: 'start', start: request } });
-      } catch {
+      } catch (error) {
         calls.delete(requestId);
-        call.fail(new GatewayError('router_unavailable'));
+        call.fail(
+          error instanceof UnencodableMessageError
+            ? new GatewayError('invalid_request', 'The request has a value out of range for the gateway.')
+            : new GatewayError('router_unavailable'),
+        );
       }
       return call;
     },

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { deadlineIn, fromGrpcError, GRPC_CLIENT_OPTIONS, insecureCredentials, type ErrorCode } from '@sluice/common';
+import { deadlineIn, fromGrpcError, GRPC_CLIENT_OPTIONS, type ErrorCode, type InternalAuth } from '@sluice/common';
 import {
   AccountingClient,
   type AuthorizeRequest,
@@ -46,10 +46,14 @@ export interface ServiceAddresses {
   streams: number;
   /** Each stream moves to a fresh connection after this long, so load spreads over new replicas. */
   streamRotateMs: number;
+  /** The internal token every call to the services carries. */
+  auth: InternalAuth;
 }
 
 const ADMIN_DEADLINE_MS = 30_000;
 const HEALTH_DEADLINE_MS = 1_000;
+/** An abandoned decision's holds expire on their own at worst; the call is worth a few seconds. */
+const ABANDON_DEADLINE_MS = 5_000;
 
 function unary<Request, Response>(
   invoke: (
@@ -70,19 +74,29 @@ function unary<Request, Response>(
 }
 
 export function createServiceClients(addresses: ServiceAddresses): ServiceClients {
-  const credentials = insecureCredentials();
-  const policy = new PolicyClient(addresses.policy, credentials, GRPC_CLIENT_OPTIONS);
+  const { auth } = addresses;
+  const credentials = auth.credentials();
+  const options = { ...GRPC_CLIENT_OPTIONS, interceptors: auth.interceptors() };
+  const policy = new PolicyClient(addresses.policy, credentials, options);
+  /** Tells policy a request's decision went unused, so it gives back at once what it reserved. */
+  const abandon = (requestId: string) => {
+    unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: true }, ABANDON_DEADLINE_MS, 'policy_unavailable').catch(
+      () => undefined,
+    );
+  };
   const decisions = createPolicyDecisions({
     address: addresses.policy,
     deadlineMs: addresses.policyDeadlineMs,
     streams: addresses.streams,
     rotateAfterMs: addresses.streamRotateMs,
+    auth,
+    abandon,
   });
-  const calls = createRouterCalls({ address: addresses.router, streams: addresses.streams, rotateAfterMs: addresses.streamRotateMs });
-  const router = new RouterClient(addresses.router, credentials, GRPC_CLIENT_OPTIONS);
-  const accounting = new AccountingClient(addresses.accounting, credentials, GRPC_CLIENT_OPTIONS);
-  const policyHealth = new HealthClient(addresses.policy, credentials, GRPC_CLIENT_OPTIONS);
-  const routerHealth = new HealthClient(addresses.router, credentials, GRPC_CLIENT_OPTIONS);
+  const calls = createRouterCalls({ address: addresses.router, streams: addresses.streams, rotateAfterMs: addresses.streamRotateMs, auth });
+  const router = new RouterClient(addresses.router, credentials, options);
+  const accounting = new AccountingClient(addresses.accounting, credentials, options);
+  const policyHealth = new HealthClient(addresses.policy, credentials, options);
+  const routerHealth = new HealthClient(addresses.router, credentials, options);
 
   const check = (client: HealthClient) =>
     new Promise<boolean>((resolve) => {
@@ -96,7 +110,7 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     admin: (call) => unary((r, m, o, c) => policy.admin(r, m, o, c), call, ADMIN_DEADLINE_MS, 'policy_unavailable'),
     async release(requestId) {
       // The usage event releases the slot as well, so a lost call only delays it.
-      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
+      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: false }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
         () => undefined,
       );
     },

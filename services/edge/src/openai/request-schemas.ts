@@ -35,6 +35,13 @@ const GatewayFields = {
   user: Type.Optional(Nullable(Type.String({ maxLength: 512 }))),
 };
 
+/**
+ * Counts that travel to policy in a protobuf uint32: a larger value is refused here, with the field
+ * named, rather than failing the shared stream that carries it.
+ */
+const UINT32_MAX = 4_294_967_295;
+const TokenCount = (minimum: number) => Nullable(Type.Integer({ minimum, maximum: UINT32_MAX }));
+
 const StopSchema = Nullable(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 16 })]));
 
 export const ChatMessageSchema = Type.Object(
@@ -54,8 +61,8 @@ export const ChatCompletionBodySchema = Type.Object(
     messages: Type.Array(ChatMessageSchema, { minItems: 1, maxItems: 10_000 }),
     stream: Type.Optional(Nullable(Type.Boolean())),
     stream_options: Type.Optional(Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }))),
-    max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
-    max_completion_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    max_tokens: Type.Optional(TokenCount(1)),
+    max_completion_tokens: Type.Optional(TokenCount(1)),
     temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
     top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 16 }))),
@@ -84,10 +91,11 @@ export const CompletionBodySchema = Type.Object(
     prompt: Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 2048 }), Type.Array(Type.Integer()), Type.Array(Type.Array(Type.Integer()))]),
     stream: Type.Optional(Nullable(Type.Boolean())),
     stream_options: Type.Optional(Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }))),
-    max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+    max_tokens: Type.Optional(TokenCount(0)),
     temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
     top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128 }))),
+    best_of: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
     stop: Type.Optional(StopSchema),
     echo: Type.Optional(Nullable(Type.Boolean())),
     logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 5 }))),

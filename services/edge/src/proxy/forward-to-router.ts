@@ -34,6 +34,12 @@ function maxTokens(body: Record<string, unknown>): number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }
 
+/** Answers the provider may generate: `n`, or `best_of` (completions generate that many and return n). */
+function choices(body: Record<string, unknown>): number {
+  const count = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 1);
+  return Math.max(count(body.n), count(body.best_of));
+}
+
 /** Whose cached answers a request may see when the cache is namespaced per team: its team's, else its key's own. */
 function cacheTenant(identity: Identity | undefined): string {
   if (!identity) return '';
@@ -61,6 +67,7 @@ export async function forwardToRouter(
       model,
       estimatedPromptTokens: forward.estimatedPromptTokens,
       maxTokens: maxTokens(forward.body),
+      choices: choices(forward.body),
       endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
       cacheControls: requestedCache?.names ?? [],
       traceparent: request.traceparent,

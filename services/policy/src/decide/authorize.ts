@@ -259,6 +259,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         request.estimatedPromptTokens,
         request.maxTokens,
         dependencies.defaultMaxTokens,
+        request.choices,
       );
       const nowMs = dependencies.now();
       let result: ReserveResult;
@@ -292,6 +293,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       }
       dependencies.watchScopes?.(scopes, identity);
       if (result.kind === 'denied') return { ...denial(result, scopes, nowMs), identity, modelGroup };
+      if (result.kind === 'abandoned') return deny('policy_unavailable', 'The gateway stopped waiting for this decision.', { identity });
       const windows = result.kind === 'ok' ? result.windows : [];
       return decision({
         allowed: true,

@@ -57,6 +57,8 @@ export type ReserveResult =
   | { kind: 'ok'; windows: WindowState[] }
   /** The same request id was reserved already (a repeated call): nothing more was reserved. */
   | { kind: 'duplicate' }
+  /** The edge gave the request up before its decision was made: nothing was reserved. */
+  | { kind: 'abandoned' }
   | { kind: 'denied'; scope: number; reason: DenyReason; retryAfterMs: number; window: WindowState; spentMicros: number; reservedMicros: number }
   | { kind: 'stale'; scope: number }
   | { kind: 'unseeded'; scopes: number[] };
@@ -93,6 +95,12 @@ export interface LimitStore {
   settle(settlements: Settlement[]): Promise<number>;
   /** Frees a request's parallel slots early; true when it held any. */
   release(requestId: string): Promise<boolean>;
+  /**
+   * The request never ran (its decision did not reach the edge): gives back all it reserved, request and
+   * token estimate included, and makes a reservation for it that is still to come reserve nothing.
+   * True when it held anything.
+   */
+  abandon(requestId: string): Promise<boolean>;
   /** Current usage, for /key/info and /team/info. */
   read(scopes: Array<{ name: string; periodStart: number }>, nowMs: number): Promise<ScopeUsage[]>;
   /** Raises the stored version of entity scopes (never lowers it). */

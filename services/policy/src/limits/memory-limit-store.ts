@@ -53,6 +53,8 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
   const clock = options.now ?? Date.now;
   const scopes = new Map<string, ScopeState>();
   const holds = new Map<string, Hold>();
+  /** Abandoned request ids → when the marker expires (see LimitStore.abandon). */
+  const abandoned = new Map<string, number>();
 
   const scopeOf = (name: string): ScopeState => {
     let state = scopes.get(name);
@@ -87,6 +89,11 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
     async reserve(input: ReserveInput): Promise<ReserveResult> {
       const { nowMs } = input;
       if (liveHold(input.requestId)) return { kind: 'duplicate' };
+      const marker = abandoned.get(input.requestId);
+      if (marker !== undefined) {
+        if (marker > clock()) return { kind: 'abandoned' };
+        abandoned.delete(input.requestId);
+      }
       const unseeded: number[] = [];
       for (const [index, scope] of input.scopes.entries()) {
         const state = scopes.get(scope.name);
@@ -199,6 +206,25 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
         if (entry.parallel && scopes.get(entry.name)?.parallelHolds.delete(requestId)) released = true;
       }
       return released;
+    },
+
+    async abandon(requestId) {
+      const now = clock();
+      for (const [id, expiry] of abandoned) if (expiry <= now) abandoned.delete(id);
+      abandoned.set(requestId, now + holdTtlMs);
+      const hold = liveHold(requestId);
+      if (!hold) return false;
+      holds.delete(requestId);
+      for (const entry of hold.entries) {
+        const state = scopeOf(entry.name);
+        if (entry.cost && state.costHolds.delete(requestId)) state.reserved -= hold.cost;
+        if (entry.parallel) state.parallelHolds.delete(requestId);
+        if (state.windowStart === entry.windowStart) {
+          state.requests -= 1;
+          state.tokens -= entry.tokens;
+        }
+      }
+      return true;
     },
 
     async read(names, nowMs): Promise<ScopeUsage[]> {

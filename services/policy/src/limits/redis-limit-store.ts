@@ -6,7 +6,7 @@ import {
   SEED_SCRIPT,
 } from '../redis/scripts/maintenance-scripts.js';
 import { RESERVE_SCRIPT } from '../redis/scripts/reserve-script.js';
-import { RELEASE_SCRIPT, SETTLE_SCRIPT } from '../redis/scripts/settle-script.js';
+import { ABANDON_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from '../redis/scripts/settle-script.js';
 import {
   type DenyReason,
   type LimitStore,
@@ -24,6 +24,7 @@ interface ScriptCommands {
   sluiceReserve(...args: Array<string | number>): Promise<Array<Array<string | number>>>;
   sluiceSettle(...args: Array<string | number>): Promise<number>;
   sluiceRelease(...args: Array<string | number>): Promise<number>;
+  sluiceAbandon(...args: Array<string | number>): Promise<number>;
   sluiceRead(...args: Array<string | number>): Promise<number[]>;
   sluiceSeed(...args: Array<string | number>): Promise<number>;
   sluiceAnnounceVersions(...args: Array<string | number>): Promise<number>;
@@ -80,6 +81,7 @@ function parseReserveReply(reply: Array<string | number>): ReserveResult {
   }
   if (kind === 'stale') return { kind: 'stale', scope: number(1) };
   if (kind === 'unseeded') return { kind: 'unseeded', scopes: reply.slice(1).map(Number) };
+  if (kind === 'abandoned') return { kind: 'abandoned' };
   return { kind: 'duplicate' };
 }
 
@@ -90,6 +92,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   redis.defineCommand('sluiceReserve', { numberOfKeys: 0, lua: RESERVE_SCRIPT });
   redis.defineCommand('sluiceSettle', { numberOfKeys: 0, lua: SETTLE_SCRIPT });
   redis.defineCommand('sluiceRelease', { numberOfKeys: 0, lua: RELEASE_SCRIPT });
+  redis.defineCommand('sluiceAbandon', { numberOfKeys: 0, lua: ABANDON_SCRIPT });
   redis.defineCommand('sluiceRead', { numberOfKeys: 0, lua: READ_SCRIPT });
   redis.defineCommand('sluiceSeed', { numberOfKeys: 0, lua: SEED_SCRIPT });
   redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 0, lua: ANNOUNCE_VERSIONS_SCRIPT });
@@ -146,6 +149,11 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
 
     async release(requestId) {
       return (await commands.sluiceRelease(prefix, requestId)) > 0;
+    },
+
+    async abandon(requestId) {
+      // The marker outlives any decision still on its way: those wait at most a deadline of seconds.
+      return (await commands.sluiceAbandon(prefix, requestId, holdTtlMs)) > 0;
     },
 
     async read(scopes, nowMs): Promise<ScopeUsage[]> {

@@ -26,3 +26,13 @@ test('the estimate uses max_tokens, else the default, clamped to the model maxim
   // Fractional prices round up: a hold never covers less than the price.
   expect(estimateRequest({ inputMicros: 0.15, outputMicros: 0.6, maxOutputTokens: undefined }, 3, 1, 1024).costMicros).toBe(2);
 });
+
+test('every answer a request asks for (n, best_of) is covered by the hold', () => {
+  // 16 answers of up to 100 tokens each at $10 per million output tokens.
+  expect(estimateRequest(pricing.get('custom'), 10, 100, 1024, 16)).toEqual({ tokens: 1_610, costMicros: 16_020 });
+  // Without max_tokens, each answer may be as long as the default.
+  expect(estimateRequest(pricing.get('custom'), 0, 0, 1024, 2).tokens).toBe(2_048);
+  // 0 (not sent) counts as one answer; an absurd count is capped, as is the total.
+  expect(estimateRequest(pricing.get('custom'), 0, 100, 1024, 0).tokens).toBe(100);
+  expect(estimateRequest(pricing.get('custom'), 0, 5_000_000, 1024, 1_000_000).tokens).toBe(10_000_000);
+});

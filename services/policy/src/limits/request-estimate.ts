@@ -56,17 +56,28 @@ export interface RequestEstimate {
   costMicros: number;
 }
 
-/** Far above any real request; keeps a hostile max_tokens from overflowing the counters. */
+/**
+ * Far above any real request, and below what the decision's uint32 token count can carry; keeps a
+ * hostile max_tokens from overflowing the counters.
+ */
 const MAX_ESTIMATED_TOKENS = 10_000_000;
+/** OpenAI's own ceiling on `n`; more answers than this cannot be asked for. */
+const MAX_CHOICES = 128;
 
+/**
+ * `choices` is how many answers the request asks for (`n`, `best_of`): each may be as long as
+ * `max_tokens`, so the output the hold covers is that many times longer.
+ */
 export function estimateRequest(
   pricing: ModelPricing | undefined,
   promptTokens: number,
   maxTokens: number,
   defaultMaxTokens: number,
+  choices = 1,
 ): RequestEstimate {
   let output = maxTokens > 0 ? maxTokens : defaultMaxTokens;
   if (pricing?.maxOutputTokens !== undefined) output = Math.min(output, pricing.maxOutputTokens);
+  output *= Math.min(Math.max(1, choices), MAX_CHOICES);
   const prompt = Math.min(promptTokens, MAX_ESTIMATED_TOKENS);
   output = Math.min(output, MAX_ESTIMATED_TOKENS);
   const cost = pricing ? prompt * pricing.inputMicros + output * pricing.outputMicros : 0;

@@ -58,10 +58,24 @@ export function estimatePromptTokens(body: Buffer): number {
   return Math.ceil(body.length / 4);
 }
 
+const UINT32_MAX = 4_294_967_295;
+/** Token counts travel as protobuf uint32: a provider's absurd count is clamped, never allowed to fail the part. */
+const tokenCount = (value: number) => (Number.isFinite(value) && value > 0 ? Math.min(Math.round(value), UINT32_MAX) : 0);
+
 function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boolean): CompletePart {
-  const { promptTokens, completionTokens, cachedTokens, reasoningTokens } = usage;
   return {
-    part: { $case: 'usage', usage: { promptTokens, completionTokens, cachedTokens, reasoningTokens, costMicros: costMicros(usage, price), estimated } },
+    part: {
+      $case: 'usage',
+      usage: {
+        promptTokens: tokenCount(usage.promptTokens),
+        completionTokens: tokenCount(usage.completionTokens),
+        cachedTokens: tokenCount(usage.cachedTokens),
+        reasoningTokens: tokenCount(usage.reasoningTokens),
+        // Priced from what the provider reported, so the spend is what it will bill.
+        costMicros: costMicros(usage, price),
+        estimated,
+      },
+    },
   };
 }
 

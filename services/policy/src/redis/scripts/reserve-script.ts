@@ -6,6 +6,8 @@
 // arrival order exactly as separate calls would: Redis runs a script alone, so a batch changes nothing
 // about who is admitted, and saves a command, a round of reply parsing and a socket write per decision.
 //
+// A request its edge has abandoned already (see ABANDON_SCRIPT) reserves nothing.
+//
 // ARGV: prefix, hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
 // tokens, cost micros, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
@@ -18,6 +20,7 @@ local windowMs = tonumber(ARGV[4])
 local function reserve(rid, now, tokens, cost, scopes)
   local holdKey = prefix .. 'h:' .. rid
   if redis.call('EXISTS', holdKey) == 1 then return {'duplicate'} end
+  if redis.call('EXISTS', prefix .. 'x:' .. rid) == 1 then return {'abandoned'} end
 
   local plan = {}
   local unseeded = {'unseeded'}

@@ -46,3 +46,30 @@ for _, e in ipairs(hold.s) do
 end
 return released
 `;
+
+// Gives back everything a request reserved when it never ran (its decision did not reach the edge):
+// money, parallel slot, and its request and token estimate in the window still running. When the
+// decision is still being made the hold does not exist yet, so a marker is left that makes that
+// reservation refuse instead (see the reserve script). ARGV: prefix, request id, marker ttl ms.
+export const ABANDON_SCRIPT = `
+local prefix = ARGV[1]
+local rid = ARGV[2]
+redis.call('SET', prefix .. 'x:' .. rid, 1, 'PX', tonumber(ARGV[3]))
+local holdKey = prefix .. 'h:' .. rid
+local raw = redis.call('GET', holdKey)
+if not raw then return 0 end
+redis.call('DEL', holdKey)
+local hold = cjson.decode(raw)
+for _, e in ipairs(hold.s) do
+  local key = prefix .. 's:' .. e.n
+  if e.c == 1 and redis.call('ZREM', prefix .. 'zc:' .. e.n, rid .. '|' .. hold.c) == 1 then
+    redis.call('HINCRBY', key, 'rs', -hold.c)
+  end
+  if e.q == 1 then redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+  if tonumber(redis.call('HGET', key, 'ws')) == e.w then
+    redis.call('HINCRBY', key, 'wr', -1)
+    redis.call('HINCRBY', key, 'wt', -e.t)
+  end
+end
+return 1
+`;

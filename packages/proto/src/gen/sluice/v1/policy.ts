@@ -24,6 +24,7 @@ import { Identity, JsonCall, JsonResult } from "./common.js";
 
 export interface ReleaseRequest {
   requestId: string;
+  abandoned: boolean;
 }
 
 export interface ReleaseResult {
@@ -51,6 +52,11 @@ export interface AuthorizeRequest {
   checkOnly: boolean;
   /** W3C traceparent of the request, so policy's span joins its trace. */
   traceparent: string;
+  /**
+   * How many answers the request asks for (`n`, or `best_of` when larger): the output the hold covers
+   * is this many times `max_tokens`. 0 means 1.
+   */
+  choices: number;
 }
 
 export interface Decision {
@@ -88,13 +94,16 @@ export interface RateLimitState {
 }
 
 function createBaseReleaseRequest(): ReleaseRequest {
-  return { requestId: "" };
+  return { requestId: "", abandoned: false };
 }
 
 export const ReleaseRequest: MessageFns<ReleaseRequest> = {
   encode(message: ReleaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.requestId !== "") {
       writer.uint32(10).string(message.requestId);
+    }
+    if (message.abandoned !== false) {
+      writer.uint32(16).bool(message.abandoned);
     }
     return writer;
   },
@@ -120,6 +129,14 @@ export const ReleaseRequest: MessageFns<ReleaseRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.abandoned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -138,6 +155,7 @@ export const ReleaseRequest: MessageFns<ReleaseRequest> = {
   fromPartial(object: DeepPartial<ReleaseRequest>): ReleaseRequest {
     const message = createBaseReleaseRequest();
     message.requestId = object.requestId ?? "";
+    message.abandoned = object.abandoned ?? false;
     return message;
   },
 };
@@ -210,6 +228,7 @@ function createBaseAuthorizeRequest(): AuthorizeRequest {
     cacheControls: [],
     checkOnly: false,
     traceparent: "",
+    choices: 0,
   };
 }
 
@@ -247,6 +266,9 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(90).string(message.traceparent);
+    }
+    if (message.choices !== 0) {
+      writer.uint32(96).uint32(message.choices);
     }
     return writer;
   },
@@ -352,6 +374,14 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.choices = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -380,6 +410,7 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     message.cacheControls = object.cacheControls?.map((e) => e) || [];
     message.checkOnly = object.checkOnly ?? false;
     message.traceparent = object.traceparent ?? "";
+    message.choices = object.choices ?? 0;
     return message;
   },
 };
@@ -727,7 +758,9 @@ export const PolicyService = {
   /**
    * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
    * sends one request after another is not refused while the usage event is still on its way. The usage
-   * event releases the slot too; both are idempotent.
+   * event releases the slot too; both are idempotent. With `abandoned`, the request never ran (its
+   * decision did not reach the edge in time): everything reserved for it is given back, and a decision
+   * still being made for it reserves nothing.
    */
   release: {
     path: "/sluice.v1.Policy/Release" as const,
@@ -756,7 +789,9 @@ export interface PolicyServer extends UntypedServiceImplementation {
   /**
    * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
    * sends one request after another is not refused while the usage event is still on its way. The usage
-   * event releases the slot too; both are idempotent.
+   * event releases the slot too; both are idempotent. With `abandoned`, the request never ran (its
+   * decision did not reach the edge in time): everything reserved for it is given back, and a decision
+   * still being made for it reserves nothing.
    */
   release: handleUnaryCall<ReleaseRequest, ReleaseResult>;
 }
@@ -804,7 +839,9 @@ export interface PolicyClient extends Client {
   /**
    * Gives back a request's parallel-request slot as soon as its response has ended, so a client that
    * sends one request after another is not refused while the usage event is still on its way. The usage
-   * event releases the slot too; both are idempotent.
+   * event releases the slot too; both are idempotent. With `abandoned`, the request never ran (its
+   * decision did not reach the edge in time): everything reserved for it is given back, and a decision
+   * still being made for it reserves nothing.
    */
   release(
     request: ReleaseRequest,
