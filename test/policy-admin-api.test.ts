@@ -1,7 +1,7 @@
 // The admin API through the edge, with LiteLLM's routes and fields: keys, teams, users, organisations,
 // and what each change does to the next model call.
 import { Metadata } from '@grpc/grpc-js';
-import { GRPC_CLIENT_OPTIONS, insecureCredentials } from '@sluice/common';
+import { createInternalAuth, GRPC_CLIENT_OPTIONS } from '@sluice/common';
 import { type Decision, PolicyClient } from '@sluice/proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MASTER_KEY, type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
@@ -299,7 +299,11 @@ describe('admin calls without the master key', () => {
 
 describe('Authorize with admin_route (what other admin-only edge routes rely on)', () => {
   test('allowed with identity.is_admin for the master key and proxy_admin keys only', async () => {
-    const client = new PolicyClient(`127.0.0.1:${stack.stack.services.policy.ports.grpc}`, insecureCredentials(), GRPC_CLIENT_OPTIONS);
+    const auth = createInternalAuth(stack.backends.env.SLUICE_INTERNAL_TOKEN);
+    const client = new PolicyClient(`127.0.0.1:${stack.stack.services.policy.ports.grpc}`, auth.credentials(), {
+      ...GRPC_CLIENT_OPTIONS,
+      interceptors: auth.interceptors(),
+    });
     const authorize = (apiKey: string) =>
       new Promise<Decision>((resolve, reject) => {
         client.authorize(
@@ -315,6 +319,7 @@ describe('Authorize with admin_route (what other admin-only edge routes rely on)
             cacheControls: [],
             checkOnly: false,
             traceparent: '',
+            choices: 1,
           },
           new Metadata(),
           { deadline: new Date(Date.now() + 5_000) },

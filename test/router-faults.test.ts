@@ -1,6 +1,6 @@
 // Provider faults through the whole stack, and cooldowns shared by two router replicas: 500s, 429 with
 // Retry-After, a hang before the first token, a connection dropped after 10 chunks.
-import { GRPC_CLIENT_OPTIONS, insecureCredentials } from '@sluice/common';
+import { createInternalAuth, GRPC_CLIENT_OPTIONS } from '@sluice/common';
 import { CallType, type CompletePart, RouterClient } from '@sluice/proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -80,7 +80,8 @@ async function chat(model: string, stream = false): Promise<Response> {
 
 /** One Complete call straight to a router replica over gRPC; resolves with the deployment that answered. */
 function completeVia(port: number, modelGroup: string): Promise<string> {
-  const client = new RouterClient(`127.0.0.1:${port}`, insecureCredentials(), GRPC_CLIENT_OPTIONS);
+  const auth = createInternalAuth(backends.env.SLUICE_INTERNAL_TOKEN);
+  const client = new RouterClient(`127.0.0.1:${port}`, auth.credentials(), { ...GRPC_CLIENT_OPTIONS, interceptors: auth.interceptors() });
   return new Promise((resolve, reject) => {
     let deployment = '';
     const call = client.complete({

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { GRPC_STREAM_CHANNEL_OPTIONS, insecureCredentials } from '@sluice/common';
+import { createInternalAuth, GRPC_STREAM_CHANNEL_OPTIONS } from '@sluice/common';
 import { type AuthorizeRequest, type Decision, PolicyClient } from '@sluice/proto';
 import { createTestBackends, startService, writeConfigFile } from '@sluice/testing';
 
@@ -17,7 +17,11 @@ export async function measurePolicyDecisions(durationMs: number): Promise<number
   const config = writeConfigFile({ model_list: [], general_settings: { master_key: MASTER_KEY } });
   const env = { ...backends.env, SLUICE_CONFIG: config, SLUICE_POLICY_PORT: '0', SLUICE_POLICY_HTTP_PORT: '0' };
   const policy = await startService('policy', env);
-  const clients = Array.from({ length: STREAMS }, () => new PolicyClient(`127.0.0.1:${policy.ports.grpc}`, insecureCredentials(), GRPC_STREAM_CHANNEL_OPTIONS));
+  const auth = createInternalAuth(backends.env.SLUICE_INTERNAL_TOKEN);
+  const clients = Array.from(
+    { length: STREAMS },
+    () => new PolicyClient(`127.0.0.1:${policy.ports.grpc}`, auth.credentials(), { ...GRPC_STREAM_CHANNEL_OPTIONS, interceptors: auth.interceptors() }),
+  );
   try {
     const key = await generateKey(clients[0]!);
     const waiting = new Map<string, () => void>();
