@@ -265,6 +265,14 @@ patches env lists by name, and a repeated name breaks upgrades.
 {{- range $key, $value := $plain }}
 {{- $_ := set $vars $key (dict "name" $key "value" (toString $value)) }}
 {{- end }}
+{{- if $values.internalAuth.enabled }}
+{{- $tokenRef := dict "name" (include "sluice.internalTokenSecret" $root) "key" $values.internalAuth.key }}
+{{- $_ := set $vars "SLUICE_INTERNAL_TOKEN" (dict "name" "SLUICE_INTERNAL_TOKEN" "valueFrom" (dict "secretKeyRef" $tokenRef)) }}
+{{- $order = append $order "SLUICE_INTERNAL_TOKEN" }}
+{{- else }}
+{{- $_ := set $vars "SLUICE_INTERNAL_AUTH" (dict "name" "SLUICE_INTERNAL_AUTH" "value" "none") }}
+{{- $order = append $order "SLUICE_INTERNAL_AUTH" }}
+{{- end }}
 {{- if has "postgres" $svc.backends }}
 {{- $_ := set $vars "DATABASE_URL" (dict "name" "DATABASE_URL" "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" $values.postgres.urlKey))) }}
 {{- $order = append $order "DATABASE_URL" }}
@@ -400,4 +408,9 @@ cert-manager.io/cluster-issuer: {{ required "ingress.certManager.clusterIssuer (
     - protocol: TCP
       port: {{ int . }}
     {{- end }}
+{{- end }}
+
+{{/* The Secret holding the internal token: the user's, or the one the chart creates. */}}
+{{- define "sluice.internalTokenSecret" -}}
+{{- default (printf "%s-internal-token" (include "sluice.fullname" .)) .Values.internalAuth.existingSecret -}}
 {{- end }}
