@@ -9,6 +9,8 @@ import { shutdownTelemetry } from './telemetry/tracing.js';
 
 export interface StartedService {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+  /** What the service re-reads from the config file on SIGHUP (policy: the client keys). */
+  reload?(config: GatewayConfig): Promise<void>;
 }
 
 export type ServiceStarter = (options: { settings: Settings; config: GatewayConfig; logger: Logger }) => Promise<StartedService>;
@@ -37,6 +39,7 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
     const drain = drainTimeoutMs?.(settings) ?? settings.shutdownTimeoutMs;
     const steps = [...service.shutdownSteps(drain), { name: 'flush traces', run: shutdownTelemetry }];
     exitOnSignals(logger, steps, drain + settings.shutdownTimeoutMs + TRACE_FLUSH_MS);
+    if (service.reload) reloadOnHangup(settings, logger, service.reload.bind(service));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`sluice ${name}: ${error.message}\n`);
@@ -46,4 +49,19 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
     logger.flush?.();
     process.exit(1);
   }
+}
+
+/** SIGHUP re-reads the config file; a file that no longer parses is reported and the old config kept. */
+export function reloadOnHangup(settings: Settings, logger: Logger, reload: (config: GatewayConfig) => Promise<void>): void {
+  process.on('SIGHUP', () => {
+    let config: GatewayConfig;
+    try {
+      config = configFromSettings(settings, logger);
+    } catch (error) {
+      logger.error({ err: error instanceof ConfigError ? error.message : error }, 'SIGHUP: cannot reload the config file; nothing changed');
+      return;
+    }
+    logger.info('SIGHUP: reloading the config file');
+    void reload(config);
+  });
 }

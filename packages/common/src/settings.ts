@@ -108,6 +108,9 @@ export interface Settings {
   /** The environment, for `os.environ/NAME` values in the config file. */
   env: Environment;
   telemetry: TelemetrySettings;
+  // Small-team deployments (issue 22): embedded mode that keeps its data.
+  /** SLUICE_DATA_DIR: embedded mode keeps its PGlite database (keys and the ledger) in this directory. */
+  dataDir: string | undefined;
 }
 
 function text(env: Environment, name: string, fallback: string): string {
@@ -208,5 +211,7 @@ export function loadSettings(env: Environment = process.env): Settings {
       serviceName: optionalText(env, 'OTEL_SERVICE_NAME'),
       disabled: text(env, 'OTEL_SDK_DISABLED', 'false').toLowerCase() === 'true' || text(env, 'OTEL_TRACES_EXPORTER', 'otlp') === 'none',
     },
+    // Small-team deployments (issue 22).
+    dataDir: optionalText(env, 'SLUICE_DATA_DIR'),
   };
 }

@@ -6,6 +6,7 @@ import {
   connectSql,
   createMemoryUsageBus,
   type Logger,
+  reloadOnHangup,
   runShutdown,
   type Settings,
   shutdownTelemetry,
@@ -14,7 +15,17 @@ import {
 import { startEdge } from '@sluice/edge';
 import { startPolicy } from '@sluice/policy';
 import { startRouter } from '@sluice/router';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createPgliteSql } from './pglite-sql.js';
+
+/** The PGlite directory, created if missing; undefined keeps the database in memory. */
+function dataDirectory(dataDir: string | undefined): string | undefined {
+  if (!dataDir) return undefined;
+  const path = resolve(dataDir);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
 
 /**
  * All four services in this one process, still talking gRPC over loopback, on in-process stand-ins:
@@ -25,7 +36,7 @@ export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger
   startTelemetry({ serviceName: 'sluice', settings: baseSettings.telemetry });
   const config = configFromSettings(baseSettings, launcherLogger);
   const logger = configuredLogger(launcherLogger, baseSettings, config);
-  const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql();
+  const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql(dataDirectory(baseSettings.dataDir));
   const backends: Backends = { sql, bus: createMemoryUsageBus(logger), embedded: true };
   // Internal services take any free port; only the edge's port is the user's choice.
   const settings: Settings = {
@@ -68,5 +79,6 @@ export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  reloadOnHangup(baseSettings, logger, (next) => policy.reload(next));
   return `http://${settings.edge.host}:${edge.port}`;
 }

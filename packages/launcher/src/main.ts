@@ -27,7 +27,9 @@ const logger = createLogger({ service: 'launcher', level: env.LOG_LEVEL ?? 'info
 
 try {
   const configured = { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, natsUrl: env.NATS_URL };
-  const servers = args.embedded ? { ...configured, createdDatabase: false } : await findServers(configured, logger);
+  // A data directory without DATABASE_URL asks for the embedded database kept on disk, whatever answers locally.
+  const keepsData = loadSettings(env).dataDir !== undefined && !configured.databaseUrl;
+  const servers = args.embedded || keepsData ? { ...configured, createdDatabase: false } : await findServers(configured, logger);
   if (!args.embedded && servers.databaseUrl && servers.redisUrl && servers.natsUrl) {
     env.DATABASE_URL = servers.databaseUrl;
     env.REDIS_URL = servers.redisUrl;
@@ -45,9 +47,16 @@ try {
     await supervise(env, `http://${settings.edge.host}:${settings.edge.port}`, logger);
   } else {
     const settings = loadSettings({ ...env, DATABASE_URL: configured.databaseUrl });
-    logger.info(
-      'sluice starting: embedded mode, one process on stand-ins (PGlite or DATABASE_URL, in-process counters and event bus); set DATABASE_URL, REDIS_URL and NATS_URL to use real servers',
-    );
+    if (settings.dataDir && !settings.databaseUrl) {
+      logger.info(
+        { dataDir: resolve(settings.dataDir) },
+        `sluice starting: embedded mode, one process on stand-ins; PGlite keeps keys and the ledger in ${resolve(settings.dataDir)} (SLUICE_DATA_DIR), so they survive a restart`,
+      );
+    } else {
+      logger.info(
+        'sluice starting: embedded mode, one process on stand-ins (PGlite or DATABASE_URL, in-process counters and event bus); set DATABASE_URL, REDIS_URL and NATS_URL to use real servers; nothing is kept across restarts unless SLUICE_DATA_DIR or DATABASE_URL is set',
+      );
+    }
     const url = await runEmbedded(settings, logger);
     logger.info(`Sluice is ready: ${url}/v1`);
   }

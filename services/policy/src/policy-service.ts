@@ -30,7 +30,9 @@ import { startBudgetResetJob } from './budgets/budget-reset-job.js';
 import { createAuthorize, undecided } from './decide/authorize.js';
 import { buildAccessGroups } from './decide/model-access.js';
 import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidation } from './invalidation/invalidation-bus.js';
+import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
+import { syncClientKeys } from './keys/sync-client-keys.js';
 import { type KeyRecord, loadKeyRecord } from './keys/key-record.js';
 import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
@@ -54,6 +56,8 @@ export interface RunningPolicy {
   grpcPort: number;
   httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+  /** Re-reads general_settings.client_keys from a freshly loaded config (SIGHUP): a removed key is revoked. */
+  reload(config: GatewayConfig): Promise<void>;
 }
 
 /** A decision without a request id: "send no more requests on this stream" (see policy.proto). */
@@ -147,6 +151,10 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     () => cache.expireAll(),
   );
 
+  // general_settings.client_keys: checked before anything starts (a bad entry stops start-up), stored
+  // once the database is there; their hashes let keys of any sk- shape past the format check.
+  let declaredTokens: ReadonlySet<string> = new Set();
+  const firstDeclared = declaredClientKeys(config, settings.keyPepper);
   const decide = createAuthorize({
     masterKey,
     keyPepper: settings.keyPepper,
@@ -160,11 +168,22 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     rateLimitFailOpen: general.rate_limit_failure_mode === 'fail_open',
     now,
     logger,
+    declaredTokens: () => declaredTokens,
     watchScopes: (scopes, identity) => watched.observe(scopes, identity),
   });
   const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
-  const admin = createAdminService(adminContext, masterKey);
+  const admin = createAdminService(adminContext, masterKey, {
+    keyManagementDisabled: general.disable_key_management === true,
+    declaredTokens: () => declaredTokens,
+  });
+  const applyClientKeys = async (declared: ReturnType<typeof declaredClientKeys>) => {
+    const counts = await syncClientKeys(adminContext, declared);
+    declaredTokens = new Set(declared.map((key) => key.token));
+    logger.info({ clientKeys: declared.length, ...counts }, 'client keys from the config synchronised');
+  };
+  await applyClientKeys(firstDeclared);
+  if (general.disable_key_management) logger.info('key management is disabled: admin routes that change keys, teams, users or organisations answer 403');
   const resetJob = startBudgetResetJob({ context: adminContext, sql, store, intervalMs: settings.budgetResetIntervalMs, logger });
 
   const decisionStreams = new MultiplexedStreams<AuthorizeRequest, Decision>(DRAIN_NOTICE, (decision) => encodeMessage(Decision, decision));
@@ -256,9 +275,21 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     metrics: () => metrics.registry.render(),
   });
   logger.info({ grpcPort: grpc.port, httpPort: http.port, limits: redis ? 'redis' : 'memory', bus: bus.kind }, 'policy ready');
+  let reloading = Promise.resolve();
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
+    reload(next) {
+      // One reload at a time, in the order asked; a bad file or a database error keeps the keys as they were.
+      reloading = reloading.then(async () => {
+        try {
+          await applyClientKeys(declaredClientKeys(next, settings.keyPepper));
+        } catch (error) {
+          logger.error({ err: error }, 'reload failed; client keys unchanged');
+        }
+      });
+      return reloading;
+    },
     shutdownSteps: (drainTimeoutMs) => [
       {
         name: 'drain policy calls',

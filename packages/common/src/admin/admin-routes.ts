@@ -170,6 +170,19 @@ export interface AdminRoute {
   body?: TSchema;
   query?: TSchema;
   access: AdminAccess;
+  /**
+   * A POST that only reads (LiteLLM's `POST /budget/info`). Every other POST creates, changes or deletes
+   * something, and general_settings.disable_key_management refuses it; see `changesState`.
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Does this route create, change or delete anything? Decided by its method (a GET only reads), so a
+ * route added to the table is covered by disable_key_management without being listed anywhere.
+ */
+export function changesState(route: Pick<AdminRoute, 'method' | 'readOnly'>): boolean {
+  return route.method !== 'GET' && route.readOnly !== true;
 }
 
 const post = (route: string, body: TSchema, paths: readonly string[] = [route]): AdminRoute => ({ method: 'POST', route, paths, body, access: 'admin' });

@@ -2,6 +2,7 @@
 // litellm_settings / general_settings), so a LiteLLM user can bring a config file unchanged. Keys we do
 // not use are allowed and ignored; keys we use are type-checked.
 import { type Static, Type } from '@sinclair/typebox';
+import { LimitFields } from '../admin/limit-fields.js';
 
 const Num = Type.Number();
 const Str = Type.String();
@@ -158,6 +159,17 @@ export const LitellmSettingsSchema = Type.Object(
   open,
 );
 
+/**
+ * Small-team deployments (issue 22): a client key declared in the config, with the limits of an ordinary
+ * virtual key. Closed, so a misspelt limit stops start-up instead of silently leaving a key unlimited.
+ */
+export const ClientKeyEntrySchema = Type.Object(
+  { key: Type.String({ minLength: 1 }), key_alias: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), ...LimitFields },
+  { additionalProperties: false },
+);
+/** A list of keys (or entries), or one string of comma-separated keys (`os.environ/API_KEYS`). */
+export const ClientKeysSchema = Type.Union([Str, Type.Array(Type.Union([Str, ClientKeyEntrySchema]))]);
+
 export const GeneralSettingsSchema = Type.Object(
   {
     master_key: Type.Optional(Str),
@@ -171,6 +183,10 @@ export const GeneralSettingsSchema = Type.Object(
     /** "fail_closed" (default) or "fail_open" for RPM/TPM when Redis is unreachable. */
     rate_limit_failure_mode: Type.Optional(Type.Union([Type.Literal('fail_closed'), Type.Literal('fail_open')])),
     litellm_key_header_name: Type.Optional(Str),
+    // Small-team deployments (issue 22): admin routes that change keys, teams, users, organisations,
+    // budgets or customers answer 403; and client keys declared here, synchronised by policy.
+    disable_key_management: Type.Optional(Type.Boolean()),
+    client_keys: Type.Optional(ClientKeysSchema),
   },
   open,
 );
@@ -194,3 +210,4 @@ export type RouterSettings = Static<typeof RouterSettingsSchema>;
 export type LitellmSettings = Static<typeof LitellmSettingsSchema>;
 export type GeneralSettings = Static<typeof GeneralSettingsSchema>;
 export type FallbackList = Static<typeof FallbackListSchema>;
+export type ClientKeyEntry = Static<typeof ClientKeyEntrySchema>;

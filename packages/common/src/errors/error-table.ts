@@ -82,6 +82,10 @@ export const ERROR_TABLE = {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: 'This key is not allowed to use this cache control.',
   },
+  key_management_disabled: {
+    http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
+    message: 'Key management is disabled on this gateway (general_settings.disable_key_management): keys, teams, users, organisations, budgets and customers cannot be created, changed or deleted.',
+  },
   model_not_found: {
     http: 404, grpc: GrpcStatus.NOT_FOUND, retryable: false, type: 'invalid_request_error',
     message: 'The model does not exist or is not configured.',

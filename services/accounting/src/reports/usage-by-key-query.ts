@@ -9,6 +9,7 @@ export interface KeyUsage {
   failures: number;
   prompt_tokens: number;
   completion_tokens: number;
+  cached_tokens: number;
   spend_micros: number;
   models: string[];
 }
@@ -18,6 +19,7 @@ export async function queryUsageByKey(sql: SqlClient, range: DayRange): Promise<
   const result = await sql.query<KeyUsage>(
     `SELECT key_hash, max(key_alias) AS key_alias, sum(requests)::bigint AS requests, sum(failures)::bigint AS failures,
        sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
+       sum(cached_tokens)::bigint AS cached_tokens,
        sum(spend_micros)::bigint AS spend_micros,
        coalesce(array_agg(DISTINCT model_group) FILTER (WHERE model_group <> ''), '{}') AS models
      FROM spend_daily

@@ -26,6 +26,8 @@ export interface AuthorizeDependencies {
   rateLimitFailOpen: boolean;
   now: () => number;
   logger: Logger;
+  /** Hashes of the keys declared in general_settings.client_keys, which need not have the generated shape. */
+  declaredTokens?: () => ReadonlySet<string>;
   /** Sees the scopes of every decision that reached the store (the budget and limit gauges). */
   watchScopes?: (scopes: readonly RequestScope[], identity: Identity) => void;
 }
@@ -323,8 +325,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
   return async function authorize(request: AuthorizeRequest): Promise<Decision> {
     if (request.apiKey === '') return deny('missing_api_key');
     if (isMasterKey(request.apiKey)) return masterDecision(request);
-    // Refused before any lookup: a key we did not generate cannot exist.
-    if (!isWellFormedApiKey(request.apiKey)) return deny('invalid_api_key');
-    return decide(request, hashKey(request.apiKey, keyPepper));
+    const token = hashKey(request.apiKey, keyPepper);
+    // Refused before any lookup: a key we neither generated nor read from the config cannot exist.
+    if (!isWellFormedApiKey(request.apiKey) && !dependencies.declaredTokens?.().has(token)) return deny('invalid_api_key');
+    return decide(request, token);
   };
 }

@@ -5,6 +5,7 @@ import { spendAggregates } from './0200-spend-aggregates.js';
 import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
+import { configClientKeys } from './0430-config-client-keys.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   usageDeadLetters,
   traceOutbox,
   allowedCacheControls,
+  configClientKeys,
 ];
