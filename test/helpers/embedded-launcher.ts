@@ -10,10 +10,14 @@ export interface EmbeddedLauncher {
   stop(): Promise<number | null>;
 }
 
-/** `npm start -- --embedded`: the four services in one process on PGlite and in-process stand-ins. */
-export async function startEmbedded(configPath: string): Promise<EmbeddedLauncher> {
-  const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'packages/launcher/dist/main.js'), '--embedded', '--config', configPath, '--port', '0'], {
-    env: { PATH: process.env.PATH ?? '' },
+/**
+ * `npm start -- --embedded`: the four services in one process on PGlite and in-process stand-ins.
+ * `embedded: false` leaves the flag out (the launcher then decides), `env` adds variables.
+ */
+export async function startEmbedded(configPath: string, options: { embedded?: boolean; env?: Record<string, string> } = {}): Promise<EmbeddedLauncher> {
+  const flags = options.embedded === false ? [] : ['--embedded'];
+  const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'packages/launcher/dist/main.js'), ...flags, '--config', configPath, '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
