@@ -644,6 +644,8 @@ describe('values.schema.json', () => {
     ['an unknown readiness probe kind', { policy: { readinessProbe: 'tcp' } }],
     ['a tracing endpoint that is not a URL', { tracing: { otlpEndpoint: 'otel-collector:4318' } }],
     ['an edge metrics port that is not a port', { edge: { metricsPort: 0 } }],
+    ['client keys in clear', { config: { general_settings: { client_keys: 'sk-clientA,sk-clientB' } } }],
+    ['a client key entry in clear', { config: { general_settings: { client_keys: [{ key: 'sk-clientA', rpm_limit: 10 }] } } }],
   ])('rejects %s', (_name, override) => {
     expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
   });
@@ -667,6 +669,12 @@ describe('template guards', () => {
     ['a grace period shorter than the drain', { edge: { terminationGracePeriodSeconds: 60 } }, 'edge.terminationGracePeriodSeconds is 60'],
     ['autoscaling without resource requests', { policy: { resources: { requests: null } } }, 'policy.autoscaling needs policy.resources.requests'],
     ['edge metrics on the API port', { edge: { port: 4000, metricsPort: 4000 } }, 'edge.metricsPort is 4000, the same as edge.port'],
+    ['client keys in clear', { config: { general_settings: { client_keys: 'sk-clientA,sk-clientB' } } }, 'config.general_settings.client_keys holds client keys in clear'],
+    [
+      'a client key in clear in a list',
+      { config: { general_settings: { client_keys: ['os.environ/SLUICE_CLIENT_KEYS', 'sk-clientC'] } } },
+      'config.general_settings.client_keys holds client keys in clear',
+    ],
   ])('refuse to render %s', (_name, values, message) => {
     const outcome = renderRaw({ values });
     expect(outcome.ok).toBe(false);
@@ -685,6 +693,22 @@ describe('rendering details', () => {
     expect(first[0]).toMatch(/^[a-f0-9]{64}$/);
     expect(again).toEqual(first);
     for (const [index, checksum] of changed.entries()) expect(checksum).not.toBe(first[index]);
+  });
+
+  test('disable_key_management and client_keys reach the config policy loads, the keys from the Secret', () => {
+    const objects = render({
+      values: { config: { general_settings: { disable_key_management: true, client_keys: 'os.environ/SLUICE_CLIENT_KEYS' } } },
+    });
+    const document = parseYaml(ofKind(objects, 'ConfigMap')[0]!.data!['config.yaml']!);
+    const policy = deploymentOf(objects, 'policy');
+    const entry = envOf(policy).find((candidate) => candidate.name === 'SLUICE_CLIENT_KEYS');
+    expect(entry?.valueFrom?.secretKeyRef).toMatchObject({ name: 'sluice-secrets', key: 'SLUICE_CLIENT_KEYS' });
+    const loaded = parseConfig(document, { LITELLM_MASTER_KEY: 'sk-master', SLUICE_CLIENT_KEYS: 'sk-clientA,sk-clientB' }, 'rendered config');
+    expect(loaded.config.general_settings?.disable_key_management).toBe(true);
+    expect(loaded.config.general_settings?.client_keys).toBe('sk-clientA,sk-clientB');
+    // Off by default.
+    const defaults = parseYaml(ofKind(render(), 'ConfigMap')[0]!.data!['config.yaml']!);
+    expect(defaults.general_settings.disable_key_management).toBe(false);
   });
 
   test('tracing.otlpEndpoint turns tracing on in every service, and only then', () => {

@@ -196,6 +196,14 @@ not an os.environ/NAME reference, or a URL with a password in it.
 {{- if and (kindIs "string" $child) (regexMatch "(?i)(^|_)(key|password|passwd|secret|credentials|token|auth)$" $key) (ne $child "") (not (hasPrefix "os.environ/" $child)) }}
 {{- fail (printf "%s holds a secret in clear: write os.environ/NAME there and put NAME in the Secret named by secrets.existingSecret" $childPath) }}
 {{- end }}
+{{- /* general_settings.client_keys: a string of keys, or a list whose strings are keys. */}}
+{{- if eq $key "client_keys" }}
+{{- range $item := (kindIs "slice" $child | ternary $child (list $child)) }}
+{{- if and (kindIs "string" $item) (not (hasPrefix "os.environ/" $item)) }}
+{{- fail (printf "%s holds client keys in clear: write os.environ/NAME there and put NAME in the Secret named by secrets.existingSecret" $childPath) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- include "sluice.assertNoSecretsInConfig" (dict "path" $childPath "value" $child) }}
 {{- end }}
 {{- else if kindIs "slice" $value }}
