@@ -1,7 +1,7 @@
 // `npm start` with SLUICE_DATA_DIR on a machine without Postgres: embedded mode with the PGlite database
 // on disk, so keys and the ledger survive a restart; and a client key from the config (with key
 // management on) is an ordinary key there too, not duplicated by the second start.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -12,6 +12,7 @@ import { waitFor } from './helpers/wait-for.js';
 
 const MASTER_KEY = 'sk-laptop-master';
 const CLIENT_KEY = 'sk-laptop-client-1';
+const SECOND_CLIENT_KEY = 'sk-laptop-client-2';
 let fake: FakeProvider | undefined;
 let launcher: EmbeddedLauncher | undefined;
 const dataDir = join(mkdtempSync(join(tmpdir(), 'sluice-data-')), 'db');
@@ -22,7 +23,7 @@ afterAll(async () => {
   rmSync(join(dataDir, '..'), { recursive: true, force: true });
 });
 
-test('SLUICE_DATA_DIR keeps keys and the ledger across a restart, and says so first', async () => {
+test('SLUICE_DATA_DIR keeps keys and the ledger across a restart, and says so first; SIGHUP revokes a removed client key', async () => {
   fake = await startFakeProvider(replayOpenAiFixture('openai__chat__openai-text'));
   const config = writeConfigFile({
     model_list: [
@@ -31,7 +32,7 @@ test('SLUICE_DATA_DIR keeps keys and the ledger across a restart, and says so fi
         litellm_params: { model: 'openai/gpt-4.1-nano', api_base: `${fake.url}/v1`, api_key: 'sk-up', input_cost_per_token: 0.00001, output_cost_per_token: 0.0001 },
       },
     ],
-    general_settings: { master_key: MASTER_KEY, client_keys: 'os.environ/API_KEYS' },
+    general_settings: { master_key: MASTER_KEY, client_keys: ['os.environ/API_KEYS', SECOND_CLIENT_KEY] },
   });
   // No --embedded: a data directory without DATABASE_URL is enough, even with Postgres answering here.
   const start = () => startEmbedded(config, { embedded: false, env: { SLUICE_DATA_DIR: dataDir, API_KEYS: CLIENT_KEY } });
@@ -66,9 +67,21 @@ test('SLUICE_DATA_DIR keeps keys and the ledger across a restart, and says so fi
   expect(kept).toHaveLength(2);
   expect(kept.map((row) => row.spend_micros).sort()).toEqual(spentBefore.map((row) => row.spend_micros).sort());
   const keys = await admin(launcher.url, 'GET', '/key/list');
-  expect(keys.body.total_count).toBe(2);
+  expect(keys.body.total_count).toBe(3);
   expect((await chat(launcher.url, generated.body.key)).usage?.completion_tokens).toBe(363);
   expect((await chat(launcher.url, CLIENT_KEY)).usage?.completion_tokens).toBe(363);
   await waitFor(async () => (await logCount(launcher!.url)) === 4, { timeoutMs: 20_000, message: 'the ledger did not grow after the restart' });
+
+  // Taking a key off the list and sending SIGHUP to the launcher revokes it in embedded mode too.
+  expect((await chat(launcher.url, SECOND_CLIENT_KEY)).usage?.completion_tokens).toBe(363);
+  const document = JSON.parse(readFileSync(config, 'utf8')) as { general_settings: { client_keys: string[] } };
+  document.general_settings.client_keys = ['os.environ/API_KEYS'];
+  writeFileSync(config, JSON.stringify(document));
+  const synced = () => launcher!.lines.filter((line) => line.includes('client keys from the config synchronised')).length;
+  const before = synced();
+  launcher.child.kill('SIGHUP');
+  await waitFor(() => synced() === before + 1, { timeoutMs: 10_000, message: 'the launcher did not reload' });
+  await expect(chat(launcher.url, SECOND_CLIENT_KEY)).rejects.toMatchObject({ status: 401 });
+  expect((await chat(launcher.url, CLIENT_KEY)).usage?.completion_tokens).toBe(363);
   expect(await launcher.stop()).toBe(0);
 });

@@ -144,14 +144,19 @@ describe('client keys from the config', () => {
     expect((await stack.chat(REMOVABLE)).status).toBe(200);
     const path = stack.stack.envOf('policy').SLUICE_CONFIG!;
     const config = JSON.parse(readFileSync(path, 'utf8')) as { general_settings: { client_keys: unknown[] } };
-    config.general_settings.client_keys = config.general_settings.client_keys.filter((entry) => entry !== REMOVABLE);
+    // One entry removed, one changed (a new limit and alias), the rest as they were.
+    config.general_settings.client_keys = config.general_settings.client_keys
+      .filter((entry) => entry !== REMOVABLE)
+      .map((entry) => (typeof entry === 'object' ? { key: LIMITED, key_alias: 'limited-5', rpm_limit: 5 } : entry));
     writeFileSync(path, JSON.stringify(config));
     const policy = stack.stack.services.policy;
     const synced = () => policy.logs.filter((line) => line.includes('client keys from the config synchronised'));
     expect(synced()).toHaveLength(1);
     policy.child.kill('SIGHUP');
     await waitFor(() => synced().length === 2, { timeoutMs: 10_000, message: 'policy did not reload' });
-    expect(JSON.parse(synced()[1]!)).toMatchObject({ clientKeys: 3, created: 0, updated: 0, revoked: 1 });
+    expect(JSON.parse(synced()[1]!)).toMatchObject({ clientKeys: 3, created: 0, updated: 1, revoked: 1 });
+    const changed = await stack.admin('GET', `/key/info?key=${token(LIMITED)}`);
+    expect(changed.body.info).toMatchObject({ key_alias: 'limited-5', rpm_limit: 5 });
     expect(policy.child.exitCode).toBeNull();
 
     const refused = await stack.chat(REMOVABLE);
