@@ -3,10 +3,13 @@
 // management on) is an ordinary key there too, not duplicated by the second start.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, expect, test } from 'vitest';
-import { type FakeProvider, replayOpenAiFixture, startFakeProvider, writeConfigFile } from '@sluice/testing';
+import { hashKey } from '@sluice/common';
+import { type FakeProvider, REPOSITORY_ROOT, replayOpenAiFixture, startFakeProvider, writeConfigFile } from '@sluice/testing';
 import { type EmbeddedLauncher, startEmbedded } from './helpers/embedded-launcher.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -83,5 +86,18 @@ test('SLUICE_DATA_DIR keeps keys and the ledger across a restart, and says so fi
   await waitFor(() => synced() === before + 1, { timeoutMs: 10_000, message: 'the launcher did not reload' });
   await expect(chat(launcher.url, SECOND_CLIENT_KEY)).rejects.toMatchObject({ status: 401 });
   expect((await chat(launcher.url, CLIENT_KEY)).usage?.completion_tokens).toBe(363);
+  await waitFor(async () => (await logCount(launcher!.url)) >= 6, { timeoutMs: 20_000, message: 'the ledger did not get the last requests' });
+
+  // `npm run usage-report` reads the data directory, but never while the gateway has it open.
+  const report = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(REPOSITORY_ROOT, 'packages/launcher/dist/usage-report-main.js'), ...args], {
+      env: { PATH: process.env.PATH ?? '', SLUICE_DATA_DIR: dataDir },
+    });
+  await expect(report('--format', 'csv')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/is running/) });
   expect(await launcher.stop()).toBe(0);
+  const { stdout } = await report('--format', 'csv');
+  const rows = new Map(stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[1], line.split(',')]));
+  expect(rows.get(hashKey(CLIENT_KEY, undefined))?.slice(2, 6)).toEqual(['3', '0', '48', String(3 * 363)]);
+  expect(rows.get(hashKey(SECOND_CLIENT_KEY, undefined))?.[2]).toBe('1');
+  expect(rows.get(generated.body.token)?.[2]).toBe('2');
 });

@@ -14,7 +14,8 @@ export const USAGE = `Usage: npm start -- [--config PATH] [--port N] [--embedded
   --embedded      run on in-process stand-ins even if Postgres, Redis and NATS are reachable
 
 Environment: DATABASE_URL, REDIS_URL, NATS_URL select the servers. When none is set and nothing answers
-on their default local ports, Sluice runs in one process on embedded stand-ins.`;
+on their default local ports, Sluice runs in one process on embedded stand-ins. SLUICE_DATA_DIR (without
+DATABASE_URL) runs embedded with the database kept in that directory across restarts.`;
 
 export function parseLauncherArguments(argv: string[]): LauncherArguments {
   const { values } = parseArgs({

@@ -17,6 +17,7 @@ import { startPolicy } from '@sluice/policy';
 import { startRouter } from '@sluice/router';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { claimDataDir } from './data-dir-lock.js';
 import { createPgliteSql } from './pglite-sql.js';
 
 /** The PGlite directory, created if missing; undefined keeps the database in memory. */
@@ -36,7 +37,9 @@ export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger
   startTelemetry({ serviceName: 'sluice', settings: baseSettings.telemetry });
   const config = configFromSettings(baseSettings, launcherLogger);
   const logger = configuredLogger(launcherLogger, baseSettings, config);
-  const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql(dataDirectory(baseSettings.dataDir));
+  const dataDir = baseSettings.databaseUrl ? undefined : dataDirectory(baseSettings.dataDir);
+  const releaseDataDir = dataDir ? claimDataDir(dataDir) : () => {};
+  const sql = baseSettings.databaseUrl ? connectSql(baseSettings, logger) : await createPgliteSql(dataDir);
   const backends: Backends = { sql, bus: createMemoryUsageBus(logger), embedded: true };
   // Internal services take any free port; only the edge's port is the user's choice.
   const settings: Settings = {
@@ -69,6 +72,7 @@ export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger
     ...policy.shutdownSteps(settings.shutdownTimeoutMs),
     { name: 'close usage bus', run: () => backends.bus!.close() },
     { name: 'close database', run: () => sql.close() },
+    { name: 'release data directory', run: async () => releaseDataDir() },
     { name: 'flush traces', run: shutdownTelemetry },
   ];
   let stopping = false;
