@@ -27,7 +27,10 @@ const KeyFields = {
   ...LimitFields,
 };
 
-export const KeyGenerateBody = Type.Object(KeyFields, closed);
+/** A key value a caller chooses (LiteLLM's `key`): it must start with `sk-`, as LiteLLM requires. */
+export const ChosenKey = Type.String({ pattern: '^sk-[\\x21-\\x7e]+$', minLength: 4, maxLength: 256 });
+
+export const KeyGenerateBody = Type.Object({ key: Type.Optional(ChosenKey), ...KeyFields }, closed);
 export const KeyUpdateBody = Type.Object({ key: KeyReference, ...KeyFields }, closed);
 export const KeyRegenerateBody = Type.Object({ key: Type.Optional(KeyReference), ...KeyFields }, closed);
 export const KeyDeleteBody = Type.Object(

@@ -10,11 +10,11 @@ import {
 import type { JsonCall, JsonResult } from '@sluice/proto';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import { isWellFormedApiKey } from '../keys/api-key-format.js';
-import { hashKey, secretMatcher } from '../keys/hash-key.js';
+import { apiKeyFormat } from '../keys/api-key-format.js';
+import { candidateTokens, secretMatcher } from '../keys/hash-key.js';
 import { loadKeyRecord } from '../keys/key-record.js';
 import type { AdminContext, Caller } from './admin-context.js';
-import { deleteKeys, generateKey, keyInfo, keyToken, listKeys, regenerateKey, setKeyBlocked, updateKey } from './key-admin.js';
+import { deleteKeys, generateKey, keyInfo, keyTokens, listKeys, regenerateKey, setKeyBlocked, updateKey } from './key-admin.js';
 import { deleteOrganizations, listOrganizations, newOrganization, organizationInfo, updateOrganization } from './organization-admin.js';
 import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam } from './team-admin.js';
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
@@ -106,13 +106,21 @@ export function createAdminService(context: AdminContext, masterKey: string | un
   async function authenticate(apiKey: string): Promise<Caller> {
     if (apiKey === '') throw new GatewayError('missing_api_key');
     if (isMasterKey(apiKey)) return { isAdmin: true, isMasterKey: true, token: undefined, name: 'master_key' };
-    const token = hashKey(apiKey, context.keyPepper);
-    if (!isWellFormedApiKey(apiKey) && !options.declaredTokens?.().has(token)) throw new GatewayError('invalid_api_key');
-    // Straight from the database, not the cache: an admin call must see a block or a role change at once.
-    const record = await loadKeyRecord(context.sql, token).catch((error: unknown) => {
-      context.logger.warn({ err: error }, 'cannot authenticate an admin call; database unavailable');
-      throw new GatewayError('policy_unavailable');
-    });
+    if (apiKeyFormat(apiKey) === 'malformed') throw new GatewayError('invalid_api_key');
+    let token = '';
+    let record: Awaited<ReturnType<typeof loadKeyRecord>> = null;
+    for (const candidate of candidateTokens(apiKey, context.keyPepper)) {
+      // Straight from the database, not the cache: an admin call must see a block or a role change at once.
+      const found = await loadKeyRecord(context.sql, candidate.token).catch((error: unknown) => {
+        context.logger.warn({ err: error }, 'cannot authenticate an admin call; database unavailable');
+        throw new GatewayError('policy_unavailable');
+      });
+      if (found && (!context.keyPepper || (found.key.hashKind ?? 'sluice') === candidate.hashKind)) {
+        token = candidate.token;
+        record = found;
+        break;
+      }
+    }
     if (!record) throw new GatewayError('invalid_api_key');
     if (record.key.limits.blocked) throw new GatewayError('key_blocked');
     if (record.key.expiresMs !== null && record.key.expiresMs <= context.now()) throw new GatewayError('key_expired');
@@ -126,7 +134,7 @@ export function createAdminService(context: AdminContext, masterKey: string | un
     if (caller.isAdmin) return;
     if (compiled.route.access === 'own-key') {
       const asked = typeof input.key === 'string' ? input.key : undefined;
-      if (asked === undefined || keyToken(context, asked) === caller.token) return;
+      if (asked === undefined || keyTokens(context, asked).includes(caller.token ?? '')) return;
     }
     // The same answer whether or not what was asked about exists: no way to probe for other tenants' ids.
     throw new GatewayError('admin_only');

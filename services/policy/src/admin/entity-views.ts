@@ -1,5 +1,5 @@
 import { entityScopeName, type EntityKind } from '../keys/key-record.js';
-import { type LimitState, limitStateFromRow, microsToUsd } from '../entities/limit-state.js';
+import { carriedSpendFromRow, type LimitState, limitStateFromRow, microsToUsd } from '../entities/limit-state.js';
 import type { SpendSource } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../limits/spend-ledger.js';
 import type { AdminContext } from './admin-context.js';
@@ -26,7 +26,7 @@ const LEDGER_COLUMN = { key: 'key_hash', user: 'user_id', team: 'team_id', organ
 
 function spendSource(kind: EntityKind, id: string, row: Row, state: LimitState): SpendSource {
   const values = kind === 'key' ? [String(row.token), ...((row.retired_tokens as string[] | null) ?? [])] : [id];
-  return { column: LEDGER_COLUMN[kind], values, modelGroup: undefined, sinceMs: state.budget_period_start };
+  return { column: LEDGER_COLUMN[kind], values, modelGroup: undefined, sinceMs: state.budget_period_start, carriedMicros: carriedSpendFromRow(row) };
 }
 
 /** Live usage of several entities with one read of the counters (and the ledger for any never counted). */

@@ -11,8 +11,8 @@ import {
   type SqlClient,
 } from '@sluice/common';
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
-import { generateApiKey } from '../keys/api-key-format.js';
-import { displayName, hashKey } from '../keys/hash-key.js';
+import { apiKeyFormat, generateApiKey } from '../keys/api-key-format.js';
+import { candidateTokens, displayName, hashKey } from '../keys/hash-key.js';
 import { addDuration } from '../limits/duration.js';
 import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
@@ -21,13 +21,23 @@ import { keyView, liveUsage } from './entity-views.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 
-/** A key named by its value or by its hash (`token`), as a hash. */
-export function keyToken(context: AdminContext, reference: string): string {
-  return HASH.test(reference) ? reference : hashKey(reference, context.keyPepper);
+/**
+ * A key named by its value or by its hash (`token`), as the hashes it may be stored under: Sluice's,
+ * and LiteLLM's plain SHA-256 for an imported key when a pepper makes the two differ.
+ */
+export function keyTokens(context: AdminContext, reference: string): string[] {
+  return HASH.test(reference) ? [reference] : candidateTokens(reference, context.keyPepper).map((candidate) => candidate.token);
 }
 
-async function keyRowByToken(sql: SqlClient, token: string, forUpdate = false): Promise<Row> {
-  const rows = await selectEntities(sql, 'key', 'WHERE token = $1', [token], forUpdate ? 'FOR UPDATE' : '');
+async function keyRowByToken(sql: SqlClient, tokens: string[], forUpdate = false): Promise<Row> {
+  // A plain hash only matches an imported key, a peppered one only a key of Sluice's.
+  const rows = await selectEntities(
+    sql,
+    'key',
+    `WHERE token = $1 OR (token = $2 AND hash_kind = 'sha256')`,
+    [tokens[0], tokens[1] ?? tokens[0]],
+    forUpdate ? 'LIMIT 1 FOR UPDATE' : 'LIMIT 1',
+  );
   if (!rows[0]) throw new GatewayError('not_found', 'No such key.');
   return rows[0];
 }
@@ -65,7 +75,13 @@ export async function createKey(
 ): Promise<{ response: Record<string, unknown>; change: EntityChange }> {
   const nowMs = context.now();
   await checkOwners(sql, request, caller);
-  const key = generateApiKey();
+  const key = request.key ?? generateApiKey();
+  if (request.key !== undefined && apiKeyFormat(request.key) === 'malformed') {
+    // Sluice's own shape with a wrong checksum: it would be refused before lookup on every request.
+    throw new GatewayError('invalid_request', "Invalid value for 'key': it has the shape of a generated key but not its checksum; choose another.", {
+      param: 'key',
+    });
+  }
   const token = hashKey(key, context.keyPepper);
   const state = applyLimitFields(emptyLimitState(nowMs), request, nowMs);
   const row = await insertEntity(
@@ -132,7 +148,7 @@ function keyChange(row: Row, extraTokens: string[] = []): EntityChange {
 export async function updateKey(context: AdminContext, caller: Caller, request: KeyUpdateRequest) {
   const { key, ...fields } = request;
   const row = await context.sql.transaction(async (tx) => {
-    const current = await keyRowByToken(tx, keyToken(context, key), true);
+    const current = await keyRowByToken(tx, keyTokens(context, key), true);
     return changeKey(context, tx, caller, current, fields);
   });
   await announceChanges(context, [keyChange(row)]);
@@ -147,7 +163,7 @@ export async function regenerateKey(context: AdminContext, caller: Caller, reque
   const key = generateApiKey();
   const token = hashKey(key, context.keyPepper);
   const { row, oldToken } = await context.sql.transaction(async (tx) => {
-    const current = await keyRowByToken(tx, keyToken(context, reference), true);
+    const current = await keyRowByToken(tx, keyTokens(context, reference), true);
     const oldToken = String(current.token);
     const retired = [...((current.retired_tokens as string[] | null) ?? []), oldToken];
     const row = await changeKey(context, tx, caller, current, fields, { token, retired_tokens: retired, key_name: displayName(key) });
@@ -158,15 +174,16 @@ export async function regenerateKey(context: AdminContext, caller: Caller, reque
 }
 
 export async function deleteKeys(context: AdminContext, _caller: Caller, request: KeyDeleteRequest) {
-  const tokens = (request.keys ?? []).map((reference) => keyToken(context, reference));
+  const tokens = (request.keys ?? []).map((reference) => keyTokens(context, reference));
   const aliases = request.key_aliases ?? [];
   if (tokens.length === 0 && aliases.length === 0) {
     throw new GatewayError('invalid_request', "Send 'keys' or 'key_aliases'.", { param: 'keys' });
   }
   const deleted = await context.sql.transaction(async (tx) => {
-    const rows = await selectEntities(tx, 'key', 'WHERE token = ANY($1) OR key_alias = ANY($2)', [tokens, aliases], 'FOR UPDATE');
+    const rows = await selectEntities(tx, 'key', 'WHERE token = ANY($1) OR key_alias = ANY($2)', [tokens.flat(), aliases], 'FOR UPDATE');
     const missing =
-      tokens.some((token) => !rows.some((row) => row.token === token)) || aliases.some((alias) => !rows.some((row) => row.key_alias === alias));
+      tokens.some((candidates) => !rows.some((row) => candidates.includes(String(row.token)))) ||
+      aliases.some((alias) => !rows.some((row) => row.key_alias === alias));
     if (missing) throw new GatewayError('not_found', 'Some of the keys do not exist; nothing was deleted.');
     const gone = await deleteEntities(tx, 'key', rows.map((row) => String(row.key_id)));
     return gone.map((entity) => {
@@ -180,7 +197,7 @@ export async function deleteKeys(context: AdminContext, _caller: Caller, request
 
 export async function setKeyBlocked(context: AdminContext, caller: Caller, request: KeyReferenceRequest, blocked: boolean) {
   const row = await context.sql.transaction(async (tx) => {
-    const current = await keyRowByToken(tx, keyToken(context, request.key), true);
+    const current = await keyRowByToken(tx, keyTokens(context, request.key), true);
     return changeKey(context, tx, caller, current, { blocked });
   });
   await announceChanges(context, [keyChange(row)]);
@@ -188,9 +205,9 @@ export async function setKeyBlocked(context: AdminContext, caller: Caller, reque
 }
 
 export async function keyInfo(context: AdminContext, caller: Caller, request: KeyInfoRequest) {
-  const token = request.key ? keyToken(context, request.key) : caller.token;
-  if (!token) throw new GatewayError('invalid_request', "Missing required parameter: 'key'.", { param: 'key' });
-  const row = await keyRowByToken(context.sql, token);
+  const tokens = request.key ? keyTokens(context, request.key) : caller.token ? [caller.token] : [];
+  if (tokens.length === 0) throw new GatewayError('invalid_request', "Missing required parameter: 'key'.", { param: 'key' });
+  const row = await keyRowByToken(context.sql, tokens);
   const [usage] = await liveUsage(context, 'key', 'key_id', [row]);
   return { key: request.key ?? row.token, info: keyView(row, usage) };
 }

@@ -1,6 +1,6 @@
 import { type ErrorCode, GatewayError, type Logger, type SqlClient } from '@sluice/common';
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
-import { isWellFormedApiKey } from '../keys/api-key-format.js';
+import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
 import type { KeyRecord } from '../keys/key-record.js';
 import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
@@ -234,10 +234,26 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     return undefined;
   }
 
-  async function decide(request: AuthorizeRequest, token: string): Promise<Decision> {
+  /**
+   * The key's record under the first of its candidate hashes that has one. A record found under a hash
+   * of the other kind is no match (a peppered hash and a plain one can only meet by a collision).
+   */
+  async function lookUp(apiKey: string): Promise<{ token: string; record: KeyRecord | null }> {
+    const token = hashKey(apiKey, keyPepper);
+    const record = await cache.get(token);
+    if (!keyPepper) return { token, record };
+    if (record && record.key.hashKind !== 'sha256') return { token, record };
+    // With a pepper, keys imported from LiteLLM are stored under LiteLLM's plain SHA-256.
+    const plain = hashKey(apiKey, undefined);
+    const imported = await cache.get(plain);
+    return imported?.key.hashKind === 'sha256' ? { token: plain, record: imported } : { token, record: null };
+  }
+
+  async function decide(request: AuthorizeRequest, apiKey: string): Promise<Decision> {
     let record: KeyRecord | null;
+    let token: string;
     try {
-      record = await cache.get(token);
+      ({ token, record } = await lookUp(apiKey));
     } catch (error) {
       logger.warn({ err: error }, 'cannot load key; database unavailable');
       return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
@@ -325,9 +341,8 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
   return async function authorize(request: AuthorizeRequest): Promise<Decision> {
     if (request.apiKey === '') return deny('missing_api_key');
     if (isMasterKey(request.apiKey)) return masterDecision(request);
-    const token = hashKey(request.apiKey, keyPepper);
-    // Refused before any lookup: a key we neither generated nor read from the config cannot exist.
-    if (!isWellFormedApiKey(request.apiKey) && !dependencies.declaredTokens?.().has(token)) return deny('invalid_api_key');
-    return decide(request, token);
+    // Refused before any lookup: a mistyped key of our own format, or something that is no `sk-` key.
+    if (apiKeyFormat(request.apiKey) === 'malformed') return deny('invalid_api_key');
+    return decide(request, request.apiKey);
   };
 }

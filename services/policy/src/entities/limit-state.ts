@@ -103,6 +103,16 @@ export function limitStateFromRow(row: Record<string, unknown>): LimitState {
   };
 }
 
+/**
+ * Spend carried in from before the row came to Sluice (an import from LiteLLM), for as long as the
+ * period it was carried into is the current one.
+ */
+export function carriedSpendFromRow(row: Record<string, unknown>): number {
+  const micros = Number(row.carried_spend_micros ?? 0);
+  if (!micros || row.carried_period_start === null || row.carried_period_start === undefined) return 0;
+  return time(row.carried_period_start) === time(row.budget_period_start) ? micros : 0;
+}
+
 /** The earliest moment the reset job has something to do for this row. */
 export function nextResetAt(state: LimitState): number | null {
   let next = state.budget_reset_at;

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { API_KEY_LENGTH, generateApiKey, isWellFormedApiKey } from './api-key-format.js';
+import { API_KEY_LENGTH, apiKeyFormat, generateApiKey, isWellFormedApiKey } from './api-key-format.js';
 
 test('generated keys have the documented shape and pass their own check', () => {
   const keys = new Set(Array.from({ length: 1000 }, () => generateApiKey()));
@@ -35,4 +35,17 @@ test('any single changed character, a truncation or a foreign key is rejected', 
   expect(isWellFormedApiKey(key.replace('sk-', 'sk_'))).toBe(false);
   expect(isWellFormedApiKey('sk-1234')).toBe(false);
   expect(isWellFormedApiKey('')).toBe(false);
+});
+
+test('keys of other formats are looked up; a mistyped key of ours and non-sk- keys are refused first', () => {
+  const key = generateApiKey();
+  expect(apiKeyFormat(key)).toBe('sluice');
+  const last = key.at(-1) === 'a' ? 'b' : 'a';
+  expect(apiKeyFormat(key.slice(0, -1) + last)).toBe('malformed');
+  // LiteLLM's generated keys (sk- and 22 url-safe characters) and keys an admin chose.
+  expect(apiKeyFormat('sk-kdEXbIqZRwEeEiHwdg7sFA')).toBe('other');
+  expect(apiKeyFormat('sk-1234')).toBe('other');
+  expect(apiKeyFormat('sk-')).toBe('malformed');
+  expect(apiKeyFormat('pk-kdEXbIqZRwEeEiHwdg7sFA')).toBe('malformed');
+  expect(apiKeyFormat(`sk-${'x'.repeat(300)}`)).toBe('malformed');
 });

@@ -39,6 +39,21 @@ export function generateApiKey(): string {
   return `${PREFIX}${body}${checksum(body)}`;
 }
 
+/** Longest key looked up at all: anything longer is not a key anyone was given. */
+export const MAX_API_KEY_LENGTH = 256;
+
+/**
+ * `sluice`: generated here, checksum verified. `malformed`: refused without a lookup (Sluice's shape
+ * with a wrong checksum, or not an `sk-` key). `other`: an `sk-` key of another format (a key imported
+ * from LiteLLM, or one an admin chose), which only a lookup can tell.
+ */
+export type ApiKeyFormat = 'sluice' | 'other' | 'malformed';
+
+export function apiKeyFormat(key: string): ApiKeyFormat {
+  if (key.length === API_KEY_LENGTH && SHAPE.test(key)) return isWellFormedApiKey(key) ? 'sluice' : 'malformed';
+  return key.startsWith(PREFIX) && key.length > PREFIX.length && key.length <= MAX_API_KEY_LENGTH ? 'other' : 'malformed';
+}
+
 /** True when `key` has the generated shape and its checksum matches. Costs no lookup. */
 export function isWellFormedApiKey(key: string): boolean {
   if (key.length !== API_KEY_LENGTH || !SHAPE.test(key)) return false;

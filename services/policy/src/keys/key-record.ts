@@ -1,5 +1,5 @@
 import type { SqlClient } from '@sluice/common';
-import { type LimitState, limitStateFromRow } from '../entities/limit-state.js';
+import { carriedSpendFromRow, type LimitState, limitStateFromRow } from '../entities/limit-state.js';
 
 // Everything one decision needs about a key, resolved in one query and cached in the process: the key
 // and the user, team and organisation it belongs to, each with its limits and version.
@@ -11,12 +11,16 @@ export interface Entity {
   id: string;
   version: number;
   limits: LimitState;
+  /** Spend carried in by an import that still counts in the current period (none when absent). */
+  carriedMicros?: number;
 }
 
 export interface KeyRecord {
   key: Entity & {
     token: string;
     retiredTokens: string[];
+    /** How `token` was computed: with Sluice's hashKey, or plain SHA-256 (a key imported from LiteLLM); absent means 'sluice'. */
+    hashKind?: 'sluice' | 'sha256';
     keyName: string;
     keyAlias: string | null;
     expiresMs: number | null;
@@ -57,7 +61,7 @@ function json(value: unknown): Row | null {
 }
 
 function entity(kind: EntityKind, id: string, row: Row): Entity {
-  return { kind, id, version: Number(row.version), limits: limitStateFromRow(row) };
+  return { kind, id, version: Number(row.version), limits: limitStateFromRow(row), carriedMicros: carriedSpendFromRow(row) };
 }
 
 /** The key whose hash is `token`, with its owners; null when no such key exists. */
@@ -74,6 +78,7 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       ...entity('key', String(key.key_id), key),
       token: String(key.token),
       retiredTokens: (key.retired_tokens as string[] | null) ?? [],
+      hashKind: key.hash_kind === 'sha256' ? 'sha256' : 'sluice',
       keyName: String(key.key_name),
       keyAlias: (key.key_alias as string | null) ?? null,
       expiresMs: key.expires ? Date.parse(String(key.expires)) : null,

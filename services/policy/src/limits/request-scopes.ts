@@ -11,6 +11,8 @@ export interface SpendSource {
   values: string[];
   modelGroup: string | undefined;
   sinceMs: number;
+  /** Spend from before Sluice (an import) that still counts in this period. */
+  carriedMicros: number;
 }
 
 export interface RequestScope extends ScopeLimits {
@@ -42,7 +44,7 @@ export function entityScope(record: KeyRecord, entity: Entity): RequestScope {
     budget: limits.max_budget_micros ?? -1,
     periodStart: limits.budget_period_start,
     trackSpend: true,
-    spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup: undefined, sinceMs: limits.budget_period_start },
+    spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup: undefined, sinceMs: limits.budget_period_start, carriedMicros: entity.carriedMicros ?? 0 },
   };
 }
 
@@ -71,7 +73,7 @@ export function requestScopes(record: KeyRecord, modelNames: readonly string[]):
       budget: budget ? Math.round(budget[1].budget_limit * 1_000_000) : -1,
       periodStart,
       trackSpend: budget !== undefined,
-      spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup, sinceMs: periodStart },
+      spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup, sinceMs: periodStart, carriedMicros: 0 },
     });
   }
   return scopes;

@@ -2,7 +2,7 @@ import type { SqlClient } from '@sluice/common';
 import type { SpendSource } from './request-scopes.js';
 
 /**
- * A scope's spend in its current period, summed from the ledger: what Redis is rebuilt from when it has
+ * A scope's spend in its current period, summed from the ledger (plus any spend carried in by an import): what Redis is rebuilt from when it has
  * no counter (first use, a restart without persistence, a flush). Off the request path except then.
  */
 export async function ledgerSpend(sql: SqlClient, source: SpendSource): Promise<number> {
@@ -13,5 +13,5 @@ export async function ledgerSpend(sql: SqlClient, source: SpendSource): Promise<
     `SELECT COALESCE(sum(cost_micros), 0)::bigint AS spent FROM spend_logs WHERE ${source.column} = ANY($1) AND start_time >= $2${model}`,
     params,
   );
-  return Number(result.rows[0]?.spent ?? 0);
+  return Number(result.rows[0]?.spent ?? 0) + source.carriedMicros;
 }

@@ -6,9 +6,12 @@ import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
 import { configClientKeys } from './0430-config-client-keys.js';
+import { importedKeys } from './0410-imported-keys.js';
+import { litellmViews } from './0411-litellm-views.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
-// 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache.
+// 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
+// 410-419 moving from LiteLLM (imported keys, LiteLLM-named views), 430-439 small-team deployments.
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -16,5 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   usageDeadLetters,
   traceOutbox,
   allowedCacheControls,
+  importedKeys,
+  litellmViews,
   configClientKeys,
 ];
