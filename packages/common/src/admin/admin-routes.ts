@@ -15,6 +15,9 @@ const closed = { additionalProperties: false } as const;
 export const CACHE_CONTROL_NAMES = ['no-cache', 'no-store', 'ttl', 's-maxage', 'namespace', 'use-cache'] as const;
 const CacheControlName = Type.Union(CACHE_CONTROL_NAMES.map((name) => Type.Literal(name)));
 
+export const KEY_TYPES = ['llm_api', 'management', 'read_only', 'default'] as const;
+const KeyTypeSchema = Type.Union(KEY_TYPES.map((name) => Type.Literal(name)));
+
 const KeyFields = {
   key_alias: Type.Optional(Nullable(Name)),
   duration: Type.Optional(Nullable(DurationSchema)),
@@ -24,13 +27,22 @@ const KeyFields = {
   organization_id: OptionalId,
   /** LiteLLM's allowed_cache_controls; empty or absent allows every control. */
   allowed_cache_controls: Type.Optional(Nullable(Type.Array(CacheControlName, { maxItems: CACHE_CONTROL_NAMES.length }))),
+  // LiteLLM's route-level access: a key_type fills allowed_routes with its route group.
+  key_type: Type.Optional(Nullable(KeyTypeSchema)),
+  allowed_routes: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 }))),
+  // Request fields the key must send on every call; policy can check `user` (the end user) only.
+  enforced_params: Type.Optional(Nullable(Type.Array(Type.Literal('user'), { maxItems: 1 }))),
   ...LimitFields,
 };
 
 /** A key value a caller chooses (LiteLLM's `key`): it must start with `sk-`, as LiteLLM requires. */
 export const ChosenKey = Type.String({ pattern: '^sk-[\\x21-\\x7e]+$', minLength: 4, maxLength: 256 });
 
-export const KeyGenerateBody = Type.Object({ key: Type.Optional(ChosenKey), ...KeyFields }, closed);
+export const KeyGenerateBody = Type.Object(
+  // send_invite_email is accepted as LiteLLM does; Sluice sends no email (it has no mail settings).
+  { key: Type.Optional(ChosenKey), send_invite_email: Type.Optional(Type.Boolean()), ...KeyFields },
+  closed,
+);
 export const KeyUpdateBody = Type.Object({ key: KeyReference, ...KeyFields }, closed);
 export const KeyRegenerateBody = Type.Object({ key: Type.Optional(KeyReference), ...KeyFields }, closed);
 export const KeyDeleteBody = Type.Object(

@@ -78,6 +78,10 @@ export const ERROR_TABLE = {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: "This key's organization is blocked.",
   },
+  route_not_allowed: {
+    http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
+    message: 'This key is not allowed to call this route.',
+  },
   cache_control_not_allowed: {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: 'This key is not allowed to use this cache control.',

@@ -11,6 +11,8 @@ export interface Caller {
   token: string | undefined;
   /** Recorded as created_by / updated_by. */
   name: string;
+  /** The caller key's allowed_routes (LiteLLM); empty or absent allows every route. */
+  allowedRoutes?: string[];
 }
 
 /** An entity that changed (or was deleted, with a fresh version), to announce to every replica. */

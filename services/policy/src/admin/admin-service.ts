@@ -10,6 +10,7 @@ import {
 import type { JsonCall, JsonResult } from '@sluice/proto';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
+import { routeAllowed } from '../decide/route-access.js';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import { candidateTokens, secretMatcher } from '../keys/hash-key.js';
 import { loadKeyRecord } from '../keys/key-record.js';
@@ -127,7 +128,13 @@ export function createAdminService(context: AdminContext, masterKey: string | un
     if (record.user?.limits.blocked) throw new GatewayError('user_blocked');
     if (record.team?.limits.blocked) throw new GatewayError('team_blocked');
     if (record.organization?.limits.blocked) throw new GatewayError('organization_blocked');
-    return { isAdmin: record.user?.role === 'proxy_admin', isMasterKey: false, token, name: record.user?.id ?? record.key.id };
+    return {
+      isAdmin: record.user?.role === 'proxy_admin',
+      isMasterKey: false,
+      token,
+      name: record.user?.id ?? record.key.id,
+      allowedRoutes: record.key.allowedRoutes ?? [],
+    };
   }
 
   function authorizeRoute(compiled: CompiledRoute, caller: Caller, input: Record<string, unknown>): void {
@@ -147,6 +154,9 @@ export function createAdminService(context: AdminContext, masterKey: string | un
       const caller = await authenticate(call.apiKey);
       // By the route's kind, not a list: routes added to the table later are covered too.
       if (options.keyManagementDisabled && changesState(compiled.route)) throw new GatewayError('key_management_disabled');
+      if (!routeAllowed(caller.allowedRoutes ?? [], { route: call.route, admin: true, method: call.method })) {
+        throw new GatewayError('route_not_allowed', `This key is not allowed to call ${call.route}.`);
+      }
       let input: Record<string, unknown>;
       if (compiled.route.method === 'GET') {
         input = { ...call.query };

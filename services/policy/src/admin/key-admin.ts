@@ -11,6 +11,7 @@ import {
   type SqlClient,
 } from '@sluice/common';
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
+import { routesForKeyType } from '../decide/route-access.js';
 import { apiKeyFormat, generateApiKey } from '../keys/api-key-format.js';
 import { candidateTokens, displayName, hashKey } from '../keys/hash-key.js';
 import { addDuration } from '../limits/duration.js';
@@ -62,6 +63,18 @@ export async function checkOwners(
   }
 }
 
+/** key_type, allowed_routes and enforced_params as columns: only those the request set. */
+function routeAccessColumns(request: Pick<KeyUpdateRequest, 'key_type' | 'allowed_routes' | 'enforced_params'>): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (request.key_type !== undefined) columns.key_type = request.key_type;
+  // As LiteLLM: routes given win; otherwise a key_type brings its route group.
+  if (request.allowed_routes !== undefined && request.allowed_routes !== null) columns.allowed_routes = request.allowed_routes;
+  else if (request.key_type !== undefined) columns.allowed_routes = routesForKeyType(request.key_type);
+  else if (request.allowed_routes === null) columns.allowed_routes = [];
+  if (request.enforced_params !== undefined) columns.enforced_params = request.enforced_params ?? [];
+  return columns;
+}
+
 function expiresFrom(duration: string | null | undefined, nowMs: number): Date | null {
   return duration ? new Date(addDuration(nowMs, duration)) : null;
 }
@@ -95,6 +108,7 @@ export async function createKey(
       expires: expiresFrom(request.duration, nowMs),
       aliases: JSON.stringify(request.aliases ?? {}),
       allowed_cache_controls: request.allowed_cache_controls ?? [],
+      ...routeAccessColumns(request),
       team_id: request.team_id ?? null,
       user_id: request.user_id ?? null,
       organization_id: request.organization_id ?? null,
@@ -134,6 +148,7 @@ async function changeKey(
   if (request.duration !== undefined) columns.expires = expiresFrom(request.duration, nowMs);
   if (request.aliases !== undefined) columns.aliases = JSON.stringify(request.aliases ?? {});
   if (request.allowed_cache_controls !== undefined) columns.allowed_cache_controls = request.allowed_cache_controls ?? [];
+  Object.assign(columns, routeAccessColumns(request));
   if (request.team_id !== undefined) columns.team_id = request.team_id;
   if (request.user_id !== undefined) columns.user_id = request.user_id;
   if (request.organization_id !== undefined) columns.organization_id = request.organization_id;

@@ -9,6 +9,7 @@ import { estimateRequest, type ModelPricing } from '../limits/request-estimate.j
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../limits/spend-ledger.js';
 import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
+import { routeAllowed } from './route-access.js';
 
 export interface AuthorizeDependencies {
   masterKey: string | undefined;
@@ -216,8 +217,15 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     if (record.user?.limits.blocked) return deny('user_blocked', '', { identity });
     if (record.team?.limits.blocked) return deny('team_blocked', `Team ${record.team.id} is blocked.`, { identity });
     if (record.organization?.limits.blocked) return deny('organization_blocked', `Organization ${record.organization.id} is blocked.`, { identity });
+    const allowedRoutes = record.key.allowedRoutes ?? [];
+    if (allowedRoutes.length > 0 && !routeAllowed(allowedRoutes, { route: request.route, admin: request.adminRoute, method: request.adminRoute ? 'GET' : 'POST' })) {
+      return deny('route_not_allowed', `This key is not allowed to call ${request.route}; allowed: ${allowedRoutes.join(', ')}.`, { identity });
+    }
     if (request.adminRoute) {
       return identity.isAdmin ? undefined : deny('admin_only', '', { identity });
+    }
+    if (!request.checkOnly && request.endUser === '' && record.key.enforcedParams?.includes('user')) {
+      return deny('invalid_request', "This key must send 'user' on every request (enforced_params).", { identity });
     }
     if (request.model !== '' && !modelAllowed(record, [modelGroup, request.model], dependencies.accessGroups)) {
       return deny('model_not_allowed', `This key is not allowed to use model '${request.model}'.`, { identity });

@@ -356,7 +356,7 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
         requireImported('user', text(row.user_id));
         requireImported('organization', text(row.organization_id));
         // Restrictions Sluice cannot enforce: importing the key without them would widen what it may do.
-        for (const field of ['allowed_routes', 'config', 'router_settings', 'permissions'] as const) {
+        for (const field of ['config', 'router_settings', 'permissions'] as const) {
           if (nonEmpty(row[field])) throw new Unmappable(`${field} is set and Sluice cannot enforce it`);
         }
         if (text(row.object_permission_id) !== null) throw new Unmappable('object_permission_id is set and Sluice cannot enforce it');
@@ -374,6 +374,7 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
             expires: utcMs(row.expires),
             aliases: object(row.aliases),
             allowed_cache_controls: controls,
+            allowed_routes: strings(row.allowed_routes),
             team_id: text(row.team_id),
             user_id: text(row.user_id),
             organization_id: text(row.organization_id),

@@ -27,6 +27,10 @@ export interface KeyRecord {
     aliases: Record<string, string>;
     /** Per-request cache controls the key may send; empty allows all (LiteLLM's rule). */
     allowedCacheControls: string[];
+    /** LiteLLM's allowed_routes; empty (or absent) allows every route. */
+    allowedRoutes?: string[];
+    /** Request fields the key must send on every call (LiteLLM's enforced_params). */
+    enforcedParams?: string[];
   };
   user: (Entity & { role: string }) | undefined;
   team: (Entity & { alias: string | null }) | undefined;
@@ -84,6 +88,8 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       expiresMs: key.expires ? Date.parse(String(key.expires)) : null,
       aliases: (key.aliases as Record<string, string> | null) ?? {},
       allowedCacheControls: (key.allowed_cache_controls as string[] | null) ?? [],
+      allowedRoutes: (key.allowed_routes as string[] | null) ?? [],
+      enforcedParams: (key.enforced_params as string[] | null) ?? [],
     },
     user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
     team: team ? { ...entity('team', String(team.team_id), team), alias: (team.team_alias as string | null) ?? null } : undefined,
