@@ -324,11 +324,31 @@ describe("LiteLLM's /key/generate, /key/update and /team/new fields", () => {
     expect(key.metadata).toEqual({ owner: 'data-team' });
   });
 
+  test("tags on a key, its team and the request are all recorded in the ledger", async () => {
+    const team = await stack.admin('POST', '/team/new', { team_alias: 'Tagged', tags: ['eng'] });
+    expect(team.body.tags).toEqual(['eng']);
+    const key = await generate({ team_id: team.body.team_id, tags: ['billing'], metadata: { owner: 'x' } });
+    expect(key).toMatchObject({ tags: ['billing'], metadata: { owner: 'x', tags: ['billing'] } });
+    expect((await stack.chat(key.key, { metadata: { tags: ['request-tag'] } })).status).toBe(200);
+    const tags = async () =>
+      (await stack.backends.sql.query<{ tags: string[] }>('SELECT tags FROM spend_logs WHERE key_hash = $1', [key.token_id])).rows[0]?.tags;
+    await waitFor(async () => (await tags()) !== undefined, { timeoutMs: 30_000, message: 'the request did not reach the ledger' });
+    expect([...(await tags())!].sort()).toEqual(['billing', 'eng', 'request-tag']);
+    const daily = await stack.backends.sql.query<{ tag: string; api_requests: string }>(
+      `SELECT tag, api_requests FROM "LiteLLM_DailyTagSpend" WHERE api_key = $1 ORDER BY tag`,
+      [key.token_id],
+    );
+    expect(daily.rows.map((row) => [row.tag, Number(row.api_requests)])).toEqual([['billing', 1], ['eng', 1], ['request-tag', 1]]);
+    // tags: null clears them and leaves the rest of metadata.
+    const cleared = await stack.admin('POST', '/key/update', { key: key.key, tags: null });
+    expect(cleared.body).toMatchObject({ tags: [], metadata: { owner: 'x' } });
+  });
+
   // Fields of LiteLLM's requests that Sluice does not implement: each refused by a 400 naming it.
-  const REFUSED_KEY_FIELDS = ['tags', 'permissions', 'guardrails', 'budget_id', 'auto_rotate', 'rotation_interval', 'config', 'router_settings',
+  const REFUSED_KEY_FIELDS = ['permissions', 'guardrails', 'budget_id', 'auto_rotate', 'rotation_interval', 'config', 'router_settings',
     'object_permission', 'policies', 'prompts', 'access_group_ids', 'allowed_passthrough_routes', 'rpm_limit_type', 'tpm_limit_type',
     'disable_global_guardrails', 'spend'];
-  const REFUSED_TEAM_FIELDS = ['tags', 'guardrails', 'model_aliases', 'router_settings', 'team_member_permissions', 'team_member_budget',
+  const REFUSED_TEAM_FIELDS = ['guardrails', 'model_aliases', 'router_settings', 'team_member_permissions', 'team_member_budget',
     'budget_limits', 'object_permission', 'default_team_member_models', 'access_group_ids', 'secret_manager_settings', 'admins', 'members'];
   test.each(REFUSED_KEY_FIELDS)('/key/generate and /key/update refuse %s by name', async (field) => {
     const generateReply = await stack.admin('POST', '/key/generate', { [field]: null });

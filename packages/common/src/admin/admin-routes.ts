@@ -18,6 +18,9 @@ const CacheControlName = Type.Union(CACHE_CONTROL_NAMES.map((name) => Type.Liter
 export const KEY_TYPES = ['llm_api', 'management', 'read_only', 'default'] as const;
 const KeyTypeSchema = Type.Union(KEY_TYPES.map((name) => Type.Literal(name)));
 
+/** LiteLLM's `tags` on keys and teams: kept in metadata.tags and recorded with every request of the key. */
+const TagsField = Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })));
+
 const KeyFields = {
   key_alias: Type.Optional(Nullable(Name)),
   duration: Type.Optional(Nullable(DurationSchema)),
@@ -32,6 +35,7 @@ const KeyFields = {
   allowed_routes: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 }))),
   // Request fields the key must send on every call; policy can check `user` (the end user) only.
   enforced_params: Type.Optional(Nullable(Type.Array(Type.Literal('user'), { maxItems: 1 }))),
+  tags: TagsField,
   ...LimitFields,
 };
 
@@ -75,6 +79,7 @@ export const TeamMemberSchema = Type.Object(
 
 const TeamFields = {
   team_alias: Type.Optional(Nullable(Name)),
+  tags: TagsField,
   organization_id: OptionalId,
   ...LimitFields,
 };

@@ -19,7 +19,7 @@ function decision(allowed: boolean, isAdmin: boolean, errorCode = ''): Decision 
     message: '',
     retryAfterSeconds: 0,
     identity: allowed
-      ? { keyHash: 'h', keyAlias: 'a', teamId: '', teamAlias: '', userId: '', organizationId: '', isAdmin, isMasterKey: isAdmin, keyName: 'sk-...1234' }
+      ? { keyHash: 'h', keyAlias: 'a', teamId: '', teamAlias: '', userId: '', organizationId: '', isAdmin, isMasterKey: isAdmin, keyName: 'sk-...1234', tags: [] }
       : undefined,
     modelGroup: '',
     requests: none,

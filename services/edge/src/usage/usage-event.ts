@@ -112,7 +112,7 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     attempts: facts.start?.attempts ?? 0,
     cacheHit: facts.start?.cacheHit ?? false,
     cacheKey: facts.start?.cacheKey ?? '',
-    tags: metadata.tags,
+    tags: identity && identity.tags.length > 0 ? [...new Set([...metadata.tags, ...identity.tags])] : metadata.tags,
     traceId: metadata.traceId,
     sessionId: metadata.sessionId,
     generationName: metadata.generationName,

@@ -98,6 +98,11 @@ function auditView(row: Row) {
   };
 }
 
+function tagsOf(row: Row): string[] {
+  const tags = (row.metadata as Record<string, unknown> | null)?.tags;
+  return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
+}
+
 export function keyView(row: Row, usage?: LiveUsage) {
   return {
     token: row.token,
@@ -109,6 +114,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     key_type: row.key_type ?? null,
     allowed_routes: row.allowed_routes ?? [],
     enforced_params: row.enforced_params ?? [],
+    tags: tagsOf(row),
     team_id: row.team_id ?? null,
     user_id: row.user_id ?? null,
     organization_id: row.organization_id ?? null,
@@ -122,6 +128,7 @@ export function teamView(row: Row, usage?: LiveUsage) {
   return {
     team_id: row.team_id,
     team_alias: row.team_alias ?? null,
+    tags: tagsOf(row),
     organization_id: row.organization_id ?? null,
     ...limitView(limitStateFromRow(row)),
     ...usageView(usage),

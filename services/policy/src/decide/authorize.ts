@@ -76,7 +76,18 @@ function identityOf(record: KeyRecord): Identity {
     isAdmin: record.user?.role === 'proxy_admin',
     isMasterKey: false,
     keyName: record.key.keyName,
+    tags: recordTags(record),
   };
+}
+
+/** LiteLLM keeps a key's and a team's tags in metadata.tags; a request carries both. */
+function recordTags(record: KeyRecord): string[] {
+  const tags = new Set<string>();
+  for (const metadata of [record.key.limits.metadata, record.team?.limits.metadata]) {
+    const list = metadata?.tags;
+    if (Array.isArray(list)) for (const tag of list) if (typeof tag === 'string' && tag !== '') tags.add(tag);
+  }
+  return [...tags];
 }
 
 function usd(micros: number): string {
@@ -181,6 +192,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         isAdmin: true,
         isMasterKey: true,
         keyName: displayName(masterKey!),
+        tags: [],
       },
       modelGroup: request.model,
     });

@@ -149,7 +149,7 @@ export function limitColumnValues(state: LimitState): unknown[] {
  * Applies the fields an admin request set (absent = unchanged, null = cleared). A new or changed
  * budget_duration starts its schedule now; the period already running keeps its spend.
  */
-export function applyLimitFields(current: LimitState, fields: LimitFieldsInput, nowMs: number): LimitState {
+export function applyLimitFields(current: LimitState, fields: LimitFieldsInput & { tags?: string[] | null }, nowMs: number): LimitState {
   const next: LimitState = { ...current };
   if (fields.models !== undefined) next.models = [...new Set(fields.models)];
   if (fields.max_budget !== undefined) next.max_budget_micros = fields.max_budget === null ? null : usdToMicros(fields.max_budget);
@@ -177,6 +177,11 @@ export function applyLimitFields(current: LimitState, fields: LimitFieldsInput, 
   if (fields.model_rpm_limit !== undefined) next.model_rpm_limit = fields.model_rpm_limit ?? {};
   if (fields.model_tpm_limit !== undefined) next.model_tpm_limit = fields.model_tpm_limit ?? {};
   if (fields.metadata !== undefined) next.metadata = fields.metadata ?? {};
+  // LiteLLM's `tags` on keys and teams live in metadata.tags.
+  if (fields.tags !== undefined) {
+    const { tags: _previous, ...rest } = next.metadata;
+    next.metadata = fields.tags === null ? rest : { ...rest, tags: [...new Set(fields.tags)] };
+  }
   if (fields.blocked !== undefined) next.blocked = fields.blocked;
   return next;
 }

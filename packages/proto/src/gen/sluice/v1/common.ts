@@ -21,6 +21,8 @@ export interface Identity {
   isMasterKey: boolean;
   /** Display form of the key, e.g. "sk-...7sFA". */
   keyName: string;
+  /** Tags of the key and its team (LiteLLM's metadata.tags), recorded with each request's own tags. */
+  tags: string[];
 }
 
 /**
@@ -60,6 +62,7 @@ function createBaseIdentity(): Identity {
     isAdmin: false,
     isMasterKey: false,
     keyName: "",
+    tags: [],
   };
 }
 
@@ -91,6 +94,9 @@ export const Identity: MessageFns<Identity> = {
     }
     if (message.keyName !== "") {
       writer.uint32(74).string(message.keyName);
+    }
+    for (const v of message.tags) {
+      writer.uint32(82).string(v!);
     }
     return writer;
   },
@@ -180,6 +186,14 @@ export const Identity: MessageFns<Identity> = {
             message.keyName = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -206,6 +220,7 @@ export const Identity: MessageFns<Identity> = {
     message.isAdmin = object.isAdmin ?? false;
     message.isMasterKey = object.isMasterKey ?? false;
     message.keyName = object.keyName ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };
