@@ -64,6 +64,11 @@ function sampleInput(route: AdminRoute): Record<string, unknown> {
     '/organization/delete': { organization_ids: [target.organizationId] },
     '/organization/info': { organization_id: target.organizationId },
     '/organization/list': {},
+    '/key/reset_spend': { key: target.victimToken, reset_to: 0 },
+    '/team/member_update': { team_id: target.teamId, user_id: target.userId, role: 'user' },
+    '/organization/member_add': { organization_id: target.organizationId, member: { user_id: 'mallory' } },
+    '/organization/member_update': { organization_id: target.organizationId, user_id: target.userId, role: 'internal_user' },
+    '/organization/member_delete': { organization_id: target.organizationId, user_id: target.userId },
   };
   const sample = samples[route.route];
   if (!sample) throw new Error(`no sample input for ${route.route}: add one so the matrix covers it`);

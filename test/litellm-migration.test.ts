@@ -364,3 +364,40 @@ describe("LiteLLM's /key/generate, /key/update and /team/new fields", () => {
     expect(reply.body.error.param).toBe(field);
   });
 });
+
+describe("LiteLLM's member and reset routes", () => {
+  test('/key/{key}/reset_spend starts the key from zero on every replica; reset_to above 0 is refused by name', async () => {
+    const key = (await stack.admin('POST', '/key/generate', { max_budget: 0.06 })).body;
+    expect((await stack.chat(key.key, { max_tokens: 400 })).status).toBe(200);
+    await waitFor(async () => (await keyInfo(key.key)).info.spend_micros === CALL_COST, { timeoutMs: 30_000, message: 'spend did not settle' });
+    // $0.036 of $0.06 spent: the next call's worst case ($0.040) does not fit.
+    expect((await stack.chat(key.key, { max_tokens: 400 })).body.error.code).toBe('budget_exceeded');
+    const refused = await stack.admin('POST', `/key/${key.token_id}/reset_spend`, { reset_to: 0.01 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe('reset_to');
+    const reset = await stack.admin('POST', `/key/${key.token_id}/reset_spend`, { reset_to: 0 });
+    expect(reset.status).toBe(200);
+    expect((await keyInfo(key.key)).info.spend_micros).toBe(0);
+    expect((await stack.chat(key.key, { max_tokens: 400 })).status).toBe(200);
+  });
+
+  test('/team/member_update changes a role; /organization/member_add|update|delete move users in and out', async () => {
+    const team = (await stack.admin('POST', '/team/new', { team_alias: 'Members', members_with_roles: [{ user_id: 'dana', role: 'user' }] })).body;
+    const updated = await stack.admin('POST', '/team/member_update', { team_id: team.team_id, user_id: 'dana', role: 'admin' });
+    expect(updated.status).toBe(200);
+    expect(updated.body.members_with_roles).toEqual([expect.objectContaining({ user_id: 'dana', role: 'admin' })]);
+    expect((await stack.admin('POST', '/team/member_update', { team_id: team.team_id, user_id: 'nobody', role: 'user' })).status).toBe(404);
+
+    const organization = (await stack.admin('POST', '/organization/new', { organization_alias: 'Members Org' })).body;
+    const added = await stack.admin('POST', '/organization/member_add', { organization_id: organization.organization_id, member: [{ user_id: 'dana', role: 'internal_user' }] });
+    expect(added.status).toBe(200);
+    expect((await stack.admin('GET', '/user/info?user_id=dana')).body.user_info.organization_id).toBe(organization.organization_id);
+    expect((await stack.admin('POST', '/organization/member_update', { organization_id: organization.organization_id, user_id: 'dana', role: 'internal_user_viewer' })).status).toBe(200);
+    const orgAdmin = await stack.admin('POST', '/organization/member_add', { organization_id: organization.organization_id, member: { user_id: 'erin', role: 'org_admin' } });
+    expect(orgAdmin.status).toBe(400);
+    expect(orgAdmin.body.error.param).toContain('member');
+    expect((await stack.admin('POST', '/organization/member_delete', { organization_id: organization.organization_id, user_id: 'dana' })).status).toBe(200);
+    const after = (await stack.admin('GET', '/user/info?user_id=dana')).body;
+    expect(after.user_info.organization_id).toBeNull();
+  });
+});

@@ -99,6 +99,15 @@ export const TeamMemberDeleteBody = Type.Object(
   { team_id: IdSchema, user_id: Type.Optional(IdSchema), user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })) },
   closed,
 );
+export const TeamMemberUpdateBody = Type.Object(
+  {
+    team_id: IdSchema,
+    user_id: Type.Optional(IdSchema),
+    user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+  },
+  closed,
+);
 export const TeamInfoQuery = Type.Object({ team_id: IdSchema }, closed);
 export const TeamListQuery = Type.Object({ organization_id: Type.Optional(IdSchema), user_id: Type.Optional(IdSchema) }, closed);
 
@@ -145,6 +154,30 @@ export const OrganizationUpdateBody = Type.Object(
   closed,
 );
 export const OrganizationDeleteBody = Type.Object({ organization_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+// Sluice keeps one organisation per user and no organisation roles yet: members are internal users
+// (LiteLLM's org_admin, which may manage the organisation, is refused by name).
+const OrganizationMemberRole = Type.Union([Type.Literal('internal_user'), Type.Literal('internal_user_viewer')]);
+export const OrganizationMemberSchema = Type.Object(
+  { user_id: Type.Optional(IdSchema), user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })), role: Type.Optional(OrganizationMemberRole) },
+  closed,
+);
+export const OrganizationMemberAddBody = Type.Object(
+  {
+    organization_id: IdSchema,
+    member: Type.Union([OrganizationMemberSchema, Type.Array(OrganizationMemberSchema, { minItems: 1, maxItems: 1000 })]),
+  },
+  closed,
+);
+export const OrganizationMemberUpdateBody = Type.Object(
+  { organization_id: IdSchema, user_id: Type.Optional(IdSchema), user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })), role: Type.Optional(OrganizationMemberRole) },
+  closed,
+);
+export const OrganizationMemberDeleteBody = Type.Object(
+  { organization_id: IdSchema, user_id: Type.Optional(IdSchema), user_email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })) },
+  closed,
+);
+// LiteLLM's reset_to may be any amount up to the current spend; Sluice resets to zero only (a new period).
+export const KeyResetSpendBody = Type.Object({ key: Type.Optional(KeyReference), reset_to: Type.Optional(Type.Number({ minimum: 0, maximum: 0 })) }, closed);
 export const OrganizationInfoQuery = Type.Object({ organization_id: IdSchema }, closed);
 export const OrganizationListQuery = Type.Object({}, closed);
 
@@ -174,6 +207,12 @@ export type OrganizationNewRequest = Static<typeof OrganizationNewBody>;
 export type OrganizationUpdateRequest = Static<typeof OrganizationUpdateBody>;
 export type OrganizationDeleteRequest = Static<typeof OrganizationDeleteBody>;
 export type OrganizationInfoRequest = Static<typeof OrganizationInfoQuery>;
+export type OrganizationMember = Static<typeof OrganizationMemberSchema>;
+export type OrganizationMemberAddRequest = Static<typeof OrganizationMemberAddBody>;
+export type OrganizationMemberUpdateRequest = Static<typeof OrganizationMemberUpdateBody>;
+export type OrganizationMemberDeleteRequest = Static<typeof OrganizationMemberDeleteBody>;
+export type TeamMemberUpdateRequest = Static<typeof TeamMemberUpdateBody>;
+export type KeyResetSpendRequest = Static<typeof KeyResetSpendBody>;
 
 /**
  * `admin`: the master key or a key whose user has the proxy_admin role. `own-key`: also any valid key
@@ -217,6 +256,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/key/unblock', KeyReferenceBody),
   get('/key/info', KeyInfoQuery, 'own-key'),
   get('/key/list', KeyListQuery),
+  post('/key/reset_spend', KeyResetSpendBody, ['/key/reset_spend', '/key/:key/reset_spend']),
   post('/team/new', TeamNewBody),
   post('/team/update', TeamUpdateBody),
   post('/team/delete', TeamDeleteBody),
@@ -224,6 +264,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/team/unblock', TeamReferenceBody),
   post('/team/member_add', TeamMemberAddBody),
   post('/team/member_delete', TeamMemberDeleteBody),
+  post('/team/member_update', TeamMemberUpdateBody),
   get('/team/info', TeamInfoQuery),
   get('/team/list', TeamListQuery),
   post('/user/new', UserNewBody),
@@ -236,6 +277,9 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/organization/delete', OrganizationDeleteBody),
   get('/organization/info', OrganizationInfoQuery),
   get('/organization/list', OrganizationListQuery),
+  post('/organization/member_add', OrganizationMemberAddBody),
+  post('/organization/member_update', OrganizationMemberUpdateBody),
+  post('/organization/member_delete', OrganizationMemberDeleteBody),
 ];
 
 export function adminRouteKey(method: string, route: string): string {

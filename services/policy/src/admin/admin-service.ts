@@ -15,9 +15,18 @@ import { apiKeyFormat } from '../keys/api-key-format.js';
 import { candidateTokens, secretMatcher } from '../keys/hash-key.js';
 import { loadKeyRecord } from '../keys/key-record.js';
 import type { AdminContext, Caller } from './admin-context.js';
-import { deleteKeys, generateKey, keyInfo, keyTokens, listKeys, regenerateKey, setKeyBlocked, updateKey } from './key-admin.js';
-import { deleteOrganizations, listOrganizations, newOrganization, organizationInfo, updateOrganization } from './organization-admin.js';
-import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam } from './team-admin.js';
+import { deleteKeys, generateKey, keyInfo, keyTokens, resetKeySpend, listKeys, regenerateKey, setKeyBlocked, updateKey } from './key-admin.js';
+import {
+  addOrganizationMembers,
+  deleteOrganizationMember,
+  deleteOrganizations,
+  listOrganizations,
+  newOrganization,
+  organizationInfo,
+  updateOrganization,
+  updateOrganizationMember,
+} from './organization-admin.js';
+import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam, updateTeamMember } from './team-admin.js';
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
 
 // The admin API as policy answers it: who is calling (master key, compared in constant time, or a key
@@ -37,6 +46,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /key/unblock': (context, caller, input) => setKeyBlocked(context, caller, input, false),
   'GET /key/info': keyInfo,
   'GET /key/list': listKeys,
+  'POST /key/reset_spend': (context, caller, input, call) => resetKeySpend(context, caller, input, call.query.key),
   'POST /team/new': newTeam,
   'POST /team/update': updateTeam,
   'POST /team/delete': deleteTeams,
@@ -44,6 +54,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /team/unblock': (context, caller, input) => setTeamBlocked(context, caller, input, false),
   'POST /team/member_add': addTeamMembers,
   'POST /team/member_delete': deleteTeamMember,
+  'POST /team/member_update': updateTeamMember,
   'GET /team/info': teamInfo,
   'GET /team/list': listTeams,
   'POST /user/new': newUser,
@@ -56,6 +67,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /organization/delete': deleteOrganizations,
   'GET /organization/info': organizationInfo,
   'GET /organization/list': (context) => listOrganizations(context),
+  'POST /organization/member_add': addOrganizationMembers,
+  'POST /organization/member_update': updateOrganizationMember,
+  'POST /organization/member_delete': deleteOrganizationMember,
 };
 
 interface CompiledRoute {

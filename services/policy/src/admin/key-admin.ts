@@ -7,11 +7,13 @@ import {
   type KeyListRequest,
   type KeyReferenceRequest,
   type KeyRegenerateRequest,
+  type KeyResetSpendRequest,
   type KeyUpdateRequest,
   type SqlClient,
 } from '@sluice/common';
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
 import { routesForKeyType } from '../decide/route-access.js';
+import { entityScopeName } from '../keys/key-record.js';
 import { apiKeyFormat, generateApiKey } from '../keys/api-key-format.js';
 import { candidateTokens, displayName, hashKey } from '../keys/hash-key.js';
 import { addDuration } from '../limits/duration.js';
@@ -253,4 +255,24 @@ export async function listKeys(context: AdminContext, _caller: Caller, request: 
     current_page: page,
     total_pages: Math.ceil(total / size),
   };
+}
+
+/**
+ * LiteLLM's /key/{key}/reset_spend with reset_to 0: the key starts a new budget period now, so its
+ * spend counts from zero on every replica; the ledger keeps every request.
+ */
+export async function resetKeySpend(context: AdminContext, caller: Caller, request: KeyResetSpendRequest, pathKey: string | undefined) {
+  const reference = request.key ?? pathKey;
+  if (!reference) throw new GatewayError('invalid_request', "Missing required parameter: 'key'.", { param: 'key' });
+  const nowMs = context.now();
+  const row = await context.sql.transaction(async (tx) => {
+    const current = await keyRowByToken(tx, keyTokens(context, reference), true);
+    const state = { ...limitStateFromRow(current), budget_period_start: nowMs };
+    return updateEntity(tx, 'key', String(current.key_id), { carried_spend_micros: 0, carried_period_start: null }, state, caller.name, nowMs);
+  });
+  await context.store.resetPeriods([{ name: entityScopeName('key', String(row.key_id)), periodStart: nowMs }]).catch((error: unknown) => {
+    context.logger.warn({ err: error }, 'could not zero the key in the limit store; its next decision will');
+  });
+  await announceChanges(context, [keyChange(row)]);
+  return keyView(row);
 }

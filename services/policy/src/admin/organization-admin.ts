@@ -3,6 +3,10 @@ import {
   GatewayError,
   type OrganizationDeleteRequest,
   type OrganizationInfoRequest,
+  type OrganizationMember,
+  type OrganizationMemberAddRequest,
+  type OrganizationMemberDeleteRequest,
+  type OrganizationMemberUpdateRequest,
   type OrganizationNewRequest,
   type OrganizationUpdateRequest,
   type SqlClient,
@@ -12,7 +16,8 @@ import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
 import { deleteEntities, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
 import { liveUsage, organizationView, teamView } from './entity-views.js';
-import { keyChangesWhere } from './team-admin.js';
+import { keyChangesWhere, memberUserId } from './team-admin.js';
+import { userView } from './entity-views.js';
 
 async function organizationRow(sql: SqlClient, organizationId: string, forUpdate = false): Promise<Row> {
   const row = await selectEntity(sql, 'organization', organizationId, forUpdate);
@@ -102,4 +107,63 @@ export async function listOrganizations(context: AdminContext) {
   const rows = await selectEntities(context.sql, 'organization', '', [], 'ORDER BY created_at, organization_id LIMIT 1000');
   const usages = await liveUsage(context, 'organization', 'organization_id', rows);
   return rows.map((row, index) => organizationView(row, usages[index]));
+}
+
+// Organisation membership is the user's organization_id: Sluice keeps one organisation per user, so
+// adding a user who belongs to another organisation is refused rather than moving them silently.
+
+const userChangeOf = (row: Row): EntityChange => ({ kind: 'user', id: String(row.user_id), version: Number(row.version) });
+
+async function setUserOrganization(context: AdminContext, tx: SqlClient, caller: Caller, userId: string, organizationId: string | null): Promise<Row> {
+  const current = await selectEntity(tx, 'user', userId, true);
+  if (!current) throw new GatewayError('not_found', `No user with user_id '${userId}'.`, { param: 'user_id' });
+  return updateEntity(tx, 'user', userId, { organization_id: organizationId }, limitStateFromRow(current), caller.name, context.now());
+}
+
+async function memberOf(tx: SqlClient, organizationId: string, member: { user_id?: string; user_email?: string }): Promise<Row> {
+  if (!member.user_id && !member.user_email) throw new GatewayError('invalid_request', "Send 'user_id' or 'user_email'.", { param: 'user_id' });
+  const rows = await selectEntities(tx, 'user', 'WHERE organization_id = $1 AND (user_id = $2 OR lower(user_email) = lower($3))', [
+    organizationId,
+    member.user_id ?? null,
+    member.user_email ?? null,
+  ], 'FOR UPDATE');
+  if (!rows[0]) throw new GatewayError('not_found', 'That user is not a member of this organization.');
+  return rows[0];
+}
+
+export async function addOrganizationMembers(context: AdminContext, caller: Caller, request: OrganizationMemberAddRequest) {
+  const members: OrganizationMember[] = Array.isArray(request.member) ? request.member : [request.member];
+  const rows = await context.sql.transaction(async (tx) => {
+    await organizationRow(tx, request.organization_id);
+    const updated: Row[] = [];
+    for (const member of members) {
+      const userId = await memberUserId(tx, { user_id: member.user_id, user_email: member.user_email }, caller);
+      const user = await selectEntity(tx, 'user', userId, true);
+      const other = user?.organization_id;
+      if (other && other !== request.organization_id) {
+        throw new GatewayError('invalid_request', `User '${userId}' belongs to organization '${String(other)}'; Sluice keeps one organization per user.`, {
+          param: 'member',
+        });
+      }
+      updated.push(await setUserOrganization(context, tx, caller, userId, request.organization_id));
+    }
+    return updated;
+  });
+  await announceChanges(context, rows.map(userChangeOf));
+  return { organization_id: request.organization_id, updated_users: rows.map((row) => userView(row)) };
+}
+
+export async function updateOrganizationMember(context: AdminContext, _caller: Caller, request: OrganizationMemberUpdateRequest) {
+  // The only roles accepted are the ones every member has: nothing to store beyond the membership.
+  const row = await memberOf(context.sql, request.organization_id, request);
+  return { organization_id: request.organization_id, user_id: row.user_id, user_role: request.role ?? 'internal_user' };
+}
+
+export async function deleteOrganizationMember(context: AdminContext, caller: Caller, request: OrganizationMemberDeleteRequest) {
+  const row = await context.sql.transaction(async (tx) => {
+    const member = await memberOf(tx, request.organization_id, request);
+    return setUserOrganization(context, tx, caller, String(member.user_id), null);
+  });
+  await announceChanges(context, [userChangeOf(row)]);
+  return { organization_id: request.organization_id, deleted_user: row.user_id };
 }

@@ -8,6 +8,7 @@ import {
   type TeamMember,
   type TeamMemberAddRequest,
   type TeamMemberDeleteRequest,
+  type TeamMemberUpdateRequest,
   type TeamNewRequest,
   type TeamReferenceRequest,
   type TeamUpdateRequest,
@@ -31,7 +32,7 @@ async function checkOrganization(sql: SqlClient, organizationId: string | null |
 }
 
 /** The member's user id, creating the user when the team names one not seen before. */
-async function memberUserId(sql: SqlClient, member: TeamMember, caller: Caller): Promise<string> {
+export async function memberUserId(sql: SqlClient, member: TeamMember, caller: Caller): Promise<string> {
   if (!member.user_id && !member.user_email) {
     throw new GatewayError('invalid_request', "A member needs 'user_id' or 'user_email'.", { param: 'member' });
   }
@@ -147,6 +148,20 @@ export function deleteTeamMember(context: AdminContext, caller: Caller, request:
       [request.team_id, request.user_id ?? null, request.user_email ?? null],
     );
     if (removed.rowCount === 0) throw new GatewayError('not_found', 'That user is not a member of this team.');
+    return touchTeam(context, caller, tx, current);
+  });
+}
+
+/** LiteLLM's /team/member_update: a member's role in the team. */
+export function updateTeamMember(context: AdminContext, caller: Caller, request: TeamMemberUpdateRequest) {
+  return changeTeam(context, caller, request.team_id, async (tx, current) => {
+    if (!request.user_id && !request.user_email) throw new GatewayError('invalid_request', "Send 'user_id' or 'user_email'.", { param: 'user_id' });
+    const updated = await tx.query(
+      `UPDATE team_members m SET role = $4 FROM users u
+       WHERE m.team_id = $1 AND u.user_id = m.user_id AND (m.user_id = $2 OR lower(u.user_email) = lower($3))`,
+      [request.team_id, request.user_id ?? null, request.user_email ?? null, request.role],
+    );
+    if (updated.rowCount === 0) throw new GatewayError('not_found', 'That user is not a member of this team.');
     return touchTeam(context, caller, tx, current);
   });
 }
