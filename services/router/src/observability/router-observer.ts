@@ -17,6 +17,7 @@ import {
   SpanStatusCode,
   type TimedCall,
   type Tracer,
+  traceparentOf,
 } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
@@ -48,6 +49,8 @@ export interface AttemptObservation {
   failed(error: unknown): void;
   /** It is over, however it went (call once, in a finally). */
   end(result: AttemptResult): void;
+  /** The attempt span's traceparent, for the upstream call; undefined with tracing off. */
+  readonly traceparent: string | undefined;
 }
 
 interface DeploymentSeries {
@@ -77,6 +80,10 @@ class ObservedAttempt implements AttemptObservation {
 
   failed(error: unknown): void {
     this.failure = error;
+  }
+
+  get traceparent(): string | undefined {
+    return this.span ? traceparentOf(this.span) : undefined;
   }
 
   end(result: AttemptResult): void {

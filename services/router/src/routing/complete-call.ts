@@ -16,6 +16,7 @@ import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment } from './select-deployment.js';
 import { withKeepAlive } from './with-keep-alive.js';
+import { upstreamTraceparent } from './upstream-traceparent.js';
 import type { CallObservation, RouterObserver } from '../observability/router-observer.js';
 
 export interface CompleteDependencies {
@@ -123,6 +124,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           signal: state.signal,
           createdSeconds: Math.floor(now() / 1000),
           onDropped: (names) => logger.warn({ deployment: deployment.id, params: names }, 'dropped parameters the provider does not support'),
+          traceparent: upstreamTraceparent(observed?.traceparent, state.request.traceparent),
         },
         result,
       );

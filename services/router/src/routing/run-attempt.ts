@@ -10,6 +10,7 @@ import { createSseDecoder } from '../providers/shared/sse-decoder.js';
 import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
 import type { CancelSignal } from './cancel-signal.js';
 import { AttemptError } from './attempt-error.js';
+import { withTraceparent } from './upstream-traceparent.js';
 
 export interface AttemptInput {
   request: CompleteRequest;
@@ -28,6 +29,8 @@ export interface AttemptInput {
   createdSeconds: number;
   /** Called with the parameters an adapter dropped (drop_params). */
   onDropped(names: string[]): void;
+  /** W3C traceparent sent upstream ('' for none). */
+  traceparent?: string;
 }
 
 /** What the router learns from an attempt that produced an answer (for routing statistics). */
@@ -98,7 +101,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     rawBody: request.body,
     createdSeconds: input.createdSeconds,
   };
-  const upstreamRequest = await adapter.buildRequest(context, input.body);
+  const upstreamRequest = withTraceparent(await adapter.buildRequest(context, input.body), input.traceparent ?? '');
   if (context.dropped.length > 0) input.onDropped(context.dropped);
 
   const timeoutMs = request.stream ? input.streamTimeoutMs : input.timeoutMs;
