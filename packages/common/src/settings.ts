@@ -111,6 +111,22 @@ export interface Settings {
   // Small-team deployments (issue 22): embedded mode that keeps its data.
   /** SLUICE_DATA_DIR: embedded mode keeps its PGlite database (keys and the ledger) in this directory. */
   dataDir: string | undefined;
+  /** Alerts (general_settings.alerting): where they go and how delivery is retried. */
+  alerting: AlertingSettings;
+}
+
+/** Alert channels' URLs (secrets: never logged) and delivery retries; used by accounting. */
+export interface AlertingSettings {
+  /** SLACK_WEBHOOK_URL: a Slack incoming webhook, for alerting: ["slack"]. */
+  slackWebhookUrl: string | undefined;
+  /** WEBHOOK_URL: any HTTP endpoint that takes a JSON POST, for alerting: ["webhook"]. */
+  webhookUrl: string | undefined;
+  /** Attempts in a row before an alert waits for the next sweep (SLUICE_ALERT_ATTEMPTS). */
+  attempts: number;
+  /** First retry delay, doubled per attempt (SLUICE_ALERT_RETRY_BASE_MS). */
+  retryBaseMs: number;
+  /** How often undelivered alerts are tried again (SLUICE_ALERT_SWEEP_INTERVAL_MS). */
+  sweepIntervalMs: number;
 }
 
 function text(env: Environment, name: string, fallback: string): string {
@@ -213,5 +229,12 @@ export function loadSettings(env: Environment = process.env): Settings {
     },
     // Small-team deployments (issue 22).
     dataDir: optionalText(env, 'SLUICE_DATA_DIR'),
+    alerting: {
+      slackWebhookUrl: optionalText(env, 'SLACK_WEBHOOK_URL'),
+      webhookUrl: optionalText(env, 'WEBHOOK_URL'),
+      attempts: Math.max(1, integer(env, 'SLUICE_ALERT_ATTEMPTS', 5)),
+      retryBaseMs: integer(env, 'SLUICE_ALERT_RETRY_BASE_MS', 1_000),
+      sweepIntervalMs: Math.max(100, integer(env, 'SLUICE_ALERT_SWEEP_INTERVAL_MS', 60_000)),
+    },
   };
 }

@@ -28,6 +28,7 @@ import { createMemoryTraceQueue } from './sinks/langfuse/memory-trace-queue.js';
 import { type OutboxRelay, startOutboxRelay } from './sinks/langfuse/outbox-relay.js';
 import type { TraceQueue } from './sinks/langfuse/trace-queue.js';
 import { AccountingMetrics } from './observability/ledger-observer.js';
+import { startBudgetAlerts } from './alerts/budget-alerts.js';
 
 const DATABASE_PROBE_MS = 5_000;
 const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -90,6 +91,8 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     });
   }
 
+  const alerts = startBudgetAlerts({ sql, config, settings: settings.alerting, logger });
+
   const consumer = await startUsageConsumer({
     bus,
     durable: settings.usage.accountingConsumer,
@@ -103,6 +106,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       exportMessages: langfuse?.messages ?? false,
       onTracesQueued: () => relay?.kick(),
       observer: metrics,
+      onAggregated: alerts ? (deltas) => alerts.committed(deltas) : undefined,
     }),
     logger,
   });
@@ -162,6 +166,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
         },
       },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      ...(alerts ? [{ name: 'stop budget alerts', run: () => alerts.stop() }] : []),
       ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
       ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),
       ...(ownsBackends

@@ -3,7 +3,7 @@ import type { Logger, Sql, UsageDelivery } from '@sluice/common';
 import { UsageEvent } from '@sluice/proto';
 import { addToAggregates } from './ledger/add-to-aggregates.js';
 import { failureKind } from './ledger/failure-kind.js';
-import { type InsertOptions, insertSpendLogs } from './ledger/insert-spend-logs.js';
+import { type DailyDelta, type InsertOptions, insertSpendLogs } from './ledger/insert-spend-logs.js';
 import { type DeadLetter, parkDeadLetters } from './ledger/park-dead-letters.js';
 import { toSpendLogRow } from './ledger/spend-log-rows.js';
 import type { LedgerObserver } from './observability/ledger-observer.js';
@@ -26,6 +26,8 @@ export interface BatchWriterOptions extends InsertOptions {
   onTracesQueued?: () => void;
   /** Metrics of every batch, and a span per committed event when tracing is on. */
   observer?: LedgerObserver;
+  /** Called after each commit with what it added to the aggregates (budget alerts). */
+  onAggregated?: (deltas: readonly DailyDelta[]) => void;
 }
 
 /** A request's deliveries in this batch (a duplicate publish can bring the same request twice). */
@@ -93,6 +95,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
   /** Commits `entries` in one transaction; on a data error, splits them until the bad row is alone. */
   async function commit(entries: Entry[], result: BatchResult): Promise<boolean> {
     const startedAtMs = Date.now();
+    let aggregated: readonly DailyDelta[] = [];
     try {
       const inserted = await sql.transaction(async (tx) => {
         const deltas = await insertSpendLogs(
@@ -101,6 +104,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
           options,
         );
         await addToAggregates(tx, deltas);
+        aggregated = deltas;
         return deltas.reduce((sum, delta) => sum + delta.requests, 0);
       });
       for (const entry of entries) for (const delivery of entry.deliveries) delivery.ack();
@@ -109,6 +113,7 @@ export function createBatchWriter(sql: Sql, logger: Logger, options: BatchWriter
       result.duplicates += deliveries - inserted;
       if (inserted > 0 && options.exportTraces) options.onTracesQueued?.();
       options.observer?.committed(entries, startedAtMs);
+      if (aggregated.length > 0) options.onAggregated?.(aggregated);
       return true;
     } catch (error) {
       if (failureKind(error) === 'transient') {

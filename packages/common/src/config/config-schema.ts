@@ -187,6 +187,15 @@ export const GeneralSettingsSchema = Type.Object(
     // budgets or customers answer 403; and client keys declared here, synchronised by policy.
     disable_key_management: Type.Optional(Type.Boolean()),
     client_keys: Type.Optional(ClientKeysSchema),
+    // Alerts and model health (issue 21): channels ("slack" with SLACK_WEBHOOK_URL, "webhook" with
+    // WEBHOOK_URL), which alerts (LiteLLM's alert_types; budget alerts are "budget_alerts"), and the
+    // background health checks of every deployment.
+    alerting: Type.Optional(Type.Array(Str)),
+    alert_types: Type.Optional(Type.Array(Str)),
+    alerting_threshold: Type.Optional(Num),
+    background_health_checks: Type.Optional(Type.Boolean()),
+    /** Seconds between background health checks (LiteLLM's default: 300). */
+    health_check_interval: Type.Optional(Num),
   },
   open,
 );
