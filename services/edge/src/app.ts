@@ -10,6 +10,7 @@ import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
+import { modelHealthRoutes } from './routes/model-health.js';
 import { modelRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 
@@ -33,6 +34,7 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   jsonBody(app, context.options.bodyLimitBytes);
   errorHandler(app, logger);
   healthRoutes(app, context);
+  modelHealthRoutes(app, context);
   modelRoutes(app, context);
   chatCompletionRoutes(app, context);
   completionRoutes(app, context);

@@ -13,6 +13,7 @@ import {
   preEncodedResponses,
   startServiceHttpServer,
   tracerFor,
+  toGrpcError,
 } from '@sluice/common';
 import { RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
@@ -26,6 +27,7 @@ import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
 import { readRoutingSettings } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
+import { startModelHealth } from './health/deployment-health.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -82,15 +84,30 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     observer,
     ...(cache ? { cache } : {}),
   });
+  const health = startModelHealth({
+    config,
+    registry,
+    deployments,
+    settings: routing,
+    coolingDown: (deploymentId) => cooldowns!.coolingDown(deploymentId),
+    metrics: observer.registry,
+    logger,
+  });
   const readiness = new Readiness();
 
   const completeStream = createCompleteStreamHandler(complete, logger);
   // CompleteStream writes bytes it encoded itself (see complete-stream-handler.ts).
-  const implementation: Pick<RouterServer, 'complete' | 'listModels'> & { completeStream: typeof completeStream.handler } = {
+  const implementation: Pick<RouterServer, 'complete' | 'listModels' | 'modelHealth'> & { completeStream: typeof completeStream.handler } = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
     completeStream: completeStream.handler,
     listModels(_call, callback) {
       callback(null, { models: registry.models() });
+    },
+    modelHealth(call, callback) {
+      health.check(call.request.modelGroup).then(
+        (result) => callback(null, result),
+        (error: unknown) => callback(toGrpcError(error), null),
+      );
     },
   };
   const grpc = await startGrpcServer({
@@ -126,6 +143,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
           return grpc.shutdown(drainTimeoutMs);
         },
       },
+      { name: 'stop health checks', run: async () => health.stop() },
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
       { name: 'close response cache', run: async () => cache?.close() },

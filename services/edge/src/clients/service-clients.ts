@@ -10,6 +10,7 @@ import {
   type JsonCall,
   type JsonResult,
   type ListModelsResponse,
+  type ModelHealthResponse,
   PolicyClient,
   RouterClient,
 } from '@sluice/proto';
@@ -28,6 +29,8 @@ export interface ServiceClients {
   spend(call: JsonCall): Promise<JsonResult>;
   complete(request: CompleteRequest): RouterCall;
   listModels(): Promise<ListModelsResponse>;
+  /** GET /health: the router checks every deployment (or one model group's). */
+  modelHealth(modelGroup: string): Promise<ModelHealthResponse>;
   /**
    * True when policy and router both answer their health checks, whatever they answer: one replica that
    * is draining, or a policy that lost Redis (and answers 503s the edge passes on), must not take every
@@ -51,6 +54,8 @@ export interface ServiceAddresses {
 }
 
 const ADMIN_DEADLINE_MS = 30_000;
+// A health check of every deployment waits for the slowest one (each has its own timeout, 30 s by default).
+const MODEL_HEALTH_DEADLINE_MS = 90_000;
 const HEALTH_DEADLINE_MS = 1_000;
 /** An abandoned decision's holds expire on their own at worst; the call is worth a few seconds. */
 const ABANDON_DEADLINE_MS = 5_000;
@@ -117,6 +122,8 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     spend: (call) => unary((r, m, o, c) => accounting.spend(r, m, o, c), call, ADMIN_DEADLINE_MS, 'service_unavailable'),
     complete: (request) => calls.complete(request),
     listModels: () => unary((r, m, o, c) => router.listModels(r, m, o, c), {}, HEALTH_DEADLINE_MS * 5, 'router_unavailable'),
+    modelHealth: (modelGroup) =>
+      unary((r, m, o, c) => router.modelHealth(r, m, o, c), { modelGroup }, MODEL_HEALTH_DEADLINE_MS, 'router_unavailable'),
     healthy: async () => (await Promise.all([check(policyHealth), check(routerHealth)])).every(Boolean),
     close() {
       decisions.close();

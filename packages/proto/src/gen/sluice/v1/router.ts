@@ -167,6 +167,32 @@ export interface ModelInfo {
   mode: string;
 }
 
+export interface ModelHealthRequest {
+  /** A model group to check; empty for all of them. */
+  modelGroup: string;
+}
+
+export interface ModelHealthResponse {
+  healthy: DeploymentHealth[];
+  unhealthy: DeploymentHealth[];
+}
+
+export interface DeploymentHealth {
+  modelGroup: string;
+  deploymentId: string;
+  /** litellm_params.model, e.g. "openai/gpt-4o-mini". */
+  model: string;
+  /** Scheme, host and path only: no user info, query or fragment. */
+  apiBase: string;
+  /** "up", "cooldown" or "failing". */
+  state: string;
+  /** Error code and message of a failed check (keys scrubbed); empty when healthy. */
+  error: string;
+  /** When the check finished (Unix ms) and how long it took. */
+  checkedAtMs: number;
+  latencyMs: number;
+}
+
 function createBaseCompleteRequest(): CompleteRequest {
   return {
     requestId: "",
@@ -1620,6 +1646,276 @@ export const ModelInfo: MessageFns<ModelInfo> = {
   },
 };
 
+function createBaseModelHealthRequest(): ModelHealthRequest {
+  return { modelGroup: "" };
+}
+
+export const ModelHealthRequest: MessageFns<ModelHealthRequest> = {
+  encode(message: ModelHealthRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelGroup !== "") {
+      writer.uint32(10).string(message.modelGroup);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelHealthRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelHealthRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelGroup = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ModelHealthRequest>): ModelHealthRequest {
+    return ModelHealthRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelHealthRequest>): ModelHealthRequest {
+    const message = createBaseModelHealthRequest();
+    message.modelGroup = object.modelGroup ?? "";
+    return message;
+  },
+};
+
+function createBaseModelHealthResponse(): ModelHealthResponse {
+  return { healthy: [], unhealthy: [] };
+}
+
+export const ModelHealthResponse: MessageFns<ModelHealthResponse> = {
+  encode(message: ModelHealthResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.healthy) {
+      DeploymentHealth.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.unhealthy) {
+      DeploymentHealth.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelHealthResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelHealthResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.healthy.push(DeploymentHealth.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unhealthy.push(DeploymentHealth.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ModelHealthResponse>): ModelHealthResponse {
+    return ModelHealthResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelHealthResponse>): ModelHealthResponse {
+    const message = createBaseModelHealthResponse();
+    message.healthy = object.healthy?.map((e) => DeploymentHealth.fromPartial(e)) || [];
+    message.unhealthy = object.unhealthy?.map((e) => DeploymentHealth.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeploymentHealth(): DeploymentHealth {
+  return {
+    modelGroup: "",
+    deploymentId: "",
+    model: "",
+    apiBase: "",
+    state: "",
+    error: "",
+    checkedAtMs: 0,
+    latencyMs: 0,
+  };
+}
+
+export const DeploymentHealth: MessageFns<DeploymentHealth> = {
+  encode(message: DeploymentHealth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelGroup !== "") {
+      writer.uint32(10).string(message.modelGroup);
+    }
+    if (message.deploymentId !== "") {
+      writer.uint32(18).string(message.deploymentId);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.apiBase !== "") {
+      writer.uint32(34).string(message.apiBase);
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
+    }
+    if (message.error !== "") {
+      writer.uint32(50).string(message.error);
+    }
+    if (message.checkedAtMs !== 0) {
+      writer.uint32(56).int64(message.checkedAtMs);
+    }
+    if (message.latencyMs !== 0) {
+      writer.uint32(65).double(message.latencyMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentHealth {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentHealth();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelGroup = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deploymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.apiBase = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.checkedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.latencyMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DeploymentHealth>): DeploymentHealth {
+    return DeploymentHealth.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeploymentHealth>): DeploymentHealth {
+    const message = createBaseDeploymentHealth();
+    message.modelGroup = object.modelGroup ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    message.model = object.model ?? "";
+    message.apiBase = object.apiBase ?? "";
+    message.state = object.state ?? "";
+    message.error = object.error ?? "";
+    message.checkedAtMs = object.checkedAtMs ?? 0;
+    message.latencyMs = object.latencyMs ?? 0;
+    return message;
+  },
+};
+
 /**
  * The router owns the model list and every provider. Complete streams OpenAI-shaped parts back; before
  * the first content part a failure is a gRPC status (with the error code in the `sluice-error-code`
@@ -1663,6 +1959,20 @@ export const RouterService = {
     responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
   },
+  /**
+   * Health of every deployment (or one model group's): a minimal request to each, or the latest
+   * background check's results when general_settings.background_health_checks is on. Admin only at the
+   * edge. Never carries a provider key or api_base credentials.
+   */
+  modelHealth: {
+    path: "/sluice.v1.Router/ModelHealth" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ModelHealthRequest): Buffer => Buffer.from(ModelHealthRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ModelHealthRequest => ModelHealthRequest.decode(value),
+    responseSerialize: (value: ModelHealthResponse): Buffer => Buffer.from(ModelHealthResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ModelHealthResponse => ModelHealthResponse.decode(value),
+  },
 } as const;
 
 export interface RouterServer extends UntypedServiceImplementation {
@@ -1677,6 +1987,12 @@ export interface RouterServer extends UntypedServiceImplementation {
    */
   completeStream: handleBidiStreamingCall<CompleteStreamRequest, CompleteStreamParts>;
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
+  /**
+   * Health of every deployment (or one model group's): a minimal request to each, or the latest
+   * background check's results when general_settings.background_health_checks is on. Admin only at the
+   * edge. Never carries a provider key or api_base credentials.
+   */
+  modelHealth: handleUnaryCall<ModelHealthRequest, ModelHealthResponse>;
 }
 
 export interface RouterClient extends Client {
@@ -1714,6 +2030,26 @@ export interface RouterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Health of every deployment (or one model group's): a minimal request to each, or the latest
+   * background check's results when general_settings.background_health_checks is on. Admin only at the
+   * edge. Never carries a provider key or api_base credentials.
+   */
+  modelHealth(
+    request: ModelHealthRequest,
+    callback: (error: ServiceError | null, response: ModelHealthResponse) => void,
+  ): ClientUnaryCall;
+  modelHealth(
+    request: ModelHealthRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ModelHealthResponse) => void,
+  ): ClientUnaryCall;
+  modelHealth(
+    request: ModelHealthRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ModelHealthResponse) => void,
   ): ClientUnaryCall;
 }
 
