@@ -1,9 +1,11 @@
 import type { SqlClient } from '@sluice/common';
 
 // The budgeted keys, teams, users and organisations a committed batch touched, with their spend in the
-// current budget period summed the way policy rebuilds its counters (spend_logs since
+// current budget period: the same total policy rebuilds its counters from (spend_logs since
 // budget_period_start, over every hash a key has had), so an alert and the limit it warns about agree.
-// Only entities with a max_budget or soft_budget are read; the sums use the (scope, start_time) indexes.
+// It is read from spend_daily for the whole UTC days after the period's first one, and from spend_logs
+// only for that first, partial day: the query stays small however long the period and busy the key
+// (spend_daily always equals the sum over spend_logs). Only entities with a budget are read.
 
 export type EntityType = 'key' | 'team' | 'user' | 'organization';
 
@@ -25,30 +27,34 @@ export interface BudgetedEntity {
 
 const BUDGETED = '(max_budget_micros IS NOT NULL OR soft_budget_micros IS NOT NULL)';
 
+/** Spend since `start` of the rows whose `column` matches `match` (e.g. "= t.team_id"). */
+function periodSpend(column: string, match: string, start: string): string {
+  const firstDay = `(${start} AT TIME ZONE 'UTC')::date`;
+  return `((SELECT COALESCE(sum(d.spend_micros), 0) FROM spend_daily d WHERE d.${column} ${match} AND d.day > ${firstDay})
+    + (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s WHERE s.${column} ${match} AND s.start_time >= ${start}
+       AND s.start_time < ((${firstDay} + 1)::timestamp AT TIME ZONE 'UTC')))::text AS spent_micros`;
+}
+
 const QUERIES: Record<EntityType, string> = {
   key: `
 SELECT 'key' AS entity_type, k.key_id AS entity_id, k.key_alias AS alias, k.token, k.team_id, k.user_id, k.organization_id,
   k.max_budget_micros, k.soft_budget_micros, k.budget_period_start, k.budget_reset_at,
-  (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s
-    WHERE s.key_hash = ANY(k.retired_tokens || k.token) AND s.start_time >= k.budget_period_start)::text AS spent_micros
+  ${periodSpend('key_hash', '= ANY(k.retired_tokens || k.token)', 'k.budget_period_start')}
 FROM api_keys k WHERE k.token = ANY($1) AND ${BUDGETED}`,
   team: `
 SELECT 'team' AS entity_type, t.team_id AS entity_id, t.team_alias AS alias, NULL AS token, t.team_id, NULL AS user_id, t.organization_id,
   t.max_budget_micros, t.soft_budget_micros, t.budget_period_start, t.budget_reset_at,
-  (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s
-    WHERE s.team_id = t.team_id AND s.start_time >= t.budget_period_start)::text AS spent_micros
+  ${periodSpend('team_id', '= t.team_id', 't.budget_period_start')}
 FROM teams t WHERE t.team_id = ANY($1) AND ${BUDGETED}`,
   user: `
 SELECT 'user' AS entity_type, u.user_id AS entity_id, u.user_alias AS alias, NULL AS token, NULL AS team_id, u.user_id, u.organization_id,
   u.max_budget_micros, u.soft_budget_micros, u.budget_period_start, u.budget_reset_at,
-  (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s
-    WHERE s.user_id = u.user_id AND s.start_time >= u.budget_period_start)::text AS spent_micros
+  ${periodSpend('user_id', '= u.user_id', 'u.budget_period_start')}
 FROM users u WHERE u.user_id = ANY($1) AND ${BUDGETED}`,
   organization: `
 SELECT 'organization' AS entity_type, o.organization_id AS entity_id, o.organization_alias AS alias, NULL AS token, NULL AS team_id,
   NULL AS user_id, o.organization_id, o.max_budget_micros, o.soft_budget_micros, o.budget_period_start, o.budget_reset_at,
-  (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s
-    WHERE s.organization_id = o.organization_id AND s.start_time >= o.budget_period_start)::text AS spent_micros
+  ${periodSpend('organization_id', '= o.organization_id', 'o.budget_period_start')}
 FROM organizations o WHERE o.organization_id = ANY($1) AND ${BUDGETED}`,
 };
 

@@ -1,0 +1,71 @@
+import { createLogger, migrate } from '@sluice/common';
+import { UsageStatus, type UsageEvent } from '@sluice/proto';
+import { createTestBackends, type TestBackends } from '@sluice/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { addToAggregates } from '../ledger/add-to-aggregates.js';
+import { insertSpendLogs } from '../ledger/insert-spend-logs.js';
+import { toSpendLogRow } from '../ledger/spend-log-rows.js';
+import { budgetedEntities, emptyTouched } from './budget-entities-query.js';
+
+// The period spend an alert is based on equals the plain sum over spend_logs since the period start
+// (what policy counts), whether the period started today or days ago (then whole days come from
+// spend_daily and only the first, partial day from spend_logs).
+
+const DAY_MS = 86_400_000;
+let backends: TestBackends;
+
+function event(index: number, startTimeMs: number, costMicros: number, retired = false): UsageEvent {
+  return {
+    schemaVersion: 1, requestId: `q-${index}`, keyHash: retired ? 'old-hash' : 'new-hash', keyAlias: 'k', teamId: 'team-q', userId: 'user-q',
+    organizationId: 'org-q', endUser: '', callType: 'chat_completion', modelGroup: 'g', deploymentId: 'd', provider: 'openai', model: 'm',
+    apiBaseHost: 'h', stream: false, promptTokens: 1, completionTokens: 1, cachedTokens: 0, reasoningTokens: 0, costMicros, usageEstimated: false,
+    startTimeMs, firstTokenTimeMs: startTimeMs, endTimeMs: startTimeMs + 1, overheadUs: 1, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '',
+    httpStatus: 200, attempts: 1, cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
+    modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',
+  };
+}
+
+beforeAll(async () => {
+  backends = await createTestBackends('alertquery');
+  await migrate(backends.sql, createLogger({ service: 'test', level: 'silent' }));
+});
+
+afterAll(async () => {
+  await backends?.cleanup();
+});
+
+describe('budgetedEntities', () => {
+  test("each entity's spend since its period start, across days, a key's retired hashes included", async () => {
+    const periodStart = Date.parse('2026-11-20T15:30:00Z');
+    const events = [
+      event(1, periodStart - 60_000, 1_000_000), // before the period: not counted
+      event(2, periodStart + 60_000, 2), // the first (partial) day
+      event(3, periodStart + DAY_MS, 30, true), // a whole day later, under the key's old hash
+      event(4, periodStart + 3 * DAY_MS, 400),
+      event(5, Date.parse('2026-11-20T02:00:00Z'), 5_000_000), // same UTC day, before the start
+    ];
+    await backends.sql.transaction(async (tx) => {
+      const deltas = await insertSpendLogs(tx, events.map(toSpendLogRow), { storeMessages: false, exportTraces: false, exportMessages: false });
+      await addToAggregates(tx, deltas);
+    });
+    const start = new Date(periodStart);
+    await backends.sql.query(`INSERT INTO organizations (organization_id, max_budget_micros, budget_period_start) VALUES ('org-q', 1000, $1)`, [start]);
+    await backends.sql.query(`INSERT INTO teams (team_id, organization_id, soft_budget_micros, budget_period_start) VALUES ('team-q', 'org-q', 10, $1)`, [start]);
+    await backends.sql.query(`INSERT INTO users (user_id, budget_period_start) VALUES ('user-q', $1)`, [start]);
+    await backends.sql.query(
+      `INSERT INTO api_keys (key_id, token, retired_tokens, key_name, max_budget_micros, budget_period_start) VALUES ('key-q', 'new-hash', '{old-hash}', 'n', 100, $1)`,
+      [start],
+    );
+    const touched = emptyTouched();
+    touched.key.add('new-hash');
+    touched.team.add('team-q');
+    touched.user.add('user-q');
+    touched.organization.add('org-q');
+    const found = await budgetedEntities(backends.sql, touched);
+    const spent = Object.fromEntries(found.map((entity) => [entity.entity_type, Number(entity.spent_micros)]));
+    // The user has no budget: not read at all.
+    expect(spent).toEqual({ key: 432, team: 432, organization: 432 });
+    const plain = await backends.sql.query<{ sum: string }>(`SELECT sum(cost_micros)::text AS sum FROM spend_logs WHERE start_time >= $1`, [start]);
+    expect(Number(plain.rows[0]!.sum)).toBe(432);
+  });
+});
