@@ -36,3 +36,5 @@ export * from './telemetry/index.js';
 export * from './logger-settings.js';
 export * from './node-flags.js';
 export * from './key-hash.js';
+export * from './redact-url.js';
+export * from './listen-failure.js';

@@ -1,6 +1,7 @@
 import { ConfigError } from './config/load-config.js';
 import { configFromSettings } from './config/config-from-settings.js';
 import type { GatewayConfig } from './config/config-schema.js';
+import { listenFailureMessage } from './listen-failure.js';
 import { createLogger, type Logger } from './logger.js';
 import { configuredLogger } from './logger-settings.js';
 import { loadSettings, type Settings } from './settings.js';
@@ -41,8 +42,11 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
     exitOnSignals(logger, steps, drain + settings.shutdownTimeoutMs + TRACE_FLUSH_MS);
     if (service.reload) reloadOnHangup(settings, logger, service.reload.bind(service));
   } catch (error) {
+    const listenFailure = listenFailureMessage(error);
     if (error instanceof ConfigError) {
       process.stderr.write(`sluice ${name}: ${error.message}\n`);
+    } else if (listenFailure) {
+      process.stderr.write(`sluice ${name}: ${listenFailure}\n`);
     } else {
       logger.fatal({ err: error }, `${name} failed to start`);
     }

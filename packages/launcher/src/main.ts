@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, createLogger, loadSettings } from '@sluice/common';
+import { ConfigError, createLogger, listenFailureMessage, loadSettings, redactUrl } from '@sluice/common';
 import { parseLauncherArguments, USAGE } from './arguments.js';
 import { findServers } from './default-servers.js';
+import { assignInternalPorts } from './internal-ports.js';
 import { runEmbedded } from './embedded.js';
 import { supervise } from './supervisor.js';
 
@@ -34,12 +35,14 @@ try {
     env.DATABASE_URL = servers.databaseUrl;
     env.REDIS_URL = servers.redisUrl;
     env.NATS_URL = servers.natsUrl;
+    const picked = await assignInternalPorts(env);
     const settings = loadSettings(env);
     logger.info(
       {
-        postgres: servers.databaseUrl.replace(/\/\/[^@]*@/, '//'),
-        redis: servers.redisUrl,
-        nats: servers.natsUrl,
+        postgres: redactUrl(servers.databaseUrl),
+        redis: redactUrl(servers.redisUrl),
+        nats: redactUrl(servers.natsUrl),
+        ...(picked.length > 0 ? { internalPorts: Object.fromEntries(picked.map((name) => [name, Number(env[name])])) } : {}),
         ...(servers.createdDatabase ? { createdDatabase: 'sluice' } : {}),
       },
       'sluice starting: four services on Postgres, Redis and NATS',
@@ -61,7 +64,9 @@ try {
     logger.info(`Sluice is ready: ${url}/v1`);
   }
 } catch (error) {
+  const listenFailure = listenFailureMessage(error);
   if (error instanceof ConfigError) process.stderr.write(`sluice: ${error.message}\n`);
+  else if (listenFailure) process.stderr.write(`sluice: ${listenFailure}\n`);
   else logger.fatal({ err: error }, 'sluice failed to start');
   process.exit(1);
 }

@@ -128,7 +128,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
   probe.unref();
   const readiness = new Readiness([() => databaseUp]);
 
-  const spend = createSpendApi({ sql, keyPepper: settings.keyPepper, logger });
+  const spend = createSpendApi({ sql, keyPepper: settings.keyPepper, logger, masterKey: config.general_settings?.master_key });
   const implementation: AccountingServer = {
     spend(call, callback) {
       void spend(call.request).then((result) => callback(null, result));

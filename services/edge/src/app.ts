@@ -1,6 +1,7 @@
-import { type Logger, uuidv7 } from '@sluice/common';
+import { GatewayError, type Logger, uuidv7 } from '@sluice/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EdgeContext } from './edge-context.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
@@ -21,7 +22,10 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
     bodyLimit: context.options.bodyLimitBytes,
     genReqId: () => uuidv7(),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has Fastify's body; the hook below answers OpenAI's instead.
+    return503OnClosing: false,
+    clientErrorHandler,
+    frameworkErrors,
     forceCloseConnections: false,
     keepAliveTimeout: 65_000,
     ajv: {
@@ -33,6 +37,11 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   requestObservation(app, context);
   jsonBody(app, context.options.bodyLimitBytes);
   errorHandler(app, logger);
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!context.state.draining) return done();
+    reply.header('connection', 'close');
+    done(new GatewayError('shutting_down'));
+  });
   healthRoutes(app, context);
   modelHealthRoutes(app, context);
   modelRoutes(app, context);

@@ -9,7 +9,7 @@ export interface EdgeOptions {
   keyHeader: string | undefined;
   /** Prompts and responses go into usage events (and from there the ledger and Langfuse). */
   recordMessages: boolean;
-  /** litellm_settings.cache, and cache_params.namespace_per_team: each team's cached answers apart. */
+  /** litellm_settings.cache, and cache_params.namespace_per_team (default on): each team's cached answers apart. */
   responseCache: { enabled: boolean; namespacePerTeam: boolean };
 }
 

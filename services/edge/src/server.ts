@@ -64,7 +64,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         general.store_prompts_in_spend_logs === true || config.litellm_settings?.turn_off_message_logging === false,
       responseCache: {
         enabled: config.litellm_settings?.cache === true,
-        namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team === true,
+        // Per team unless sharing is asked for: a shared cache serves one team's answers to another.
+        namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
       },
     },
     inflight,

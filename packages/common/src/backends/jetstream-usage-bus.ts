@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { JsMsg, NatsConnection } from 'nats';
 import type { UsageStreamSettings } from '../settings.js';
 import type { Logger } from '../logger.js';
+import { redactUrl } from '../redact-url.js';
 import { createJetStreamPublisher } from './jetstream-publisher.js';
 import { createRetryingPublisher } from './retrying-publisher.js';
 import { splitUsageBatch, USAGE_BATCH_HEADER } from './usage-batch.js';
@@ -159,7 +160,7 @@ export async function connectJetStreamUsageBus(options: JetStreamOptions): Promi
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-        logger.warn({ nats: status.type, data: String(status.data) }, 'nats connection status');
+        logger.warn({ nats: status.type, data: redactUrl(String(status.data)) }, 'nats connection status');
       }
     }
   })();

@@ -102,6 +102,10 @@ export const ERROR_TABLE = {
     http: 405, grpc: GrpcStatus.UNIMPLEMENTED, retryable: false, type: 'invalid_request_error',
     message: 'Method not allowed.',
   },
+  request_timeout: {
+    http: 408, grpc: GrpcStatus.DEADLINE_EXCEEDED, retryable: true, type: 'invalid_request_error',
+    message: 'The request was not received in time.',
+  },
   already_exists: {
     http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false, type: 'invalid_request_error',
     message: 'An object with this id or alias already exists.',
@@ -113,6 +117,10 @@ export const ERROR_TABLE = {
   unsupported_media_type: {
     http: 415, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, type: 'invalid_request_error',
     message: 'Send the request body as application/json.',
+  },
+  headers_too_large: {
+    http: 431, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, type: 'invalid_request_error',
+    message: 'The request headers are too large.',
   },
   rate_limit_requests: {
     http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true, type: 'rate_limit_error',
@@ -196,7 +204,10 @@ export function errorCodeForHttpStatus(status: number): ErrorCode {
   if (status === 401) return 'invalid_api_key';
   if (status === 403) return 'model_not_allowed';
   if (status === 404) return 'not_found';
+  if (status === 408) return 'request_timeout';
   if (status === 413) return 'body_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 431) return 'headers_too_large';
   if (status === 429) return 'rate_limit_requests';
   if (status === 504) return 'upstream_timeout';
   if (status === 503) return 'service_unavailable';

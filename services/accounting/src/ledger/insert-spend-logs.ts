@@ -16,8 +16,8 @@ WITH incoming AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     request_id text, key_hash text, key_alias text, team_id text, user_id text, organization_id text,
     end_user text, call_type text, model_group text, deployment_id text, provider text, model text,
-    api_base_host text, stream boolean, prompt_tokens integer, completion_tokens integer,
-    cached_tokens integer, reasoning_tokens integer, cost_micros bigint, usage_estimated boolean,
+    api_base_host text, stream boolean, prompt_tokens bigint, completion_tokens bigint,
+    cached_tokens bigint, reasoning_tokens bigint, cost_micros bigint, usage_estimated boolean,
     start_time_ms bigint, first_token_time_ms bigint, end_time_ms bigint, overhead_us bigint,
     status text, error_code text, http_status integer, attempts integer, cache_hit boolean,
     cache_key text, tags text[], trace_id text, session_id text, generation_name text,

@@ -15,6 +15,8 @@ export interface SpendApiOptions {
   sql: SqlClient;
   keyPepper: string | undefined;
   logger: Logger;
+  /** general_settings.master_key: a filter by it finds the rows recorded under MASTER_KEY_LABEL. */
+  masterKey?: string;
 }
 
 const DEFAULT_LOG_LIMIT = 1_000;
@@ -50,10 +52,10 @@ function dateRange(query: Query, fallback: DayRange | undefined): DayRange | und
   return parseDayRange(start, end, 'start_date', 'end_date');
 }
 
-function filters(query: Query, pepper: string | undefined): SpendFilters {
+function filters(query: Query, pepper: string | undefined, masterKey: string | undefined): SpendFilters {
   const apiKey = optional(query, 'api_key');
   return {
-    keyHash: apiKey === undefined ? undefined : keyHashFilter(apiKey, pepper),
+    keyHash: apiKey === undefined ? undefined : keyHashFilter(apiKey, pepper, masterKey),
     teamId: optional(query, 'team_id'),
     userId: optional(query, 'user_id', 'internal_user_id'),
   };
@@ -185,14 +187,14 @@ function failure(code: ErrorCode, message?: string, param: string | null = null)
 
 /** The Accounting.Spend handler: one JsonCall in, one JSON answer out. */
 export function createSpendApi(options: SpendApiOptions) {
-  const { sql, keyPepper, logger } = options;
+  const { sql, keyPepper, logger, masterKey } = options;
 
   async function answer(route: string, query: Query): Promise<JsonResult> {
     switch (route) {
       case '/spend/logs': {
         const requestId = optional(query, 'request_id');
         const range = dateRange(query, undefined);
-        const spendFilters = filters(query, keyPepper);
+        const spendFilters = filters(query, keyPepper, masterKey);
         if (range && requestId === undefined && optional(query, 'summarize') !== 'false') {
           return reply(200, summarizeByDay(await queryDailySpend(sql, range, ['key_hash', 'user_id', 'model_group'], spendFilters)));
         }
@@ -202,11 +204,11 @@ export function createSpendApi(options: SpendApiOptions) {
       case '/global/spend/report': {
         const range = dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!;
         const groupBy = optional(query, 'group_by') ?? 'team';
-        const grouping = GROUPINGS[groupBy];
+        const grouping = Object.hasOwn(GROUPINGS, groupBy) ? GROUPINGS[groupBy] : undefined;
         if (!grouping) {
           return failure('invalid_request', `'group_by' must be one of team, api_key, user, model, provider; got "${groupBy}".`, 'group_by');
         }
-        const sums = await queryDailySpend(sql, range, [grouping.column, grouping.split], filters(query, keyPepper));
+        const sums = await queryDailySpend(sql, range, [grouping.column, grouping.split], filters(query, keyPepper, masterKey));
         return reply(200, reportByDay(sums, grouping));
       }
       case '/global/spend/keys':
@@ -214,7 +216,7 @@ export function createSpendApi(options: SpendApiOptions) {
         const range = dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!;
         const column = route === '/global/spend/keys' ? 'key_hash' : 'model_group';
         const limit = positiveInteger(query, 'limit', DEFAULT_TOP_LIMIT, MAX_LOG_LIMIT);
-        const sums = await queryDailySpend(sql, range, [column], filters(query, keyPepper));
+        const sums = await queryDailySpend(sql, range, [column], filters(query, keyPepper, masterKey));
         return reply(200, topSpend(sums, column, limit));
       }
       default:

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '@sluice/common';
 import type { FastifyInstance } from 'fastify';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../openai/json-nesting.js';
 
 // A client that sends an oversized body is still writing when the answer is ready; if we closed the
 // connection it would see a broken pipe instead of the 413. So the rest is read and thrown away (nothing
@@ -34,6 +36,16 @@ export function jsonBody(app: FastifyInstance, limitBytes: number): void {
         return;
       }
       const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      // The router forwards these very bytes: a lossy decode here would validate one text and send
+      // another. JSON is UTF-8 (RFC 8259); isUtf8 is a native check.
+      if (!isUtf8(bytes)) {
+        done(new GatewayError('invalid_json', 'The request body is not valid UTF-8.'), undefined);
+        return;
+      }
+      if (jsonNestingExceeds(bytes)) {
+        done(new GatewayError('invalid_request', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`), undefined);
+        return;
+      }
       try {
         const parsed: unknown = JSON.parse(bytes.toString('utf8'));
         request.rawBody = bytes;

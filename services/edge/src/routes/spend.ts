@@ -10,7 +10,8 @@ import { authorizeRequest } from '../clients/authorize-request.js';
 export const SPEND_ROUTES = ['/spend/logs', '/global/spend/report', '/global/spend/keys', '/global/spend/models'] as const;
 
 function queryStrings(query: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Query names are client text: a null prototype keeps "__proto__" or "constructor" a plain name.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (!query || typeof query !== 'object') return out;
   for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
     const first = Array.isArray(value) ? value[0] : value;

@@ -44,7 +44,7 @@ function text(value: unknown): string {
 /** What the client attached in `metadata` (LiteLLM's tags, trace_id, session_id, generation_name). */
 function readMetadata(body: Record<string, unknown>) {
   const metadata = body.metadata;
-  const out = { tags: [] as string[], traceId: '', sessionId: '', generationName: '', rest: {} as Record<string, string> };
+  const out = { tags: [] as string[], traceId: '', sessionId: '', generationName: '', rest: Object.create(null) as Record<string, string> };
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return out;
   const record = metadata as Record<string, unknown>;
   if (Array.isArray(record.tags)) {

@@ -1,4 +1,4 @@
-import { type ErrorCode, GatewayError, type Logger, type SqlClient } from '@sluice/common';
+import { type ErrorCode, GatewayError, type Logger, MASTER_KEY_LABEL, type SqlClient } from '@sluice/common';
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
@@ -157,7 +157,6 @@ function denial(result: Extract<ReserveResult, { kind: 'denied' }>, scopes: read
 /** The decision for one request: who is calling, may they, and what is reserved for them. */
 export function createAuthorize(dependencies: AuthorizeDependencies) {
   const { masterKey, keyPepper, cache, store, logger } = dependencies;
-  const masterHash = masterKey ? hashKey(masterKey, keyPepper) : undefined;
   const isMasterKey = masterKey ? secretMatcher(masterKey) : () => false;
   // Per cached record (a new record replaces the old one on reload, so these never go stale).
   const identities = new WeakMap<KeyRecord, Identity>();
@@ -183,7 +182,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     decision({
       allowed: true,
       identity: {
-        keyHash: masterHash!,
+        keyHash: MASTER_KEY_LABEL,
         keyAlias: 'master',
         teamId: '',
         teamAlias: '',
@@ -282,7 +281,10 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     const untracked = new Set<string>();
     for (let attempt = 1; ; attempt += 1) {
       if (!record) return deny('invalid_api_key');
-      const modelGroup = record.key.aliases[request.model] ?? request.model;
+      // Own properties only: a model named "constructor" must not resolve to Object's prototype.
+      const aliases = record.key.aliases;
+      const alias = Object.hasOwn(aliases, request.model) ? aliases[request.model] : undefined;
+      const modelGroup = typeof alias === 'string' && alias !== '' ? alias : request.model;
       const refused = check(record, request, modelGroup);
       if (refused) return refused;
       const identity = identityFor(record);

@@ -163,10 +163,12 @@ export function applyLimitFields(current: LimitState, fields: LimitFieldsInput &
   if (fields.max_parallel_requests !== undefined) next.max_parallel_requests = fields.max_parallel_requests;
   if (fields.model_max_budget !== undefined) {
     const budgets = fields.model_max_budget ?? {};
-    const periods: Record<string, ModelBudgetPeriod> = {};
+    // Model names are user text: own properties only, and a null prototype so "__proto__" is a name.
+    const periods: Record<string, ModelBudgetPeriod> = Object.create(null) as Record<string, ModelBudgetPeriod>;
     for (const [model, budget] of Object.entries(budgets)) {
-      const previous = current.model_budget_periods[model];
-      const samePeriod = previous && (current.model_max_budget[model]?.time_period ?? null) === (budget.time_period ?? null);
+      const previous = Object.hasOwn(current.model_budget_periods, model) ? current.model_budget_periods[model] : undefined;
+      const previousBudget = Object.hasOwn(current.model_max_budget, model) ? current.model_max_budget[model] : undefined;
+      const samePeriod = previous && (previousBudget?.time_period ?? null) === (budget.time_period ?? null);
       periods[model] = samePeriod
         ? previous
         : { start: nowMs, reset_at: budget.time_period ? addDuration(nowMs, budget.time_period) : null };

@@ -63,7 +63,7 @@ export function requestScopes(record: KeyRecord, modelNames: readonly string[]):
     const rpm = modelEntry(limits.model_rpm_limit, modelNames);
     const tpm = modelEntry(limits.model_tpm_limit, modelNames);
     if (!budget && !rpm && !tpm) continue;
-    const periodStart = budget ? (limits.model_budget_periods[budget[0]]?.start ?? 0) : 0;
+    const periodStart = budget && Object.hasOwn(limits.model_budget_periods, budget[0]) ? (limits.model_budget_periods[budget[0]]?.start ?? 0) : 0;
     scopes.push({
       name: modelScopeName(entity.kind, entity.id, modelGroup),
       version: -1,

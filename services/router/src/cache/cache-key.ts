@@ -31,7 +31,8 @@ const IGNORED_FIELDS = new Set([
 function sortedKeys(_key: string, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const record = value as Record<string, unknown>;
-  const sorted: Record<string, unknown> = {};
+  // A null prototype: a body field named "__proto__" is kept as a field, not taken for the prototype.
+  const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of Object.keys(record).sort()) sorted[name] = record[name];
   return sorted;
 }
@@ -42,7 +43,7 @@ function sortedKeys(_key: string, value: unknown): unknown {
  * in OpenAI's API, so it counts as absent.
  */
 export function requestHash(callType: CallType, modelGroup: string, body: Record<string, unknown>): string {
-  const kept: Record<string, unknown> = {};
+  const kept: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(body)) {
     if (value === null || value === undefined || IGNORED_FIELDS.has(name)) continue;
     kept[name] = value;

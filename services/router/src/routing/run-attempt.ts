@@ -6,6 +6,7 @@ import type { Price } from '../pricing/price-table.js';
 import type { AdapterContext, DecodedEvent, Deployment, ProviderAdapter, StreamMapper, TokenUsage } from '../providers/provider-adapter.js';
 import { createAwsEventStreamDecoder } from '../providers/shared/aws-event-stream-decoder.js';
 import { createNdjsonDecoder } from '../providers/shared/ndjson-decoder.js';
+import { deploymentCredentials, scrubCredentials } from '../providers/shared/scrub-credentials.js';
 import { createSseDecoder } from '../providers/shared/sse-decoder.js';
 import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
 import type { CancelSignal } from './cancel-signal.js';
@@ -124,9 +125,15 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     if (timer) clearTimeout(timer);
     timer = undefined;
   };
+  // Only on the error path: the credentials this attempt used, to be cut out of any provider message.
+  const scrub = (message: string | undefined): string | undefined =>
+    message === undefined ? undefined : scrubCredentials(message, deploymentCredentials(deployment, upstreamRequest.headers));
   const failure = (error: unknown): unknown => {
     if (timedOut) return new AttemptError('upstream_timeout', undefined, undefined);
-    return toUpstreamError(error);
+    const mapped = toUpstreamError(error);
+    if (mapped instanceof AttemptError) return new AttemptError(mapped.code, scrub(mapped.message), mapped.retryAfterMs);
+    if (mapped instanceof GatewayError) return new GatewayError(mapped.code, scrub(mapped.message), mapped.details);
+    return mapped;
   };
 
   const startPart: CompletePart = {
@@ -161,7 +168,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
       stopTimer();
       if (exchange.status >= 300) {
         const mapped = adapter.mapError(exchange.status, raw, exchange.headers);
-        throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
+        throw new AttemptError(mapped.code, scrub(mapped.message), mapped.retryAfterMs);
       }
       let parsed;
       try {
@@ -187,7 +194,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     if (exchange.status >= 300) {
       const raw = await exchange.body().catch(() => Buffer.alloc(0));
       const mapped = adapter.mapError(exchange.status, raw, exchange.headers);
-      throw new AttemptError(mapped.code, mapped.message, mapped.retryAfterMs);
+      throw new AttemptError(mapped.code, scrub(mapped.message), mapped.retryAfterMs);
     }
 
     yield* streamAttempt(input, context, exchange, startPart, started, stopTimer, failure, outcome);

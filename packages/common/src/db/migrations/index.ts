@@ -10,6 +10,7 @@ import { importedKeys } from './0410-imported-keys.js';
 import { litellmViews } from './0411-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
+import { bigintTokenCounts } from './0440-bigint-token-counts.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
@@ -25,5 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   litellmViews,
   keyRouteAccess,
   configClientKeys,
+  bigintTokenCounts,
   budgetAlerts,
 ];

@@ -37,16 +37,27 @@ export function applyPartialArg(target: Record<string, unknown>, partial: Gemini
   let node: Record<string | number, unknown> = target;
   for (let index = 0; index < segments.length - 1; index += 1) {
     const key = segments[index]!;
-    if (node[key] === undefined || node[key] === null || typeof node[key] !== 'object') {
-      node[key] = typeof segments[index + 1] === 'number' ? [] : {};
+    const child = ownValue(node, key);
+    if (child === undefined || child === null || typeof child !== 'object') {
+      setOwn(node, key, typeof segments[index + 1] === 'number' ? [] : {});
     }
-    node = node[key] as Record<string | number, unknown>;
+    node = ownValue(node, key) as Record<string | number, unknown>;
   }
   const last = segments.at(-1)!;
   if (partial.stringValue !== undefined) {
-    const existing = node[last];
-    node[last] = (typeof existing === 'string' ? existing : '') + partial.stringValue;
-  } else if (partial.numberValue !== undefined) node[last] = partial.numberValue;
-  else if (partial.boolValue !== undefined) node[last] = partial.boolValue;
-  else if ('nullValue' in partial) node[last] = null;
+    const existing = ownValue(node, last);
+    setOwn(node, last, (typeof existing === 'string' ? existing : '') + partial.stringValue);
+  } else if (partial.numberValue !== undefined) setOwn(node, last, partial.numberValue);
+  else if (partial.boolValue !== undefined) setOwn(node, last, partial.boolValue);
+  else if ('nullValue' in partial) setOwn(node, last, null);
+}
+
+// The path comes from model output: "__proto__" or "constructor" in it names an argument, never the
+// object's prototype.
+function ownValue(node: Record<string | number, unknown>, key: string | number): unknown {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
+function setOwn(node: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
 }
