@@ -36,3 +36,17 @@ export async function assignInternalPorts(env: NodeJS.ProcessEnv, host = '127.0.
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return missing;
 }
+
+/**
+ * Rejects with the listen error when the API port is taken. Checked before any child starts: otherwise
+ * the launcher's readiness probe would find the other gateway on that port and call this one ready.
+ */
+export async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => resolve(probe));
+  });
+  await new Promise((resolve) => server.close(resolve));
+}

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError, createLogger, listenFailureMessage, loadSettings, redactUrl } from '@sluice/common';
 import { parseLauncherArguments, USAGE } from './arguments.js';
 import { findServers } from './default-servers.js';
-import { assignInternalPorts } from './internal-ports.js';
+import { assignInternalPorts, ensurePortFree } from './internal-ports.js';
 import { runEmbedded } from './embedded.js';
 import { supervise } from './supervisor.js';
 
@@ -37,6 +37,7 @@ try {
     env.NATS_URL = servers.natsUrl;
     const picked = await assignInternalPorts(env);
     const settings = loadSettings(env);
+    await ensurePortFree(settings.edge.host, settings.edge.port);
     logger.info(
       {
         postgres: redactUrl(servers.databaseUrl),
