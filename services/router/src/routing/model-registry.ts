@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, type GatewayConfig, type ModelEntry } from '@sluice/common';
+import { ConfigError, type GatewayConfig, type ModelEntry, redactUrl } from '@sluice/common';
 import type { ModelInfo } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor, supportedProviders } from '../providers/provider-registry.js';
@@ -36,7 +36,7 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
   try {
     url = new URL(apiBase);
   } catch {
-    throw new ConfigError(`${where}.litellm_params.api_base: "${apiBase}" is not a URL`);
+    throw new ConfigError(`${where}.litellm_params.api_base: "${redactUrl(apiBase)}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`${where}.litellm_params.api_base: only http and https URLs are allowed`);
