@@ -7,10 +7,6 @@ export const MAX_JSON_DEPTH = 64;
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /** Opening brackets in the bytes, counted natively and only up to `limit + 1`. */
 function countOpenings(bytes: Uint8Array, byte: number, limit: number): number {
@@ -19,28 +15,25 @@ function countOpenings(bytes: Uint8Array, byte: number, limit: number): number {
   return count;
 }
 
-/**
- * True when the JSON text nests objects and arrays deeper than `limit`. Most bodies hold fewer opening
- * brackets than the limit, which bounds their depth: they are settled by two native searches, and only
- * the others are scanned byte by byte (brackets inside strings do not count).
- */
-export function jsonNestingExceeds(bytes: Uint8Array, limit = MAX_JSON_DEPTH): boolean {
-  if (countOpenings(bytes, OPEN_BRACE, limit) + countOpenings(bytes, OPEN_BRACKET, limit) <= limit) return false;
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < bytes.length; index += 1) {
-    const byte = bytes[index];
-    if (inString) {
-      if (byte === BACKSLASH) index += 1;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth -= 1;
-    }
+/** Recursion is bounded by `remaining`, so it never goes deeper than the limit itself. */
+function valueExceeds(value: unknown, remaining: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (remaining === 0) return true;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) if (valueExceeds(value[index], remaining - 1)) return true;
+    return false;
   }
+  for (const key in value) if (valueExceeds((value as Record<string, unknown>)[key], remaining - 1)) return true;
   return false;
+}
+
+/**
+ * True when the parsed body nests objects and arrays deeper than `limit`. Most bodies hold fewer opening
+ * brackets than the limit, which bounds their depth: two native searches of the bytes settle them. The
+ * others are walked node by node (never byte by byte: a body is mostly long strings, which cost nothing
+ * here). V8's JSON.parse itself is not recursive, so parsing first is safe.
+ */
+export function jsonNestingExceeds(bytes: Uint8Array, parsed: unknown, limit = MAX_JSON_DEPTH): boolean {
+  if (countOpenings(bytes, OPEN_BRACE, limit) + countOpenings(bytes, OPEN_BRACKET, limit) <= limit) return false;
+  return valueExceeds(parsed, limit);
 }

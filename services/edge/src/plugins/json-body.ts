@@ -42,17 +42,19 @@ export function jsonBody(app: FastifyInstance, limitBytes: number): void {
         done(new GatewayError('invalid_json', 'The request body is not valid UTF-8.'), undefined);
         return;
       }
-      if (jsonNestingExceeds(bytes)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        done(new GatewayError('invalid_json'), undefined);
+        return;
+      }
+      if (jsonNestingExceeds(bytes, parsed)) {
         done(new GatewayError('invalid_request', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`), undefined);
         return;
       }
-      try {
-        const parsed: unknown = JSON.parse(bytes.toString('utf8'));
-        request.rawBody = bytes;
-        done(null, parsed);
-      } catch {
-        done(new GatewayError('invalid_json'), undefined);
-      }
+      request.rawBody = bytes;
+      done(null, parsed);
     });
   });
 }
