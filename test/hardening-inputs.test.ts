@@ -289,6 +289,8 @@ describe("Node's and Fastify's own errors are OpenAI-shaped", () => {
     });
     expectOpenAiError(odd, 400, 'invalid_json');
     expectOpenAiError(await post('/v1/chat/completions', ''), 400, 'invalid_json');
+    // A path parameter that cannot be percent-decoded: Fastify's frameworkErrors.
+    expectOpenAiError(await post('/key/%E0%A4%A/regenerate', {}), 400, 'invalid_request');
   });
 });
 
