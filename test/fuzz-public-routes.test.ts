@@ -201,18 +201,6 @@ function assertOpenAiError(status: number, text: string, label: string): void {
   }
 }
 
-const UINT32_MAX = 4_294_967_295;
-
-function hasNumberBeyondUint32(text: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
-    return Object.values(parsed).some((value) => typeof value === 'number' && Math.abs(value) > UINT32_MAX);
-  } catch {
-    return false;
-  }
-}
-
 const findings: string[] = [];
 
 test('no input makes the edge answer 5xx or a non-OpenAI error; the stack stays up and holds are released', async () => {
@@ -227,10 +215,6 @@ test('no input makes the edge answer 5xx or a non-OpenAI error; the stack stays 
         else if ('raw' in input) payload = input.raw;
         else payload = input.bytes;
       }
-      // A top-level number past uint32 still breaks the shared policy stream (503 for every request on
-      // it): bounding the fields that travel as fixed-width protobuf is separate work of issue 14.
-      // Until it lands such bodies are left out here.
-      fc.pre(!(typeof payload === 'string' && hasNumberBeyondUint32(payload)));
       const label = `${route.method} ${url.pathname}${url.search} (${callerName}, ${type ?? 'no content-type'}) ${payload === undefined ? '' : Buffer.from(payload).toString('utf8').slice(0, 300)}`;
       const response = await fetch(url, { method: route.method, headers: headersFor(callerName, route.admin, type), body: payload });
       const text = await response.text();
