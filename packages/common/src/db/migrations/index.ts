@@ -7,14 +7,15 @@ import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
 import { configClientKeys } from './0430-config-client-keys.js';
 import { importedKeys } from './0410-imported-keys.js';
-import { litellmViews } from './0411-litellm-views.js';
+import { litellmViews } from './0480-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
-// 410-419 moving from LiteLLM (imported keys, LiteLLM-named views), 430-439 small-team deployments.
+// 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
+// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read).
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -23,9 +24,9 @@ export const MIGRATIONS: readonly Migration[] = [
   traceOutbox,
   allowedCacheControls,
   importedKeys,
-  litellmViews,
   keyRouteAccess,
   configClientKeys,
   bigintTokenCounts,
   budgetAlerts,
+  litellmViews,
 ];

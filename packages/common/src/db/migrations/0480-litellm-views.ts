@@ -45,8 +45,10 @@ const dailyColumns = `
   sum(d.successes)::bigint AS successful_requests,
   sum(d.failures)::bigint AS failed_requests`;
 
+// Numbered after every column change of the release it came in: Postgres cannot change the type of a column
+// a view reads, so a later migration that changes one of these columns drops the views and creates them anew.
 export const litellmViews: Migration = {
-  version: 411,
+  version: 480,
   name: 'litellm-views',
   sql: `
 CREATE VIEW "LiteLLM_SpendLogs" AS
