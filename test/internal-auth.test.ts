@@ -51,6 +51,7 @@ function complete(token: 'none' | 'wrong' | 'right'): Promise<{ code: number; pa
         cacheNamespace: '',
         cache: undefined,
         traceparent: '',
+        clientHeaders: {},
       },
       new Metadata(),
       deadline(),

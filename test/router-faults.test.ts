@@ -94,6 +94,7 @@ function completeVia(port: number, modelGroup: string): Promise<string> {
       cacheNamespace: '',
       cache: undefined,
       traceparent: '',
+      clientHeaders: {},
     });
     call.on('data', (part: CompletePart) => {
       if (part.part?.$case === 'start') deployment = part.part.start.deploymentId;

@@ -28,6 +28,7 @@ export function usageEvent(index: number, overrides: Partial<UsageEvent> = {}): 
     stream: index % 2 === 0,
     promptTokens: 10 + (index % 13),
     completionTokens: 20 + (index % 17),
+    cacheCreationTokens: 0,
     cachedTokens: 0,
     reasoningTokens: 0,
     costMicros: (index % 997) + 1,

@@ -6,6 +6,7 @@ export * from './config/config-schema.js';
 export * from './config/load-config.js';
 export * from './errors/error-table.js';
 export * from './errors/gateway-error.js';
+export * from './errors/anthropic-error-body.js';
 export * from './grpc/grpc-errors.js';
 export * from './grpc/grpc-server.js';
 export * from './grpc/grpc-client.js';

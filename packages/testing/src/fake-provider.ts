@@ -12,6 +12,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON when the body is JSON, else the raw text. */
   body: unknown;
+  /** The body's bytes as they arrived. */
+  raw: Buffer;
 }
 
 export interface FakeResponse {
@@ -57,14 +59,15 @@ export async function startFakeProvider(responder: Responder): Promise<FakeProvi
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
       void (async () => {
-        const text = Buffer.concat(parts).toString('utf8');
+        const raw = Buffer.concat(parts);
+        const text = raw.toString('utf8');
         let body: unknown = text;
         try {
           body = text === '' ? undefined : JSON.parse(text);
         } catch {
           // Not JSON: keep the text.
         }
-        const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body };
+        const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body, raw };
         requests.push(recorded);
         const plan = await current(recorded, requests.length - 1);
         if (plan.hang) return;

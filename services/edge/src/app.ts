@@ -8,6 +8,7 @@ import { requestContext } from './plugins/request-context.js';
 import { requestObservation } from './plugins/request-observation.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
+import { anthropicMessagesRoutes } from './routes/anthropic-messages.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
@@ -48,6 +49,7 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   chatCompletionRoutes(app, context);
   completionRoutes(app, context);
   embeddingRoutes(app, context);
+  anthropicMessagesRoutes(app, context);
   spendRoutes(app, context);
   adminRoutes(app, context);
   return app;

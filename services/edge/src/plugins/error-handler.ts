@@ -1,4 +1,5 @@
 import { type ErrorCode, errorSpec, GatewayError, type Logger, openAiErrorBody } from '@sluice/common';
+import { errorBodyFor } from '../proxy/inbound-wire.js';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FORBIDDEN_FIELDS } from '../openai/request-schemas.js';
 
@@ -31,7 +32,7 @@ function describeValidation(issues: ValidationIssue[]): { message: string; param
   return { message: `Invalid value for '${path || 'body'}': ${issue.message ?? 'not allowed'}.`, param: path || null };
 }
 
-/** Maps anything thrown in a route to the error table's status and OpenAI's error body; never a stack. */
+/** Maps anything thrown in a route to the error table's status and the route's error body (OpenAI's unless it is Anthropic's route); never a stack. */
 export function errorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     let code: ErrorCode;
@@ -56,7 +57,7 @@ export function errorHandler(app: FastifyInstance, logger: Logger): void {
       logger.error({ err: error, requestId: request.id }, 'unhandled error');
     }
     request.errorCode = code;
-    reply.code(errorSpec(code).http).type('application/json').send(openAiErrorBody(code, message, param));
+    reply.code(errorSpec(code).http).type('application/json').send(errorBodyFor(request.routeOptions.config?.errorFormat, code, message, param));
   });
   app.setNotFoundHandler((request, reply) => {
     request.errorCode = 'not_found';

@@ -5,13 +5,13 @@ import {
   errorSpec,
   fromGrpcError,
   GatewayError,
-  openAiErrorBody,
 } from '@sluice/common';
 import { type CacheControl, type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { buildUsageEvent } from '../usage/usage-event.js';
 import { observeRequest } from '../observability/request-observer.js';
+import { type InboundWire, OPENAI_WIRE } from './inbound-wire.js';
 
 export interface ForwardRequest {
   route: string;
@@ -26,15 +26,15 @@ export interface ForwardRequest {
   /** Response cache: the client's controls, and the tenant its entries are kept under (per-team namespacing). */
   cache?: CacheControl;
   cacheNamespace?: string;
+  /** The client's format, when it is not OpenAI's: how errors and the end of a stream are written. */
+  wire?: InboundWire;
+  /** Client headers the router may forward to a provider of the same format. */
+  clientHeaders?: Record<string, string>;
 }
 
-const DONE = Buffer.from('data: [DONE]\n\n');
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
-const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, estimated: true };
+const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, cacheCreationTokens: 0, costMicros: 0, estimated: true };
 
-function sseError(code: ErrorCode, message: string): Buffer {
-  return Buffer.from(`data: ${JSON.stringify(openAiErrorBody(code, message))}\n\n`);
-}
 
 /**
  * One authorized request on its way through the router and back: writes what the router streams to the
@@ -56,6 +56,7 @@ export class ProxiedRequest {
   private responseBody: Buffer | undefined;
   private slotReleased: Promise<void> | undefined;
   private finishReason = '';
+  private readonly wire: InboundWire;
 
   constructor(
     private readonly context: EdgeContext,
@@ -64,7 +65,9 @@ export class ProxiedRequest {
     private readonly forward: ForwardRequest,
     private readonly decision: Decision,
     private readonly extraHeaders: Record<string, string>,
-  ) {}
+  ) {
+    this.wire = forward.wire ?? OPENAI_WIRE;
+  }
 
   async execute(): Promise<void> {
     const { context, forward, decision } = this;
@@ -78,6 +81,7 @@ export class ProxiedRequest {
       cacheNamespace: forward.cacheNamespace ?? '',
       cache: forward.cache,
       traceparent: this.request.traceparent,
+      clientHeaders: forward.clientHeaders ?? {},
     });
     const abort = (code: ErrorCode | 'client_closed') => {
       if (this.ended || this.abortedWith) return;
@@ -139,7 +143,7 @@ export class ProxiedRequest {
       case 'error':
         this.status = UsageStatus.USAGE_STATUS_FAILURE;
         this.errorCode = value.error.code;
-        await this.write(sseError(value.error.code as ErrorCode, value.error.message));
+        await this.write(this.wire.streamError(value.error.code as ErrorCode, value.error.message));
         this.end();
         return;
     }
@@ -229,7 +233,7 @@ export class ProxiedRequest {
     if (this.forward.stream) {
       // Even a stream without any content ends well-formed.
       this.sendStreamHeaders();
-      this.reply.raw.write(DONE);
+      if (this.wire.done) this.reply.raw.write(this.wire.done);
       this.end();
       return;
     }
@@ -253,7 +257,7 @@ export class ProxiedRequest {
     this.errorCode = gatewayError.code;
     if (this.headersSent) {
       if (!this.ended) {
-        this.reply.raw.write(sseError(gatewayError.code, gatewayError.message));
+        this.reply.raw.write(this.wire.streamError(gatewayError.code, gatewayError.message));
         this.end();
       }
       return;
@@ -274,6 +278,7 @@ export class ProxiedRequest {
       completionTokens,
       cachedTokens: 0,
       reasoningTokens: 0,
+      cacheCreationTokens: 0,
       costMicros: Math.round(promptTokens * this.start.inputPriceMicros + completionTokens * this.start.outputPriceMicros),
       estimated: true,
     };

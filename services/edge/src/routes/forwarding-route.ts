@@ -3,6 +3,7 @@ import type { CallType } from '@sluice/proto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { forwardToRouter } from '../proxy/forward-to-router.js';
+import type { InboundWire } from '../proxy/inbound-wire.js';
 
 export interface ForwardingRoute {
   /** The /v1 path; the same route also answers without the prefix, as OpenAI clients expect. */
@@ -13,6 +14,10 @@ export interface ForwardingRoute {
   callTypeName: string;
   /** Whether the endpoint can answer as a stream (embeddings cannot, whatever the body says). */
   streams: boolean;
+  /** The client's format when it is not OpenAI's (errors in its shape, its end of stream). */
+  wire?: InboundWire;
+  /** Client headers the router may pass on to a provider of the same format. */
+  clientHeaders?: (request: FastifyRequest) => Record<string, string>;
 }
 
 interface ForwardedBody {
@@ -39,11 +44,13 @@ export function forwardingRoute(app: FastifyInstance, context: EdgeContext, rout
         stream,
         includeUsage: stream && body.stream_options?.include_usage === true,
         estimatedPromptTokens: Math.ceil(request.rawBody!.length / 4),
+        ...(route.wire ? { wire: route.wire } : {}),
+        ...(route.clientHeaders ? { clientHeaders: route.clientHeaders(request) } : {}),
       },
       body.model,
     );
   };
-  const options = { schema: { body: route.schema } };
+  const options = { schema: { body: route.schema }, config: { errorFormat: route.wire?.errorFormat ?? 'openai' } };
   app.post(route.path, options, handler);
   app.post(route.path.slice('/v1'.length), options, handler);
 }

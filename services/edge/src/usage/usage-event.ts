@@ -98,6 +98,7 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     stream: facts.stream,
     promptTokens: facts.usage.promptTokens,
     completionTokens: facts.usage.completionTokens,
+    cacheCreationTokens: facts.usage.cacheCreationTokens,
     cachedTokens: facts.usage.cachedTokens,
     reasoningTokens: facts.usage.reasoningTokens,
     costMicros: facts.usage.costMicros,

@@ -115,6 +115,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], options: Cal
       cacheNamespace: options.tenant ?? '',
       cache: options.cache ? { noCache: false, noStore: false, ttlSeconds: 0, sMaxageSeconds: 0, namespace: '', useCache: false, ...options.cache } : undefined,
       traceparent: '',
+      clientHeaders: {},
     },
     new AbortController().signal,
   )) {

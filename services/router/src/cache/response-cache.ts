@@ -190,7 +190,7 @@ export class ResponseCache {
     } else {
       parts.push({ part: { $case: 'body', body: { json: entry.body } } });
     }
-    parts.push({ part: { $case: 'usage', usage: { ...header.usage, costMicros: 0, estimated: header.usageEstimated } } });
+    parts.push({ part: { $case: 'usage', usage: { ...header.usage, cacheCreationTokens: header.usage.cacheCreationTokens ?? 0, costMicros: 0, estimated: header.usageEstimated } } });
     parts.push({ part: { $case: 'finish', finish: { finishReason: header.finishReason } } });
     return parts;
   }

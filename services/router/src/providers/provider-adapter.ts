@@ -40,6 +40,8 @@ export interface AdapterContext {
   rawBody?: Buffer;
   /** Unix seconds for the `created` field of responses the adapter writes itself. */
   createdSeconds: number;
+  /** Client headers a provider of the inbound format may receive (anthropic-version, anthropic-beta). */
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface UpstreamRequest {
@@ -55,6 +57,8 @@ export interface TokenUsage {
   completionTokens: number;
   cachedTokens: number;
   reasoningTokens: number;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens, like cachedTokens). */
+  cacheCreationTokens?: number;
 }
 
 export interface ParsedResponse {
@@ -76,6 +80,11 @@ export interface DecodedEvent {
 }
 
 export interface StreamMapper {
+  /**
+   * Set when map() and finish() return whole SSE events (`event: ...\ndata: ...\n\n`) in the client's
+   * format instead of OpenAI chunk payloads; Anthropic Messages and Responses streams name their events.
+   */
+  readonly framed?: boolean;
   /** Maps one upstream event to zero or more OpenAI chunk payloads (the JSON after `data: `). */
   map(event: DecodedEvent): string[];
   /** Payloads to send after the upstream stream ended (e.g. the usage chunk). */
@@ -96,6 +105,12 @@ export interface UpstreamFailure {
 }
 
 export interface ProviderAdapter {
+  /**
+   * Call types this adapter answers in the client's own format; any other inbound format (Anthropic
+   * Messages, Responses) reaches it translated to a chat completion (routing/adapter-for-call.ts).
+   * Absent: chat completions, completions and embeddings.
+   */
+  readonly nativeCallTypes?: ReadonlySet<CallType>;
   /** Framing of streamed responses (non-streaming answers are one JSON body). */
   readonly framing: Framing;
   /** Async for providers whose requests are signed (SigV4) or carry a fetched token (Vertex AI). */

@@ -75,6 +75,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], group: strin
         cacheNamespace: '',
         cache: undefined,
         traceparent: '',
+        clientHeaders: {},
       },
       signal,
     )) {

@@ -6,6 +6,7 @@ import { priceFor } from '../pricing/cost.js';
 import type { Price } from '../pricing/price-table.js';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
+import { adapterForCall } from '../providers/inbound/adapter-for-call.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
 import type { DeploymentStats } from './deployment-stats.js';
@@ -104,7 +105,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
-    const adapter = providerFor(deployment.provider)!.adapter;
+    const adapter = adapterForCall(providerFor(deployment.provider)!.adapter, state.request.callType);
     const result: AttemptResult = {};
     state.attempts += 1;
     stats.started(deployment.id);

@@ -75,6 +75,7 @@ function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boole
         completionTokens: tokenCount(usage.completionTokens),
         cachedTokens: tokenCount(usage.cachedTokens),
         reasoningTokens: tokenCount(usage.reasoningTokens),
+        cacheCreationTokens: tokenCount(usage.cacheCreationTokens ?? 0),
         // Priced from what the provider reported, so the spend is what it will bill.
         costMicros: costMicros(usage, price),
         estimated,
@@ -101,6 +102,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     body: input.body,
     rawBody: request.body,
     createdSeconds: input.createdSeconds,
+    clientHeaders: request.clientHeaders,
   };
   const upstreamRequest = withTraceparent(await adapter.buildRequest(context, input.body), input.traceparent ?? '');
   if (context.dropped.length > 0) input.onDropped(context.dropped);
@@ -221,9 +223,10 @@ async function* streamAttempt(
   const mapper: StreamMapper = adapter.createStreamMapper(context);
   let sentContent = false;
   let latencyMs = 0;
+  const framed = mapper.framed === true;
   const frame = (events: DecodedEvent[]): string => {
     let sse = '';
-    for (const event of events) for (const payload of mapper.map(event)) sse += `data: ${payload}${NEWLINES}`;
+    for (const event of events) for (const payload of mapper.map(event)) sse += framed ? payload : `data: ${payload}${NEWLINES}`;
     return sse;
   };
   const chunk = (sse: string, contentEvents: number): CompletePart => ({ part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents } } });
@@ -250,7 +253,7 @@ async function* streamAttempt(
     }
     const before = mapper.contentChunks;
     let tail = frame(decoder.end());
-    for (const payload of mapper.finish()) tail += `data: ${payload}${NEWLINES}`;
+    for (const payload of mapper.finish()) tail += framed ? payload : `data: ${payload}${NEWLINES}`;
     if (!mapper.done) throw new GatewayError('upstream_stream_error', 'The provider closed the stream before it finished.');
     if (tail !== '') {
       if (!sentContent) {

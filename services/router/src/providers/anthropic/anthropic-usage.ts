@@ -26,10 +26,14 @@ export function mergeAnthropicUsage(current: AnthropicUsage, update: AnthropicUs
 
 export function readAnthropicUsage(usage: AnthropicUsage): TokenUsage {
   const cacheRead = usage.cache_read_input_tokens ?? 0;
-  return {
-    promptTokens: (usage.input_tokens ?? 0) + cacheRead + (usage.cache_creation_input_tokens ?? 0),
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  const counted: TokenUsage = {
+    promptTokens: (usage.input_tokens ?? 0) + cacheRead + cacheWrite,
     completionTokens: usage.output_tokens ?? 0,
     cachedTokens: cacheRead,
     reasoningTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
   };
+  // Cache writes are priced apart from plain input (at 1.25x or 2x), so they travel apart.
+  if (cacheWrite > 0) counted.cacheCreationTokens = cacheWrite;
+  return counted;
 }

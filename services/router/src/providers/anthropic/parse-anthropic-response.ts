@@ -33,3 +33,13 @@ export function parseAnthropicResponse(context: AdapterContext, raw: Buffer): Pa
   });
   return { body, usage, finishReason };
 }
+
+/** A non-streaming Anthropic answer for a Messages client: the body as it came, its usage read. */
+export function parseAnthropicNativeResponse(raw: Buffer): ParsedResponse {
+  const response = JSON.parse(raw.toString('utf8')) as AnthropicResponse;
+  return {
+    body: raw,
+    usage: response.usage ? readAnthropicUsage(response.usage) : undefined,
+    finishReason: mapAnthropicFinishReason(response.stop_reason),
+  };
+}

@@ -28,6 +28,12 @@ export enum CallType {
   CALL_TYPE_CHAT_COMPLETION = 1,
   CALL_TYPE_COMPLETION = 2,
   CALL_TYPE_EMBEDDING = 3,
+  /**
+   * CALL_TYPE_ANTHROPIC_MESSAGES - The inbound format travels as the call type: the body is the client's own wire format, and the
+   * router answers in it (native where the provider speaks it, translated otherwise).
+   */
+  CALL_TYPE_ANTHROPIC_MESSAGES = 4,
+  CALL_TYPE_RESPONSES = 5,
 }
 
 export interface CompleteRequest {
@@ -47,6 +53,16 @@ export interface CompleteRequest {
     | undefined;
   /** W3C traceparent of the request. */
   traceparent: string;
+  /**
+   * Client headers an adapter may forward to a provider speaking the same format (anthropic-version,
+   * anthropic-beta), lower-case names. Never credentials.
+   */
+  clientHeaders: { [key: string]: string };
+}
+
+export interface CompleteRequest_ClientHeadersEntry {
+  key: string;
+  value: string;
 }
 
 export interface CacheControl {
@@ -134,6 +150,11 @@ export interface Usage {
   reasoningTokens: number;
   costMicros: number;
   estimated: boolean;
+  /**
+   * Prompt tokens written to the provider's prompt cache (Anthropic cache_creation_input_tokens);
+   * included in prompt_tokens, like cached_tokens (the reads).
+   */
+  cacheCreationTokens: number;
 }
 
 export interface Finish {
@@ -204,6 +225,7 @@ function createBaseCompleteRequest(): CompleteRequest {
     cacheNamespace: "",
     cache: undefined,
     traceparent: "",
+    clientHeaders: {},
   };
 }
 
@@ -236,6 +258,9 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
     if (message.traceparent !== "") {
       writer.uint32(74).string(message.traceparent);
     }
+    globalThis.Object.entries(message.clientHeaders).forEach(([key, value]: [string, string]) => {
+      CompleteRequest_ClientHeadersEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
     return writer;
   },
 
@@ -324,6 +349,17 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = CompleteRequest_ClientHeadersEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.clientHeaders[entry10.key] = entry10.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -352,6 +388,82 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
       ? CacheControl.fromPartial(object.cache)
       : undefined;
     message.traceparent = object.traceparent ?? "";
+    message.clientHeaders = (globalThis.Object.entries(object.clientHeaders ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCompleteRequest_ClientHeadersEntry(): CompleteRequest_ClientHeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const CompleteRequest_ClientHeadersEntry: MessageFns<CompleteRequest_ClientHeadersEntry> = {
+  encode(message: CompleteRequest_ClientHeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteRequest_ClientHeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteRequest_ClientHeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CompleteRequest_ClientHeadersEntry>): CompleteRequest_ClientHeadersEntry {
+    return CompleteRequest_ClientHeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteRequest_ClientHeadersEntry>): CompleteRequest_ClientHeadersEntry {
+    const message = createBaseCompleteRequest_ClientHeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -1190,7 +1302,15 @@ export const Body: MessageFns<Body> = {
 };
 
 function createBaseUsage(): Usage {
-  return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, estimated: false };
+  return {
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    costMicros: 0,
+    estimated: false,
+    cacheCreationTokens: 0,
+  };
 }
 
 export const Usage: MessageFns<Usage> = {
@@ -1212,6 +1332,9 @@ export const Usage: MessageFns<Usage> = {
     }
     if (message.estimated !== false) {
       writer.uint32(48).bool(message.estimated);
+    }
+    if (message.cacheCreationTokens !== 0) {
+      writer.uint32(56).uint32(message.cacheCreationTokens);
     }
     return writer;
   },
@@ -1277,6 +1400,14 @@ export const Usage: MessageFns<Usage> = {
             message.estimated = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.cacheCreationTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1300,6 +1431,7 @@ export const Usage: MessageFns<Usage> = {
     message.reasoningTokens = object.reasoningTokens ?? 0;
     message.costMicros = object.costMicros ?? 0;
     message.estimated = object.estimated ?? false;
+    message.cacheCreationTokens = object.cacheCreationTokens ?? 0;
     return message;
   },
 };

@@ -79,6 +79,8 @@ export interface UsageEvent {
   responseJson: string;
   /** W3C traceparent of the request, so accounting's span joins the request's trace. */
   traceparent: string;
+  /** Prompt tokens written to the provider's prompt cache; part of prompt_tokens (cached_tokens are the reads). */
+  cacheCreationTokens: number;
 }
 
 export interface UsageEvent_MetadataEntry {
@@ -150,6 +152,7 @@ function createBaseUsageEvent(): UsageEvent {
     messagesJson: "",
     responseJson: "",
     traceparent: "",
+    cacheCreationTokens: 0,
   };
 }
 
@@ -274,6 +277,9 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(322).string(message.traceparent);
+    }
+    if (message.cacheCreationTokens !== 0) {
+      writer.uint32(328).uint32(message.cacheCreationTokens);
     }
     return writer;
   },
@@ -614,6 +620,14 @@ export const UsageEvent: MessageFns<UsageEvent> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 41: {
+            if (tag !== 328) {
+              break;
+            }
+
+            message.cacheCreationTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -679,6 +693,7 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     message.messagesJson = object.messagesJson ?? "";
     message.responseJson = object.responseJson ?? "";
     message.traceparent = object.traceparent ?? "";
+    message.cacheCreationTokens = object.cacheCreationTokens ?? 0;
     return message;
   },
 };
