@@ -9,6 +9,7 @@ import { requestObservation } from './plugins/request-observation.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages.js';
+import { responsesRoutes } from './routes/responses.js';
 import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
@@ -50,6 +51,7 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   completionRoutes(app, context);
   embeddingRoutes(app, context);
   anthropicMessagesRoutes(app, context);
+  responsesRoutes(app, context);
   spendRoutes(app, context);
   adminRoutes(app, context);
   return app;

@@ -126,3 +126,25 @@ export const EmbeddingBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
+
+/** POST /v1/responses (OpenAI's Responses API). */
+export const ResponsesBodySchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 256 }),
+    input: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 10_000 })])),
+    instructions: Type.Optional(Nullable(Type.String())),
+    stream: Type.Optional(Nullable(Type.Boolean())),
+    store: Type.Optional(Nullable(Type.Boolean())),
+    previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256 }))),
+    max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+    top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+    tools: Type.Optional(Nullable(Type.Array(Type.Object({ type: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { maxItems: 512 }))),
+    tool_choice: Type.Optional(Nullable(Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown())]))),
+    parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
+    text: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    ...GatewayFields,
+    ...forbidden,
+  },
+  { additionalProperties: true },
+);

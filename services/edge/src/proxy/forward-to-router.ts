@@ -30,7 +30,7 @@ export function denial(decision: Decision): GatewayError {
 }
 
 function maxTokens(body: Record<string, unknown>): number {
-  const value = body.max_completion_tokens ?? body.max_tokens;
+  const value = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }
 

@@ -34,6 +34,16 @@ export const ANTHROPIC_WIRE: InboundWire = {
   streamError: (code, message) => Buffer.from(`event: error\ndata: ${JSON.stringify(anthropicErrorBody(code, message))}\n\n`),
 };
 
+/**
+ * OpenAI Responses: response.completed (or .incomplete / .failed) ends a stream, without [DONE]; a
+ * failure after the start is the API's own `error` event.
+ */
+export const RESPONSES_WIRE: InboundWire = {
+  errorFormat: 'openai',
+  done: undefined,
+  streamError: (code, message) => Buffer.from(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null, sequence_number: 0 })}\n\n`),
+};
+
 /** The error body for a route's clients. */
 export function errorBodyFor(format: ErrorFormat | undefined, code: ErrorCode, message?: string, param: string | null = null): object {
   return format === 'anthropic' ? anthropicErrorBody(code, message) : openAiErrorBody(code, message, param);

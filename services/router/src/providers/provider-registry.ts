@@ -15,13 +15,14 @@ export interface ProviderEntry {
 }
 
 const openAiCompatible = createOpenAiCompatibleProvider();
+const openAi = createOpenAiCompatibleProvider({ responses: true });
 const fixed = (url: string | undefined) => () => url;
 const compatible = (url: string | undefined): ProviderEntry => ({ adapter: openAiCompatible, defaultApiBase: fixed(url) });
 
 // litellm_params.model prefix → adapter. OpenAI-compatible providers differ only in their base URL.
 const PROVIDERS: Record<string, ProviderEntry> = {
-  openai: compatible('https://api.openai.com/v1'),
-  'text-completion-openai': compatible('https://api.openai.com/v1'),
+  openai: { adapter: openAi, defaultApiBase: fixed('https://api.openai.com/v1') },
+  'text-completion-openai': { adapter: openAi, defaultApiBase: fixed('https://api.openai.com/v1') },
   custom_openai: compatible(undefined),
   openai_like: compatible(undefined),
   hosted_vllm: compatible(undefined),

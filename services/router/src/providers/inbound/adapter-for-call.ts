@@ -1,10 +1,12 @@
 import { CallType } from '@sluice/proto';
 import type { ProviderAdapter } from '../provider-adapter.js';
 import { ANTHROPIC_MESSAGES_TRANSLATION } from './anthropic-messages-translation.js';
+import { RESPONSES_TRANSLATION } from './responses-translation.js';
 import { createInboundBridge, type InboundTranslation } from './inbound-bridge.js';
 
 const TRANSLATIONS: Partial<Record<CallType, InboundTranslation>> = {
   [CallType.CALL_TYPE_ANTHROPIC_MESSAGES]: ANTHROPIC_MESSAGES_TRANSLATION,
+  [CallType.CALL_TYPE_RESPONSES]: RESPONSES_TRANSLATION,
 };
 
 // One bridge per adapter and format, made on first use: adapters are shared by every deployment.

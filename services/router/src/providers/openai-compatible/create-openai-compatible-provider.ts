@@ -4,7 +4,8 @@ import type { AdapterContext, Deployment, ParsedResponse, ProviderAdapter, Upstr
 import { splitApiBase } from '../shared/api-base.js';
 import { mapOpenAiError } from './openai-error.js';
 import { createOpenAiStreamMapper } from './openai-stream-mapper.js';
-import { readOpenAiUsage } from './openai-usage.js';
+import { readOpenAiUsage, readResponsesUsage, responsesFinishReason, type ResponsesUsage } from './openai-usage.js';
+import { createOpenAiResponsesStreamMapper } from './openai-responses-stream-mapper.js';
 import { spliceOpenAiBody } from './splice-openai-body.js';
 
 // Body fields that steer the gateway and must not reach the provider.
@@ -14,13 +15,21 @@ export const OPENAI_PATHS: Partial<Record<CallType, string>> = {
   [CallType.CALL_TYPE_CHAT_COMPLETION]: '/chat/completions',
   [CallType.CALL_TYPE_COMPLETION]: '/completions',
   [CallType.CALL_TYPE_EMBEDDING]: '/embeddings',
+  [CallType.CALL_TYPE_RESPONSES]: '/responses',
 };
+
+const RESPONSES_NATIVE: ReadonlySet<CallType> = new Set([CallType.CALL_TYPE_RESPONSES]);
 
 export interface OpenAiCompatibleOptions {
   /** Where a call goes; by default `<api_base><path>`. */
   url?: (deployment: Deployment, path: string) => { origin: string; path: string };
   /** How the key is sent; by default `Authorization: Bearer`. */
   authHeaders?: (deployment: Deployment) => Record<string, string>;
+  /**
+   * The provider serves OpenAI's Responses API (OpenAI, Azure): Responses clients are passed through.
+   * Other compatible servers get Responses requests translated to chat completions.
+   */
+  responses?: boolean;
 }
 
 interface Target {
@@ -73,22 +82,27 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions 
   };
   return {
     framing: 'sse',
+    ...(options.responses ? { nativeCallTypes: RESPONSES_NATIVE } : {}),
     buildRequest(context: AdapterContext, body: Record<string, unknown>): UpstreamRequest {
       const path = OPENAI_PATHS[context.callType];
       if (!path) throw new GatewayError('invalid_request', 'This call type is not supported by the provider.');
       const target = targetOf(context.deployment, path);
-      const spliced = context.rawBody && spliceOpenAiBody(context.rawBody, body, context.deployment.model, context.stream, GATEWAY_FIELDS);
+      const responses = context.callType === CallType.CALL_TYPE_RESPONSES;
+      // A Responses stream always reports usage in its last event: nothing to ask for.
+      const addUsage = context.stream && !responses;
+      const spliced = context.rawBody && spliceOpenAiBody(context.rawBody, body, context.deployment.model, addUsage, GATEWAY_FIELDS);
       if (spliced) return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: spliced };
       const outgoing: Record<string, unknown> = { ...body, model: context.deployment.model };
       for (const field of GATEWAY_FIELDS) if (field in outgoing) delete outgoing[field];
-      if (context.stream) {
+      if (addUsage) {
         // Always ask for usage so spend is exact; the mapper hides it again if the client did not ask.
         outgoing.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
       }
       // A copy of the headers: the request is the caller's to change (a signing adapter adds its own).
       return { origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers }, body: JSON.stringify(outgoing) };
     },
-    parseResponse(_context: AdapterContext, raw: Buffer): ParsedResponse {
+    parseResponse(context: AdapterContext, raw: Buffer): ParsedResponse {
+      if (context.callType === CallType.CALL_TYPE_RESPONSES) return parseResponsesAnswer(raw);
       const parsed = JSON.parse(raw.toString('utf8')) as {
         usage?: Parameters<typeof readOpenAiUsage>[0];
         choices?: Array<{ finish_reason?: string | null }>;
@@ -99,7 +113,13 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions 
         finishReason: parsed.choices?.[0]?.finish_reason ?? '',
       };
     },
-    createStreamMapper: createOpenAiStreamMapper,
+    createStreamMapper: (context) => (context.callType === CallType.CALL_TYPE_RESPONSES ? createOpenAiResponsesStreamMapper(context) : createOpenAiStreamMapper(context)),
     mapError: mapOpenAiError,
   };
+}
+
+/** A Responses answer from OpenAI or Azure, as it came; its usage read. */
+function parseResponsesAnswer(raw: Buffer): ParsedResponse {
+  const parsed = JSON.parse(raw.toString('utf8')) as { usage?: ResponsesUsage; status?: string; incomplete_details?: { reason?: string } | null };
+  return { body: raw, usage: readResponsesUsage(parsed.usage), finishReason: responsesFinishReason(parsed.status, parsed.incomplete_details?.reason ?? undefined) };
 }
