@@ -52,6 +52,7 @@ function complete(token: 'none' | 'wrong' | 'right'): Promise<{ code: number; pa
         cache: undefined,
         traceparent: '',
         clientHeaders: {},
+        owner: '',
       },
       new Metadata(),
       deadline(),

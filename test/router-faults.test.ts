@@ -95,6 +95,7 @@ function completeVia(port: number, modelGroup: string): Promise<string> {
       cache: undefined,
       traceparent: '',
       clientHeaders: {},
+      owner: '',
     });
     call.on('data', (part: CompletePart) => {
       if (part.part?.$case === 'start') deployment = part.part.start.deploymentId;

@@ -103,6 +103,9 @@ export interface Settings {
   langfuse: LangfuseSettings;
   /** Policy releases a reservation whose request never reported usage after this long. */
   policyHoldTtlMs: number;
+  // Responses API (inbound formats): how long the router keeps responses created with store: true.
+  /** SLUICE_RESPONSES_RETENTION_HOURS; 0 keeps nothing (previous_response_id and GET then find nothing). */
+  responsesRetentionHours: number;
   /** How often policy looks for budgets whose period ended. */
   budgetResetIntervalMs: number;
   /** The environment, for `os.environ/NAME` values in the config file. */
@@ -220,6 +223,8 @@ export function loadSettings(env: Environment = process.env): Settings {
       requeueAfterMs: integer(env, 'SLUICE_LANGFUSE_REQUEUE_AFTER_MS', 15 * 60_000),
     },
     policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
+    // Responses API: 30 days, as OpenAI keeps stored responses.
+    responsesRetentionHours: integer(env, 'SLUICE_RESPONSES_RETENTION_HOURS', 30 * 24),
     budgetResetIntervalMs: integer(env, 'SLUICE_BUDGET_RESET_INTERVAL_MS', 10_000),
     env,
     telemetry: {

@@ -15,7 +15,7 @@ function failurePart(error: unknown): CompletePart {
   return {
     part: {
       $case: 'failure',
-      failure: { code: gateway.code, message: gateway.message, retryAfterSeconds: gateway.details.retryAfterSeconds ?? 0 },
+      failure: { code: gateway.code, message: gateway.message, retryAfterSeconds: gateway.details.retryAfterSeconds ?? 0, param: gateway.details.param ?? '' },
     },
   };
 }

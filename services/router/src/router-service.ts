@@ -1,6 +1,9 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   type Backends,
   connectRedis,
+  connectSql,
+  migrate,
   type GatewayConfig,
   type Logger,
   Readiness,
@@ -28,6 +31,7 @@ import { readRoutingSettings } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
+import { createSqlResponseStore, type ResponseStore } from './responses/response-store.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -61,6 +65,23 @@ async function startCooldowns(options: RouterOptions, deploymentIds: string[], t
   };
 }
 
+/**
+ * The Responses API store, in the database when the router has one (DATABASE_URL, or the embedded
+ * launcher's); without it store: true keeps nothing and previous_response_id works only natively.
+ */
+async function startResponseStore(options: RouterOptions): Promise<ResponseStore | undefined> {
+  const { settings, logger, backends } = options;
+  const owned = backends?.sql === undefined;
+  const sql = backends?.sql ?? (settings.databaseUrl ? connectSql(settings, logger, 4) : undefined);
+  if (!sql) return undefined;
+  await migrate(sql, logger);
+  return createSqlResponseStore(sql, settings.responsesRetentionHours, logger, owned);
+}
+
+function grpcError(error: unknown): Error & { code: number } {
+  return Object.assign(new Error(error instanceof Error ? error.message : 'response store failed'), { code: GrpcStatus.UNAVAILABLE });
+}
+
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
   // Refuses to start without the internal token before anything else is set up.
@@ -75,6 +96,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   });
   cooldowns = await startCooldowns(options, registry.deploymentIds(), observer.redis);
   const cache = startResponseCache(options);
+  const responses = await startResponseStore(options);
   const complete = createCompleteCall({
     registry,
     logger,
@@ -83,6 +105,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     stats: new DeploymentStats(),
     observer,
     ...(cache ? { cache } : {}),
+    ...(responses ? { responses } : {}),
   });
   const health = startModelHealth({
     config,
@@ -97,7 +120,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
   const completeStream = createCompleteStreamHandler(complete, logger);
   // CompleteStream writes bytes it encoded itself (see complete-stream-handler.ts).
-  const implementation: Pick<RouterServer, 'complete' | 'listModels' | 'modelHealth'> & { completeStream: typeof completeStream.handler } = {
+  const implementation: Pick<RouterServer, 'complete' | 'listModels' | 'modelHealth' | 'getStoredResponse' | 'deleteStoredResponse'> & {
+    completeStream: typeof completeStream.handler;
+  } = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
     completeStream: completeStream.handler,
     listModels(_call, callback) {
@@ -107,6 +132,22 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       health.check(call.request.modelGroup).then(
         (result) => callback(null, result),
         (error: unknown) => callback(toGrpcError(error), null),
+      );
+    },
+    getStoredResponse(call, callback) {
+      const { id, owner } = call.request;
+      if (!responses || owner === '') return callback(null, { found: false, json: Buffer.alloc(0) });
+      responses.get(id, owner).then(
+        (json) => callback(null, { found: json !== undefined, json: json ?? Buffer.alloc(0) }),
+        (error: unknown) => callback(grpcError(error)),
+      );
+    },
+    deleteStoredResponse(call, callback) {
+      const { id, owner } = call.request;
+      if (!responses || owner === '') return callback(null, { found: false, json: Buffer.alloc(0) });
+      responses.delete(id, owner).then(
+        (found) => callback(null, { found, json: Buffer.alloc(0) }),
+        (error: unknown) => callback(grpcError(error)),
       );
     },
   };
@@ -147,6 +188,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
       { name: 'close response cache', run: async () => cache?.close() },
+      { name: 'close response store', run: async () => responses?.close() },
       { name: 'close http', run: http.close },
     ],
   };

@@ -18,7 +18,7 @@ function event(index: number, startTimeMs: number, costMicros: number, retired =
   return {
     schemaVersion: 1, requestId: `q-${index}`, keyHash: retired ? 'old-hash' : 'new-hash', keyAlias: 'k', teamId: 'team-q', userId: 'user-q',
     organizationId: 'org-q', endUser: '', callType: 'chat_completion', modelGroup: 'g', deploymentId: 'd', provider: 'openai', model: 'm',
-    apiBaseHost: 'h', stream: false, promptTokens: 1, completionTokens: 1, cachedTokens: 0, reasoningTokens: 0, costMicros, usageEstimated: false,
+    apiBaseHost: 'h', stream: false, promptTokens: 1, completionTokens: 1, cachedTokens: 0, cacheCreationTokens: 0, reasoningTokens: 0, costMicros, usageEstimated: false,
     startTimeMs, firstTokenTimeMs: startTimeMs, endTimeMs: startTimeMs + 1, overheadUs: 1, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '',
     httpStatus: 200, attempts: 1, cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
     modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',

@@ -39,9 +39,12 @@ class PartQueue implements RouterCall {
     for (const part of parts) {
       const value = part.part;
       if (value?.$case === 'failure') {
-        const { code, message, retryAfterSeconds } = value.failure;
+        const { code, message, retryAfterSeconds, param } = value.failure;
         this.fail(
-          new GatewayError(isErrorCode(code) ? code : 'upstream_error', message || undefined, retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+          new GatewayError(isErrorCode(code) ? code : 'upstream_error', message || undefined, {
+            ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+            ...(param ? { param } : {}),
+          }),
         );
         return;
       }

@@ -11,6 +11,8 @@ import {
   type JsonResult,
   type ListModelsResponse,
   type ModelHealthResponse,
+  type StoredResponse,
+  type StoredResponseRequest,
   PolicyClient,
   RouterClient,
 } from '@sluice/proto';
@@ -31,6 +33,9 @@ export interface ServiceClients {
   listModels(): Promise<ListModelsResponse>;
   /** GET /health: the router checks every deployment (or one model group's). */
   modelHealth(modelGroup: string): Promise<ModelHealthResponse>;
+  /** Responses API objects the router stored, by id and the caller's key hash. */
+  getStoredResponse(request: StoredResponseRequest): Promise<StoredResponse>;
+  deleteStoredResponse(request: StoredResponseRequest): Promise<StoredResponse>;
   /**
    * True when policy and router both answer their health checks, whatever they answer: one replica that
    * is draining, or a policy that lost Redis (and answers 503s the edge passes on), must not take every
@@ -124,6 +129,8 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     listModels: () => unary((r, m, o, c) => router.listModels(r, m, o, c), {}, HEALTH_DEADLINE_MS * 5, 'router_unavailable'),
     modelHealth: (modelGroup) =>
       unary((r, m, o, c) => router.modelHealth(r, m, o, c), { modelGroup }, MODEL_HEALTH_DEADLINE_MS, 'router_unavailable'),
+    getStoredResponse: (request) => unary((r, m, o, c) => router.getStoredResponse(r, m, o, c), request, ADMIN_DEADLINE_MS, 'router_unavailable'),
+    deleteStoredResponse: (request) => unary((r, m, o, c) => router.deleteStoredResponse(r, m, o, c), request, ADMIN_DEADLINE_MS, 'router_unavailable'),
     healthy: async () => (await Promise.all([check(policyHealth), check(routerHealth)])).every(Boolean),
     close() {
       decisions.close();

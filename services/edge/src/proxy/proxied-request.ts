@@ -82,6 +82,7 @@ export class ProxiedRequest {
       cache: forward.cache,
       traceparent: this.request.traceparent,
       clientHeaders: forward.clientHeaders ?? {},
+      owner: decision.identity?.keyHash ?? '',
     });
     const abort = (code: ErrorCode | 'client_closed') => {
       if (this.ended || this.abortedWith) return;

@@ -116,6 +116,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], options: Cal
       cache: options.cache ? { noCache: false, noStore: false, ttlSeconds: 0, sMaxageSeconds: 0, namespace: '', useCache: false, ...options.cache } : undefined,
       traceparent: '',
       clientHeaders: {},
+      owner: '',
     },
     new AbortController().signal,
   )) {

@@ -65,6 +65,8 @@ function healthRequest(deployment: Deployment): { request: CompleteRequest; body
       cacheNamespace: '',
       cache: undefined,
       traceparent: '',
+      clientHeaders: {},
+      owner: '',
     },
   };
 }

@@ -42,6 +42,11 @@ export interface AdapterContext {
   createdSeconds: number;
   /** Client headers a provider of the inbound format may receive (anthropic-version, anthropic-beta). */
   clientHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Responses API: the stored conversation behind previous_response_id as chat messages, for adapters
+   * that translate; null when the id is unknown to this key, absent when there is no store.
+   */
+  conversation?: ReadonlyArray<Record<string, unknown>> | null;
 }
 
 export interface UpstreamRequest {

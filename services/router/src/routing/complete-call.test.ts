@@ -76,6 +76,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], group: strin
         cache: undefined,
         traceparent: '',
         clientHeaders: {},
+      owner: '',
       },
       signal,
     )) {

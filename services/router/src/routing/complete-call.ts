@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
-import type { CompletePart, CompleteRequest } from '@sluice/proto';
+import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
+import { recordStoredResponse } from '../responses/record-stored-response.js';
+import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { priceFor } from '../pricing/cost.js';
 import type { Price } from '../pricing/price-table.js';
@@ -33,6 +35,8 @@ export interface CompleteDependencies {
   sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** Metrics of every attempt, and spans when tracing is on. */
   observer?: RouterObserver;
+  /** Responses API objects created with store: true; absent without a database. */
+  responses?: ResponseStore;
 }
 
 function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
@@ -57,6 +61,8 @@ interface CallState {
   attempts: number;
   /** The request's Complete span, when traced. */
   observation?: CallObservation | undefined;
+  /** Responses API: the conversation behind previous_response_id (null: not found for this key). */
+  conversation?: ChatMessage[] | null;
 }
 
 /**
@@ -124,6 +130,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           idleTimeoutMs: settings.streamIdleTimeoutMs,
           signal: state.signal,
           createdSeconds: Math.floor(now() / 1000),
+          ...(state.conversation !== undefined ? { conversation: state.conversation } : {}),
           onDropped: (names) => logger.warn({ deployment: deployment.id, params: names }, 'dropped parameters the provider does not support'),
           traceparent: upstreamTraceparent(observed?.traceparent, state.request.traceparent),
         },
@@ -259,6 +266,28 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
+  /** A Responses call with the store: the conversation it continues looked up first, the answer stored after. */
+  async function* withStoredResponses(state: CallState, store: ResponseStore): AsyncGenerator<CompletePart> {
+    const previous = state.body.previous_response_id;
+    let history: ChatMessage[] = [];
+    if (typeof previous === 'string' && previous !== '') {
+      let found: ChatMessage[] | undefined;
+      try {
+        found = await store.conversation(previous, state.request.owner);
+      } catch (error) {
+        logger.warn({ err: error, requestId: state.request.requestId }, 'could not read the stored response');
+        throw new GatewayError('service_unavailable', 'The stored responses cannot be read right now; try again shortly.');
+      }
+      state.conversation = found ?? null;
+      history = found ?? [];
+    }
+    if (state.body.store === false || state.request.owner === '') {
+      yield* produce(state);
+      return;
+    }
+    yield* recordStoredResponse(produce(state), state.request, state.body, history, store, logger);
+  }
+
   return function complete(request: CompleteRequest, signal: CancelSignal): AsyncGenerator<CompletePart> {
     const deployments = registry.group(request.modelGroup);
     if (!deployments || deployments.length === 0) {
@@ -273,7 +302,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const observation = dependencies.observer?.call(request);
     const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0, observation };
     const plan = cache?.plan(request, body);
-    const produced = plan ? cached(state, plan, cache!) : produce(state);
+    const responses = request.callType === CallType.CALL_TYPE_RESPONSES ? dependencies.responses : undefined;
+    const produced = plan ? cached(state, plan, cache!) : responses ? withStoredResponses(state, responses) : produce(state);
     // Only a traced call gets the extra generator layer (its span ends when the parts do).
     const parts = observation ? dependencies.observer!.observe(produced, observation) : produced;
     return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;

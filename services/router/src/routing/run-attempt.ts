@@ -28,6 +28,8 @@ export interface AttemptInput {
   idleTimeoutMs: number;
   signal: CancelSignal;
   createdSeconds: number;
+  /** Responses API: the stored conversation behind previous_response_id (see AdapterContext). */
+  conversation?: ReadonlyArray<Record<string, unknown>> | null;
   /** Called with the parameters an adapter dropped (drop_params). */
   onDropped(names: string[]): void;
   /** W3C traceparent sent upstream ('' for none). */
@@ -103,6 +105,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     rawBody: request.body,
     createdSeconds: input.createdSeconds,
     clientHeaders: request.clientHeaders,
+    ...(input.conversation !== undefined ? { conversation: input.conversation } : {}),
   };
   const upstreamRequest = withTraceparent(await adapter.buildRequest(context, input.body), input.traceparent ?? '');
   if (context.dropped.length > 0) input.onDropped(context.dropped);

@@ -5,6 +5,7 @@ import { spendAggregates } from './0200-spend-aggregates.js';
 import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
+import { storedResponses } from './0420-stored-responses.js';
 import { configClientKeys } from './0430-config-client-keys.js';
 import { importedKeys } from './0410-imported-keys.js';
 import { litellmViews } from './0480-litellm-views.js';
@@ -14,7 +15,7 @@ import { bigintTokenCounts } from './0440-bigint-token-counts.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
-// 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
+// 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments, 440-449 hardening,
 // 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read).
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   allowedCacheControls,
   importedKeys,
   keyRouteAccess,
+  storedResponses,
   configClientKeys,
   bigintTokenCounts,
   budgetAlerts,

@@ -28,8 +28,12 @@ function outputText(output: unknown): string {
   return JSON.stringify(output ?? '');
 }
 
-/** The chat messages for a Responses `input` (a string or items). */
-export function responsesInputMessages(input: unknown): Array<Record<string, unknown>> {
+/**
+ * The chat messages for a Responses `input` (a string or items), or for a response's output items.
+ * `skipUnknown` drops items chat has no words for (built-in tool calls in a stored output) instead of
+ * refusing them.
+ */
+export function responsesInputMessages(input: unknown, skipUnknown = false): Array<Record<string, unknown>> {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   if (!Array.isArray(input)) return [];
   const messages: Array<Record<string, unknown>> = [];
@@ -48,7 +52,7 @@ export function responsesInputMessages(input: unknown): Array<Record<string, unk
       messages.push({ role: 'tool', tool_call_id: String(item.call_id ?? ''), content: outputText(item.output) });
     } else if (type === 'reasoning' || type === 'item_reference') {
       // Reasoning is only meaningful to the model that wrote it; references need OpenAI's store.
-    } else {
+    } else if (!skipUnknown) {
       throw new GatewayError('invalid_request', `Input items of type "${type}" are not supported for this model.`, { param: 'input' });
     }
   }
@@ -61,11 +65,22 @@ function toolChoice(choice: unknown): unknown {
   return undefined;
 }
 
-/** The chat request a deployment without the Responses API gets. `history` is the stored conversation before `input`. */
-export function responsesToChatRequest(body: Record<string, unknown>, history: Array<Record<string, unknown>>, stream: boolean): Record<string, unknown> {
+/**
+ * The chat request a deployment without the Responses API gets. `history` is the stored conversation
+ * behind previous_response_id: undefined when there is none to look in (no store), null when the id
+ * was not found for this key.
+ */
+export function responsesToChatRequest(body: Record<string, unknown>, history: ReadonlyArray<Record<string, unknown>> | null | undefined, stream: boolean): Record<string, unknown> {
+  if (typeof body.previous_response_id === 'string' && !history) {
+    throw new GatewayError(
+      'invalid_request',
+      history === null ? `Previous response with id '${body.previous_response_id}' not found.` : 'previous_response_id needs the response store (DATABASE_URL on the router).',
+      { param: 'previous_response_id' },
+    );
+  }
   const messages: Array<Record<string, unknown>> = [];
   if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
-  messages.push(...history, ...responsesInputMessages(body.input));
+  messages.push(...(history ?? []), ...responsesInputMessages(body.input));
   const out: Record<string, unknown> = { model: body.model, messages };
   if (typeof body.max_output_tokens === 'number') out.max_tokens = body.max_output_tokens;
   for (const name of ['temperature', 'top_p', 'parallel_tool_calls', 'user'] as const) if (body[name] !== undefined && body[name] !== null) out[name] = body[name];

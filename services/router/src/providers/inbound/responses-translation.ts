@@ -5,7 +5,7 @@ import { responsesToChatRequest } from './responses-to-chat-request.js';
 
 /** OpenAI Responses clients on deployments without the Responses API. */
 export const RESPONSES_TRANSLATION: InboundTranslation = {
-  toChat: (context, body) => responsesToChatRequest(body, [], context.stream),
+  toChat: (context, body) => responsesToChatRequest(body, context.conversation, context.stream),
   fromChat: chatToResponseBody,
   streamFromChat: createChatToResponsesStreamMapper,
 };

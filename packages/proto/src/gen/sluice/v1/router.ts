@@ -36,6 +36,18 @@ export enum CallType {
   CALL_TYPE_RESPONSES = 5,
 }
 
+export interface StoredResponseRequest {
+  id: string;
+  /** Key hash of the caller. */
+  owner: string;
+}
+
+export interface StoredResponse {
+  found: boolean;
+  /** The response object as the client received it. */
+  json: Buffer;
+}
+
 export interface CompleteRequest {
   requestId: string;
   callType: CallType;
@@ -58,6 +70,11 @@ export interface CompleteRequest {
    * anthropic-beta), lower-case names. Never credentials.
    */
   clientHeaders: { [key: string]: string };
+  /**
+   * Key hash of the caller: Responses API objects are stored under it (store: true) and only it may
+   * continue from them (previous_response_id).
+   */
+  owner: string;
 }
 
 export interface CompleteRequest_ClientHeadersEntry {
@@ -110,6 +127,8 @@ export interface Failure {
   code: string;
   message: string;
   retryAfterSeconds: number;
+  /** The request field at fault, for the client's `param` (empty when none). */
+  param: string;
 }
 
 /** Sent once, just before the first content part. */
@@ -214,6 +233,140 @@ export interface DeploymentHealth {
   latencyMs: number;
 }
 
+function createBaseStoredResponseRequest(): StoredResponseRequest {
+  return { id: "", owner: "" };
+}
+
+export const StoredResponseRequest: MessageFns<StoredResponseRequest> = {
+  encode(message: StoredResponseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.owner !== "") {
+      writer.uint32(18).string(message.owner);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoredResponseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoredResponseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<StoredResponseRequest>): StoredResponseRequest {
+    return StoredResponseRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoredResponseRequest>): StoredResponseRequest {
+    const message = createBaseStoredResponseRequest();
+    message.id = object.id ?? "";
+    message.owner = object.owner ?? "";
+    return message;
+  },
+};
+
+function createBaseStoredResponse(): StoredResponse {
+  return { found: false, json: Buffer.alloc(0) };
+}
+
+export const StoredResponse: MessageFns<StoredResponse> = {
+  encode(message: StoredResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.found !== false) {
+      writer.uint32(8).bool(message.found);
+    }
+    if (message.json.length !== 0) {
+      writer.uint32(18).bytes(message.json);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoredResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoredResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.found = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.json = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<StoredResponse>): StoredResponse {
+    return StoredResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoredResponse>): StoredResponse {
+    const message = createBaseStoredResponse();
+    message.found = object.found ?? false;
+    message.json = object.json ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 function createBaseCompleteRequest(): CompleteRequest {
   return {
     requestId: "",
@@ -226,6 +379,7 @@ function createBaseCompleteRequest(): CompleteRequest {
     cache: undefined,
     traceparent: "",
     clientHeaders: {},
+    owner: "",
   };
 }
 
@@ -261,6 +415,9 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
     globalThis.Object.entries(message.clientHeaders).forEach(([key, value]: [string, string]) => {
       CompleteRequest_ClientHeadersEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
     });
+    if (message.owner !== "") {
+      writer.uint32(90).string(message.owner);
+    }
     return writer;
   },
 
@@ -360,6 +517,14 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
             }
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -397,6 +562,7 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
       },
       {},
     );
+    message.owner = object.owner ?? "";
     return message;
   },
 };
@@ -927,7 +1093,7 @@ export const CompletePart: MessageFns<CompletePart> = {
 };
 
 function createBaseFailure(): Failure {
-  return { code: "", message: "", retryAfterSeconds: 0 };
+  return { code: "", message: "", retryAfterSeconds: 0, param: "" };
 }
 
 export const Failure: MessageFns<Failure> = {
@@ -940,6 +1106,9 @@ export const Failure: MessageFns<Failure> = {
     }
     if (message.retryAfterSeconds !== 0) {
       writer.uint32(24).uint32(message.retryAfterSeconds);
+    }
+    if (message.param !== "") {
+      writer.uint32(34).string(message.param);
     }
     return writer;
   },
@@ -981,6 +1150,14 @@ export const Failure: MessageFns<Failure> = {
             message.retryAfterSeconds = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.param = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1001,6 +1178,7 @@ export const Failure: MessageFns<Failure> = {
     message.code = object.code ?? "";
     message.message = object.message ?? "";
     message.retryAfterSeconds = object.retryAfterSeconds ?? 0;
+    message.param = object.param ?? "";
     return message;
   },
 };
@@ -2105,6 +2283,30 @@ export const RouterService = {
     responseSerialize: (value: ModelHealthResponse): Buffer => Buffer.from(ModelHealthResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ModelHealthResponse => ModelHealthResponse.decode(value),
   },
+  /**
+   * Responses API objects the router stored (store: true), for GET and DELETE /v1/responses/{id}; only
+   * the key that created one can see or delete it.
+   */
+  getStoredResponse: {
+    path: "/sluice.v1.Router/GetStoredResponse" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StoredResponseRequest): Buffer =>
+      Buffer.from(StoredResponseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StoredResponseRequest => StoredResponseRequest.decode(value),
+    responseSerialize: (value: StoredResponse): Buffer => Buffer.from(StoredResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StoredResponse => StoredResponse.decode(value),
+  },
+  deleteStoredResponse: {
+    path: "/sluice.v1.Router/DeleteStoredResponse" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StoredResponseRequest): Buffer =>
+      Buffer.from(StoredResponseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StoredResponseRequest => StoredResponseRequest.decode(value),
+    responseSerialize: (value: StoredResponse): Buffer => Buffer.from(StoredResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StoredResponse => StoredResponse.decode(value),
+  },
 } as const;
 
 export interface RouterServer extends UntypedServiceImplementation {
@@ -2125,6 +2327,12 @@ export interface RouterServer extends UntypedServiceImplementation {
    * edge. Never carries a provider key or api_base credentials.
    */
   modelHealth: handleUnaryCall<ModelHealthRequest, ModelHealthResponse>;
+  /**
+   * Responses API objects the router stored (store: true), for GET and DELETE /v1/responses/{id}; only
+   * the key that created one can see or delete it.
+   */
+  getStoredResponse: handleUnaryCall<StoredResponseRequest, StoredResponse>;
+  deleteStoredResponse: handleUnaryCall<StoredResponseRequest, StoredResponse>;
 }
 
 export interface RouterClient extends Client {
@@ -2182,6 +2390,40 @@ export interface RouterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ModelHealthResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Responses API objects the router stored (store: true), for GET and DELETE /v1/responses/{id}; only
+   * the key that created one can see or delete it.
+   */
+  getStoredResponse(
+    request: StoredResponseRequest,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  getStoredResponse(
+    request: StoredResponseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  getStoredResponse(
+    request: StoredResponseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  deleteStoredResponse(
+    request: StoredResponseRequest,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  deleteStoredResponse(
+    request: StoredResponseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  deleteStoredResponse(
+    request: StoredResponseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StoredResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,199 @@
+// OpenAI's own client on the Responses API → edge → policy → router → a fake OpenAI (native pass-through)
+// and a fake Anthropic (translated through chat): create, stream, a two-turn conversation with
+// previous_response_id, GET and DELETE of stored responses scoped to their key, errors, and the ledger.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  createTestBackends,
+  type FakeProvider,
+  type FakeResponse,
+  loadJsonFixture,
+  loadStreamPayloads,
+  loadTextFixture,
+  type RecordedRequest,
+  type Stack,
+  startFakeProvider,
+  startStack,
+  type TestBackends,
+  writeConfigFile,
+} from '@sluice/testing';
+import { waitFor } from './helpers/wait-for.js';
+
+const MASTER_KEY = 'sk-e2e-master';
+const RECORDED = 'openai__responses__openai-reasoning-encrypted-content.1';
+const recordedAnswer = loadJsonFixture<{ output: Array<{ type: string; content?: Array<{ text: string }> }> }>('vercel-ai', RECORDED);
+const recordedText = recordedAnswer.output.find((item) => item.type === 'message')!.content![0]!.text;
+const recordedStream = loadStreamPayloads('vercel-ai', RECORDED);
+const recordedStreamText = recordedStream
+  .map((line) => JSON.parse(line) as { type: string; delta?: string })
+  .filter((event) => event.type === 'response.output_text.delta')
+  .map((event) => event.delta)
+  .join('');
+
+function openAiResponder(request: RecordedRequest): FakeResponse {
+  const body = request.body as { stream?: boolean };
+  if (body.stream) return { pieces: recordedStream.map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`) };
+  return { json: loadJsonFixture('vercel-ai', RECORDED) };
+}
+
+const anthropicText = loadJsonFixture<{ content: Array<{ text: string }> }>('vercel-ai', 'anthropic__anthropic-text').content[0]!.text;
+function anthropicResponder(request: RecordedRequest): FakeResponse {
+  const body = request.body as { stream?: boolean };
+  if (body.stream) return { pieces: [loadTextFixture('anthropic', 'lib__fixtures__basic_response.txt')] };
+  return { json: loadJsonFixture('vercel-ai', 'anthropic__anthropic-text') };
+}
+
+let openAiFake: FakeProvider;
+let anthropicFake: FakeProvider;
+let backends: TestBackends;
+let stack: Stack;
+let client: OpenAI;
+let otherClient: OpenAI;
+
+beforeAll(async () => {
+  openAiFake = await startFakeProvider(openAiResponder);
+  anthropicFake = await startFakeProvider(anthropicResponder);
+  backends = await createTestBackends('responses');
+  const config = writeConfigFile({
+    model_list: [
+      { model_name: 'gpt', litellm_params: { model: 'openai/gpt-5', api_base: `${openAiFake.url}/v1`, api_key: 'sk-oai-test' } },
+      { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-5', api_base: anthropicFake.url, api_key: 'sk-ant-test' } },
+    ],
+    general_settings: { master_key: MASTER_KEY },
+  });
+  stack = await startStack({ ...backends.env, SLUICE_CONFIG: config });
+  client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+  const generated = await fetch(`${stack.edgeUrl}/key/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ key_alias: 'other' }),
+  });
+  otherClient = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: ((await generated.json()) as { key: string }).key, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await openAiFake?.close();
+  await anthropicFake?.close();
+  await backends?.cleanup();
+});
+
+const requestIds: string[] = [];
+
+const DEPLOYMENTS = [
+  { model: 'gpt', kind: 'OpenAI (native)', fake: () => openAiFake, path: '/v1/responses', text: recordedText, streamed: recordedStreamText },
+  { model: 'claude', kind: 'Anthropic (translated)', fake: () => anthropicFake, path: '/v1/messages', text: anthropicText, streamed: 'Hello there!' },
+] as const;
+
+const storedIn = (responseClient: OpenAI, id: string) =>
+  responseClient.responses.retrieve(id).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof OpenAI.NotFoundError) return false;
+      throw error;
+    },
+  );
+
+describe.each(DEPLOYMENTS)('$kind deployment ($model)', ({ model, fake, path, text, streamed }) => {
+  test('responses.create', async () => {
+    const { data, response } = await client.responses.create({ model, input: 'What is (12 + 7) * 3 * 10?', instructions: 'Show your steps.' }).withResponse();
+    requestIds.push(response.headers.get('x-request-id')!);
+    expect(data.object).toBe('response');
+    expect(data.status).toBe('completed');
+    expect(data.output_text).toBe(text);
+    expect(data.usage!.input_tokens).toBeGreaterThan(0);
+    expect(data.usage!.output_tokens).toBeGreaterThan(0);
+    const upstream = fake().requests.at(-1)!;
+    expect(upstream.path).toBe(path);
+    if (model === 'claude') expect(upstream.body).toMatchObject({ system: 'Show your steps.', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is (12 + 7) * 3 * 10?' }] }] });
+  });
+
+  test('responses.stream', async () => {
+    const stream = client.responses.stream({ model, input: 'What is (12 + 7) * 3 * 10?' });
+    let deltas = '';
+    const types = new Set<string>();
+    stream.on('event', (event) => types.add(event.type));
+    stream.on('response.output_text.delta', (event) => {
+      deltas += event.delta;
+    });
+    const final = await stream.finalResponse();
+    expect(deltas).toBe(streamed);
+    expect(final.output_text).toBe(streamed);
+    expect(final.status).toBe('completed');
+    expect(final.usage!.output_tokens).toBeGreaterThan(0);
+    for (const type of ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.done', 'response.output_item.done', 'response.completed']) {
+      expect(types).toContain(type);
+    }
+  });
+
+  test('two turns with previous_response_id; GET and DELETE for the key that made it only', async () => {
+    const first = await client.responses.create({ model, input: 'Hello?' });
+    await waitFor(() => storedIn(client, first.id), { timeoutMs: 10_000 });
+    const retrieved = await client.responses.retrieve(first.id);
+    expect(retrieved.id).toBe(first.id);
+    expect(retrieved.output_text).toBe(first.output_text);
+    expect(await storedIn(otherClient, first.id)).toBe(false);
+
+    const second = await client.responses.create({ model, input: 'And then?', previous_response_id: first.id });
+    expect(second.output_text).toBe(text);
+    const upstream = fake().requests.at(-1)!.body as Record<string, unknown>;
+    if (model === 'gpt') {
+      // OpenAI keeps its own conversations: the id goes through.
+      expect(upstream.previous_response_id).toBe(first.id);
+    } else {
+      expect(upstream.messages).toEqual([
+        { role: 'user', content: [{ type: 'text', text: 'Hello?' }] },
+        { role: 'assistant', content: [{ type: 'text', text }] },
+        { role: 'user', content: [{ type: 'text', text: 'And then?' }] },
+      ]);
+    }
+
+    await expect(otherClient.responses.delete(first.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await client.responses.delete(first.id);
+    expect(await storedIn(client, first.id)).toBe(false);
+  });
+
+  test('store: false keeps nothing', async () => {
+    const answer = await client.responses.create({ model, input: 'Hello?', store: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await storedIn(client, answer.id)).toBe(false);
+  });
+});
+
+describe('errors in OpenAI\'s shape', () => {
+  const post = (body: unknown) =>
+    fetch(`${stack.edgeUrl}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  test.each([
+    ['no model', { input: 'hi' }, 400, 'model'],
+    ['input of the wrong type', { model: 'claude', input: 42 }, 400, 'input'],
+    ['broken JSON', '{"model":', 400, null],
+    ['an unknown previous_response_id (translated)', { model: 'claude', input: 'hi', previous_response_id: 'resp_nope' }, 400, 'previous_response_id'],
+    ['a built-in tool on a translated deployment', { model: 'claude', input: 'hi', tools: [{ type: 'web_search' }] }, 400, 'tools'],
+    ['an unknown model', { model: 'nope', input: 'hi' }, 404, null],
+  ])('%s', async (_name, body, status, param) => {
+    const response = await post(body);
+    expect(response.status).toBe(status);
+    const error = (await response.json()) as { error: { message: string; type: string; param: string | null; code: string } };
+    expect(Object.keys(error)).toEqual(['error']);
+    expect(error.error.message).not.toBe('');
+    if (param) expect(error.error.param).toBe(param);
+  });
+
+  test('GET of an unknown id is a 404', async () => {
+    await expect(client.responses.retrieve('resp_unknown')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+test('every request has its ledger row, call type responses', async () => {
+  await waitFor(async () => {
+    const result = await backends.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM spend_logs WHERE request_id = ANY($1)', [requestIds]);
+    return result.rows[0]!.count === requestIds.length;
+  }, { timeoutMs: 20_000 });
+  const rows = await backends.sql.query<{ provider: string; call_type: string; status: string; prompt_tokens: number }>(
+    'SELECT provider, call_type, status, prompt_tokens FROM spend_logs WHERE request_id = ANY($1)',
+    [requestIds],
+  );
+  expect(rows.rows.map((row) => row.provider).sort()).toEqual(['anthropic', 'openai']);
+  for (const row of rows.rows) expect(row).toMatchObject({ call_type: 'responses', status: 'success' });
+});
