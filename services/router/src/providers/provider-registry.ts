@@ -6,16 +6,22 @@ import { createGeminiProvider, DEFAULT_VERTEX_LOCATION, vertexApiBase } from './
 import { createVertexTokenSource } from './gemini/vertex-token-source.js';
 import { createOllamaProvider } from './ollama/ollama-chat.js';
 import { createOpenAiCompatibleProvider } from './openai-compatible/create-openai-compatible-provider.js';
-import type { ProviderAdapter } from './provider-adapter.js';
+import type { Deployment, ProviderAdapter } from './provider-adapter.js';
+import { createResponsesOnlyAdapter, RESPONSES_ONLY_PREFIX } from './azure/create-responses-only-adapter.js';
 
 export interface ProviderEntry {
   adapter: ProviderAdapter;
   /** Used when the deployment sets no api_base; undefined means api_base is required. */
   defaultApiBase: (params: LitellmParams) => string | undefined;
+  /** A deployment-specific adapter, where the model name says the deployment works differently. */
+  adapterFor?: (deployment: Deployment) => ProviderAdapter;
 }
 
 const openAiCompatible = createOpenAiCompatibleProvider();
 const openAi = createOpenAiCompatibleProvider({ responses: true });
+const azure = createAzureProvider();
+// LiteLLM's `azure/responses/<model>`: a deployment that serves the Responses API only.
+const azureResponsesOnly = createResponsesOnlyAdapter(azure);
 const fixed = (url: string | undefined) => () => url;
 const compatible = (url: string | undefined): ProviderEntry => ({ adapter: openAiCompatible, defaultApiBase: fixed(url) });
 
@@ -37,7 +43,7 @@ const PROVIDERS: Record<string, ProviderEntry> = {
   perplexity: compatible('https://api.perplexity.ai'),
   cerebras: compatible('https://api.cerebras.ai/v1'),
   deepinfra: compatible('https://api.deepinfra.com/v1/openai'),
-  azure: { adapter: createAzureProvider(), defaultApiBase: fixed(undefined) },
+  azure: { adapter: azure, defaultApiBase: fixed(undefined), adapterFor: (deployment) => (deployment.model.startsWith(RESPONSES_ONLY_PREFIX) ? azureResponsesOnly : azure) },
   anthropic: { adapter: createAnthropicProvider(), defaultApiBase: fixed('https://api.anthropic.com') },
   gemini: { adapter: createGeminiProvider(), defaultApiBase: fixed('https://generativelanguage.googleapis.com') },
   vertex_ai: {

@@ -111,7 +111,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
-    const adapter = adapterForCall(providerFor(deployment.provider)!.adapter, state.request.callType);
+    const entry = providerFor(deployment.provider)!;
+    const adapter = adapterForCall(entry.adapterFor?.(deployment) ?? entry.adapter, state.request.callType);
     const result: AttemptResult = {};
     state.attempts += 1;
     stats.started(deployment.id);
