@@ -7,6 +7,7 @@ import { createVertexTokenSource } from './gemini/vertex-token-source.js';
 import { createOllamaProvider } from './ollama/ollama-chat.js';
 import { createOpenAiCompatibleProvider } from './openai-compatible/create-openai-compatible-provider.js';
 import type { Deployment, ProviderAdapter } from './provider-adapter.js';
+import { createBedrockClaudeAdapter, isBedrockClaude } from './bedrock/create-bedrock-claude-adapter.js';
 import { createResponsesOnlyAdapter, RESPONSES_ONLY_PREFIX } from './azure/create-responses-only-adapter.js';
 
 export interface ProviderEntry {
@@ -20,6 +21,9 @@ export interface ProviderEntry {
 const openAiCompatible = createOpenAiCompatibleProvider();
 const openAi = createOpenAiCompatibleProvider({ responses: true });
 const azure = createAzureProvider();
+const bedrock = createBedrockProvider();
+// Claude on Bedrock answers Anthropic Messages clients natively (InvokeModel), chat through Converse.
+const bedrockClaude = createBedrockClaudeAdapter(bedrock);
 // LiteLLM's `azure/responses/<model>`: a deployment that serves the Responses API only.
 const azureResponsesOnly = createResponsesOnlyAdapter(azure);
 const fixed = (url: string | undefined) => () => url;
@@ -50,7 +54,7 @@ const PROVIDERS: Record<string, ProviderEntry> = {
     adapter: createGeminiProvider({ vertex: { tokenSource: createVertexTokenSource() } }),
     defaultApiBase: (params) => vertexApiBase(params.vertex_location ?? DEFAULT_VERTEX_LOCATION),
   },
-  bedrock: { adapter: createBedrockProvider(), defaultApiBase: bedrockApiBase },
+  bedrock: { adapter: bedrock, defaultApiBase: bedrockApiBase, adapterFor: (deployment) => (isBedrockClaude(deployment) ? bedrockClaude : bedrock) },
   ollama: { adapter: createOllamaProvider(), defaultApiBase: fixed('http://localhost:11434') },
   ollama_chat: { adapter: createOllamaProvider(), defaultApiBase: fixed('http://localhost:11434') },
 };

@@ -41,25 +41,7 @@ export function createBedrockProvider(): ProviderAdapter {
       } else {
         throw new GatewayError('invalid_request', 'This call type is not supported by the provider.');
       }
-      const { origin, basePath } = splitApiBase(deployment.apiBase);
-      const path = `${basePath}/model/${encodeURIComponent(deployment.model)}/${action}`;
-      const json = JSON.stringify(payload);
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...deployment.params.extra_headers };
-      if (deployment.params.aws_access_key_id && deployment.params.aws_secret_access_key) {
-        const signed = await signAwsRequest(
-          { method: 'POST', origin, path, headers, body: json },
-          {
-            accessKeyId: deployment.params.aws_access_key_id,
-            secretAccessKey: deployment.params.aws_secret_access_key,
-            ...(deployment.params.aws_session_token ? { sessionToken: deployment.params.aws_session_token } : {}),
-          },
-          bedrockRegion(deployment),
-          'bedrock',
-        );
-        return { origin, path, method: 'POST', headers: signed, body: json };
-      }
-      if (deployment.apiKey) return { origin, path, method: 'POST', headers: { ...headers, authorization: `Bearer ${deployment.apiKey}` }, body: json };
-      throw new GatewayError('upstream_auth_error', 'The deployment has neither AWS credentials nor a Bedrock API key.');
+      return bedrockRequest(deployment, action, JSON.stringify(payload));
     },
     parseResponse(context: AdapterContext, raw: Buffer): ParsedResponse {
       if (context.callType === CallType.CALL_TYPE_EMBEDDING) return parseBedrockEmbedding(context, raw);
@@ -68,4 +50,26 @@ export function createBedrockProvider(): ProviderAdapter {
     createStreamMapper: createBedrockStreamMapper,
     mapError: mapBedrockError,
   };
+}
+
+/** A signed (SigV4) or bearer-authenticated call of a model action (converse, invoke, ...). */
+export async function bedrockRequest(deployment: Deployment, action: string, json: string): Promise<UpstreamRequest> {
+  const { origin, basePath } = splitApiBase(deployment.apiBase);
+  const path = `${basePath}/model/${encodeURIComponent(deployment.model)}/${action}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...deployment.params.extra_headers };
+  if (deployment.params.aws_access_key_id && deployment.params.aws_secret_access_key) {
+    const signed = await signAwsRequest(
+      { method: 'POST', origin, path, headers, body: json },
+      {
+        accessKeyId: deployment.params.aws_access_key_id,
+        secretAccessKey: deployment.params.aws_secret_access_key,
+        ...(deployment.params.aws_session_token ? { sessionToken: deployment.params.aws_session_token } : {}),
+      },
+      bedrockRegion(deployment),
+      'bedrock',
+    );
+    return { origin, path, method: 'POST', headers: signed, body: json };
+  }
+  if (deployment.apiKey) return { origin, path, method: 'POST', headers: { ...headers, authorization: `Bearer ${deployment.apiKey}` }, body: json };
+  throw new GatewayError('upstream_auth_error', 'The deployment has neither AWS credentials nor a Bedrock API key.');
 }
