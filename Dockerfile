@@ -16,14 +16,17 @@ COPY services services
 # No install scripts: the root "prepare" script would compile twice, and no dependency needs one to run.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund \
- && npx tsc -b
+ && npx tsc -b \
+ && npm run --silent build -w @sluice/console
 # Keep only what the four services run: the launcher and the test helpers leave (PGlite with them), then
-# every dev dependency, the sources and the build info.
+# every dev dependency, the sources and the build info. The console stays as its built files (the edge
+# serves them at /ui); Preact, uPlot and Vite are dev dependencies, bundled into those files.
 RUN --mount=type=cache,target=/root/.npm \
-    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
+    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/console', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
  && rm -rf packages/launcher packages/testing \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf packages/*/src services/*/src packages/*/tsconfig.json services/*/tsconfig.json \
+           packages/console/index.html packages/console/vite.config.ts \
            packages/*/dist/.tsbuildinfo services/*/dist/.tsbuildinfo \
  && find node_modules -depth -type d -empty -delete
 

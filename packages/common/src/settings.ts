@@ -130,6 +130,9 @@ export interface AlertingSettings {
   retryBaseMs: number;
   /** How often undelivered alerts are tried again (SLUICE_ALERT_SWEEP_INTERVAL_MS). */
   sweepIntervalMs: number;
+  // Admin console (issue 18).
+  /** DISABLE_ADMIN_UI=true (LiteLLM's variable): the edge serves no /ui, as general_settings.disable_admin_ui. */
+  disableAdminUi: boolean;
 }
 
 function text(env: Environment, name: string, fallback: string): string {
@@ -241,5 +244,7 @@ export function loadSettings(env: Environment = process.env): Settings {
       retryBaseMs: integer(env, 'SLUICE_ALERT_RETRY_BASE_MS', 1_000),
       sweepIntervalMs: Math.max(100, integer(env, 'SLUICE_ALERT_SWEEP_INTERVAL_MS', 60_000)),
     },
+    // Admin console (issue 18).
+    disableAdminUi: text(env, 'DISABLE_ADMIN_UI', 'false').toLowerCase() === 'true',
   };
 }

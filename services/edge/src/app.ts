@@ -6,6 +6,7 @@ import { errorHandler } from './plugins/error-handler.js';
 import { jsonBody } from './plugins/json-body.js';
 import { requestContext } from './plugins/request-context.js';
 import { requestObservation } from './plugins/request-observation.js';
+import { adminConsoleRoutes } from './routes/admin-console.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages.js';
@@ -14,6 +15,7 @@ import { completionRoutes } from './routes/completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
 import { modelHealthRoutes } from './routes/model-health.js';
+import { modelInfoRoutes } from './routes/model-info.js';
 import { modelRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 
@@ -53,6 +55,8 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   anthropicMessagesRoutes(app, context);
   responsesRoutes(app, context);
   spendRoutes(app, context);
+  modelInfoRoutes(app, context);
   adminRoutes(app, context);
+  if (context.options.adminConsoleRoot !== undefined) adminConsoleRoutes(app, context.options.adminConsoleRoot);
   return app;
 }

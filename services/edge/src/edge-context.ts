@@ -11,6 +11,8 @@ export interface EdgeOptions {
   recordMessages: boolean;
   /** litellm_settings.cache, and cache_params.namespace_per_team (default on): each team's cached answers apart. */
   responseCache: { enabled: boolean; namespacePerTeam: boolean };
+  /** The admin console's built files, served at /ui; undefined when general_settings.disable_admin_ui is set. */
+  adminConsoleRoot?: string | undefined;
 }
 
 /** Everything the routes need, built once in server.ts. */

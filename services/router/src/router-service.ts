@@ -18,14 +18,14 @@ import {
   tracerFor,
   toGrpcError,
 } from '@sluice/common';
-import { RouterService, type RouterServer } from '@sluice/proto';
+import { type ModelInfo, RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
 import { startResponseCache } from './cache/start-response-cache.js';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
 import { createCompleteCall } from './routing/complete-call.js';
 import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-store.js';
 import { DeploymentStats } from './routing/deployment-stats.js';
-import { buildModelRegistry } from './routing/model-registry.js';
+import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
 import { readRoutingSettings } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
@@ -47,6 +47,27 @@ export interface RunningRouter {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
 }
 
+/** The model groups with each deployment's live state: cooldown and recent error counts. */
+function modelStatus(registry: ModelRegistry, cooldowns: CooldownStore, stats: DeploymentStats): ModelInfo[] {
+  return registry.models().map((model) => ({
+    ...model,
+    deployments: (registry.group(model.id) ?? []).map((deployment) => {
+      const recent = stats.recent(deployment.id);
+      const remaining = cooldowns.remainingMs(deployment.id);
+      return {
+        id: deployment.id,
+        provider: deployment.provider,
+        model: deployment.model,
+        apiBaseHost: deployment.apiBaseHost,
+        coolingDown: remaining > 0,
+        cooldownRemainingMs: Math.ceil(remaining),
+        recentRequests: recent.requests,
+        recentFailures: recent.failures,
+      };
+    }),
+  }));
+}
+
 async function startCooldowns(options: RouterOptions, deploymentIds: string[], timed: TimedCall): Promise<CooldownStore> {
   const { settings, logger, backends } = options;
   // Embedded mode (and a router run without REDIS_URL) keeps cooldowns in this process.
@@ -60,6 +81,7 @@ async function startCooldowns(options: RouterOptions, deploymentIds: string[], t
   });
   return {
     coolingDown: (deploymentId) => store.coolingDown(deploymentId),
+    remainingMs: (deploymentId) => store.remainingMs(deploymentId),
     recordFailure: (report) => timed('record_failure', () => store.recordFailure(report)),
     close: () => store.close(),
   };
@@ -95,6 +117,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     coolingDown: (deploymentId) => cooldowns?.coolingDown(deploymentId) ?? false,
   });
   cooldowns = await startCooldowns(options, registry.deploymentIds(), observer.redis);
+  const stats = new DeploymentStats();
   const cache = startResponseCache(options);
   const responses = await startResponseStore(options);
   const complete = createCompleteCall({
@@ -102,7 +125,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     logger,
     settings: routing,
     cooldowns,
-    stats: new DeploymentStats(),
+    stats,
     observer,
     ...(cache ? { cache } : {}),
     ...(responses ? { responses } : {}),
@@ -126,7 +149,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
     completeStream: completeStream.handler,
     listModels(_call, callback) {
-      callback(null, { models: registry.models() });
+      callback(null, { models: modelStatus(registry, cooldowns!, stats) });
     },
     modelHealth(call, callback) {
       health.check(call.request.modelGroup).then(

@@ -196,6 +196,8 @@ export const GeneralSettingsSchema = Type.Object(
     background_health_checks: Type.Optional(Type.Boolean()),
     /** Seconds between background health checks (LiteLLM's default: 300). */
     health_check_interval: Type.Optional(Num),
+    // Admin console (issue 18): true = the edge serves no /ui (404), for deployments that want no UI.
+    disable_admin_ui: Type.Optional(Type.Boolean()),
   },
   open,
 );

@@ -23,8 +23,9 @@ declare module 'fastify' {
 }
 
 // Probes would drown the request metrics and the log; they are neither traced nor counted. (Scrapes go to
-// the side port, which never reaches this app.)
-const UNOBSERVED_ROUTES = new Set(['/health/liveliness', '/health/liveness', '/health/readiness']);
+// the side port, which never reaches this app.) Nor are the admin console's static files: the admin calls
+// the console makes are.
+const UNOBSERVED_ROUTES = new Set(['/health/liveliness', '/health/liveness', '/health/readiness', '/ui', '/ui/*']);
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];

@@ -92,6 +92,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
     const code = errorCodeOf(error);
+    if (countsAgainstDeployment(code)) stats.failed(deployment.id);
     // Cooling the only deployment of a group would turn a passing failure into a certain outage.
     if (settings.disableCooldowns || groupSize < 2 || !countsAgainstDeployment(code)) return;
     const cooldownMs = deployment.params.cooldown_time !== undefined ? deployment.params.cooldown_time * 1000 : settings.cooldownMs;

@@ -14,6 +14,8 @@ export interface FailureReport {
 
 export interface CooldownStore {
   coolingDown(deploymentId: string): boolean;
+  /** Milliseconds until the deployment's cooldown ends, 0 when it is not cooling down (for /model/info). */
+  remainingMs(deploymentId: string): number;
   /** Counts a failure; resolves true when the deployment is now cooling down. */
   recordFailure(report: FailureReport): Promise<boolean>;
   close(): Promise<void>;
@@ -33,6 +35,10 @@ export class MemoryCooldownStore implements CooldownStore {
     if (until > this.now()) return true;
     this.until.delete(deploymentId);
     return false;
+  }
+
+  remainingMs(deploymentId: string): number {
+    return this.coolingDown(deploymentId) ? this.until.get(deploymentId)! - this.now() : 0;
   }
 
   /** Marks a deployment as cooling down for `ms` from now (used by the Redis store's mirror). */

@@ -12,6 +12,10 @@ interface Stats {
   minute: number;
   requests: number;
   tokens: number;
+  failures: number;
+  /** The previous minute's requests and failures, so a recent error rate does not reset to nothing at :00. */
+  previousRequests: number;
+  previousFailures: number;
 }
 
 export class DeploymentStats {
@@ -21,11 +25,15 @@ export class DeploymentStats {
   private get(id: string): Stats {
     let entry = this.stats.get(id);
     if (!entry) {
-      entry = { inFlight: 0, latencyMs: undefined, minute: 0, requests: 0, tokens: 0 };
+      entry = { inFlight: 0, latencyMs: undefined, minute: 0, requests: 0, tokens: 0, failures: 0, previousRequests: 0, previousFailures: 0 };
       this.stats.set(id, entry);
     }
     const minute = Math.floor(this.now() / MINUTE);
     if (entry.minute !== minute) {
+      const previous = entry.minute === minute - 1;
+      entry.previousRequests = previous ? entry.requests : 0;
+      entry.previousFailures = previous ? entry.failures : 0;
+      entry.failures = 0;
       entry.minute = minute;
       entry.requests = 0;
       entry.tokens = 0;
@@ -52,6 +60,17 @@ export class DeploymentStats {
 
   tokens(id: string, count: number): void {
     this.get(id).tokens += count;
+  }
+
+  /** An attempt that failed in a way that counts against the deployment (as cooldowns count them). */
+  failed(id: string): void {
+    this.get(id).failures += 1;
+  }
+
+  /** Attempts and failures in this minute and the one before: the recent error rate /model/info shows. */
+  recent(id: string): { requests: number; failures: number } {
+    const entry = this.get(id);
+    return { requests: entry.requests + entry.previousRequests, failures: entry.failures + entry.previousFailures };
   }
 
   inFlight(id: string): number {

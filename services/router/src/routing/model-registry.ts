@@ -70,6 +70,8 @@ export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
     id,
     ownedBy: deployments[0]!.provider,
     mode: deployments[0]!.info.mode ?? 'chat',
+    // Filled with live state where the admin route asks (router-service's listModels).
+    deployments: [],
   }));
   return {
     group: (name) => groups.get(name),

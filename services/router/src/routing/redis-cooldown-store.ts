@@ -111,6 +111,10 @@ export class RedisCooldownStore implements CooldownStore {
     return this.local.coolingDown(deploymentId);
   }
 
+  remainingMs(deploymentId: string): number {
+    return this.local.remainingMs(deploymentId);
+  }
+
   async recordFailure(report: FailureReport): Promise<boolean> {
     const minute = Math.floor(this.now() / MINUTE);
     try {

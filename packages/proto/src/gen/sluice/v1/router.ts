@@ -205,6 +205,25 @@ export interface ModelInfo {
   id: string;
   ownedBy: string;
   mode: string;
+  /** The group's deployments with their live state, for the admin route /model/info. */
+  deployments: DeploymentStatus[];
+}
+
+/**
+ * One deployment as this router replica sees it. Never carries a provider key or a full api_base
+ * (a URL may embed credentials): only its host.
+ */
+export interface DeploymentStatus {
+  id: string;
+  provider: string;
+  /** The provider's model name (litellm_params.model without the provider prefix). */
+  model: string;
+  apiBaseHost: string;
+  coolingDown: boolean;
+  cooldownRemainingMs: number;
+  /** Attempts and failures counted against the deployment, this minute and the one before. */
+  recentRequests: number;
+  recentFailures: number;
 }
 
 export interface ModelHealthRequest {
@@ -1878,7 +1897,7 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
 };
 
 function createBaseModelInfo(): ModelInfo {
-  return { id: "", ownedBy: "", mode: "" };
+  return { id: "", ownedBy: "", mode: "", deployments: [] };
 }
 
 export const ModelInfo: MessageFns<ModelInfo> = {
@@ -1891,6 +1910,9 @@ export const ModelInfo: MessageFns<ModelInfo> = {
     }
     if (message.mode !== "") {
       writer.uint32(26).string(message.mode);
+    }
+    for (const v of message.deployments) {
+      DeploymentStatus.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1932,6 +1954,14 @@ export const ModelInfo: MessageFns<ModelInfo> = {
             message.mode = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deployments.push(DeploymentStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1952,6 +1982,155 @@ export const ModelInfo: MessageFns<ModelInfo> = {
     message.id = object.id ?? "";
     message.ownedBy = object.ownedBy ?? "";
     message.mode = object.mode ?? "";
+    message.deployments = object.deployments?.map((e) => DeploymentStatus.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeploymentStatus(): DeploymentStatus {
+  return {
+    id: "",
+    provider: "",
+    model: "",
+    apiBaseHost: "",
+    coolingDown: false,
+    cooldownRemainingMs: 0,
+    recentRequests: 0,
+    recentFailures: 0,
+  };
+}
+
+export const DeploymentStatus: MessageFns<DeploymentStatus> = {
+  encode(message: DeploymentStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.provider !== "") {
+      writer.uint32(18).string(message.provider);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.apiBaseHost !== "") {
+      writer.uint32(34).string(message.apiBaseHost);
+    }
+    if (message.coolingDown !== false) {
+      writer.uint32(40).bool(message.coolingDown);
+    }
+    if (message.cooldownRemainingMs !== 0) {
+      writer.uint32(48).uint32(message.cooldownRemainingMs);
+    }
+    if (message.recentRequests !== 0) {
+      writer.uint32(56).uint32(message.recentRequests);
+    }
+    if (message.recentFailures !== 0) {
+      writer.uint32(64).uint32(message.recentFailures);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeploymentStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeploymentStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.apiBaseHost = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.coolingDown = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.cooldownRemainingMs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.recentRequests = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.recentFailures = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DeploymentStatus>): DeploymentStatus {
+    return DeploymentStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeploymentStatus>): DeploymentStatus {
+    const message = createBaseDeploymentStatus();
+    message.id = object.id ?? "";
+    message.provider = object.provider ?? "";
+    message.model = object.model ?? "";
+    message.apiBaseHost = object.apiBaseHost ?? "";
+    message.coolingDown = object.coolingDown ?? false;
+    message.cooldownRemainingMs = object.cooldownRemainingMs ?? 0;
+    message.recentRequests = object.recentRequests ?? 0;
+    message.recentFailures = object.recentFailures ?? 0;
     return message;
   },
 };

@@ -1,0 +1,45 @@
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { SpendSeries } from '../view/spend-report.js';
+import { formatUsd } from '../view/format.js';
+
+// Colours that stay apart for the usual forms of colour blindness (Okabe–Ito).
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999'];
+
+/** Daily spend as bars, one series per group, with a legend; redrawn when the data or width changes. */
+export function SpendChart(props: { data: SpendSeries; title: string }) {
+  const container = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const width = () => Math.max(280, element.clientWidth);
+    const bars = uPlot.paths.bars!({ size: [0.8, 60] });
+    const options: uPlot.Options = {
+      width: width(),
+      height: 280,
+      title: props.title,
+      scales: { x: { time: true } },
+      axes: [{}, { values: (_chart, values) => values.map((value) => formatUsd(Math.round(value * 1_000_000))), size: 70 }],
+      series: [
+        { label: 'Day', value: (_chart, value) => (value == null ? '' : new Date(value * 1000).toISOString().slice(0, 10)) },
+        ...props.data.series.map((series, index) => ({
+          label: series.label,
+          stroke: PALETTE[index % PALETTE.length],
+          fill: `${PALETTE[index % PALETTE.length]}99`,
+          paths: bars,
+          points: { show: false },
+          value: (_chart: uPlot, value: number | null) => (value == null ? '' : formatUsd(Math.round(value * 1_000_000))),
+        })),
+      ],
+    };
+    const chart = new uPlot(options, [props.data.x, ...props.data.series.map((series) => series.usd)], element);
+    const observer = new ResizeObserver(() => chart.setSize({ width: width(), height: 280 }));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+    };
+  }, [props.data, props.title]);
+  return <div ref={container} class="chart" role="img" aria-label={`${props.title}: daily spend chart; the table below has the same numbers`} data-testid="spend-chart" />;
+}

@@ -1,0 +1,2 @@
+// Vite turns CSS imports into stylesheet files.
+declare module '*.css';
