@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { formatMs } from '../view/format.js';
 import { type DeploymentInfo, formatErrorRate, groupDeployments, groupHealth, type ModelGroup } from '../view/model-groups.js';
 
 export function ModelsPage() {
@@ -47,7 +46,7 @@ export function ModelsPage() {
                         <td data-label="Provider model">{deployment.litellm_params.model}</td>
                         <td data-label="State">
                           {deployment.model_info.cooling_down ? (
-                            <span class="badge blocked">cooling down {formatMs(deployment.model_info.cooldown_remaining_ms)}</span>
+                            <span class="badge blocked">cooling down, {Math.ceil((deployment.model_info.cooldown_remaining_ms ?? 0) / 1000)} s left</span>
                           ) : (
                             <span class="badge ok">ready</span>
                           )}

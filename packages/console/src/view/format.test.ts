@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { budgetFraction, formatBudget, formatCount, formatExpiry, formatLimits, formatModels, formatMs, formatTime, formatUsd, formatUsdExact, millisBetween } from './format.js';
+import { budgetFraction, formatAxisUsd, formatBudget, formatCount, formatExpiry, formatLimits, formatModels, formatMs, formatTime, formatUsd, formatUsdExact, millisBetween } from './format.js';
 
 describe('money', () => {
   test('exact dollars from micro-USD, six places, as the usage report prints them', () => {
@@ -17,6 +17,13 @@ describe('money', () => {
     expect(formatUsd(1_234_567_890_000)).toBe('$1,234,567.89');
     // Summing micros and rounding once: 0.1 + 0.2 dollars is exactly 30 cents.
     expect(formatUsd(100_000 + 200_000)).toBe('$0.30');
+  });
+
+  test('chart axis labels carry the decimals their step needs', () => {
+    expect(formatAxisUsd(0.0015, 0.0005)).toBe('$0.0015');
+    expect(formatAxisUsd(0.00002, 0.00001)).toBe('$0.00002');
+    expect(formatAxisUsd(2, 0.5)).toBe('$2.00');
+    expect(formatAxisUsd(0.001, 0.001)).toBe('$0.001');
   });
 
   test('budgets in USD as the admin API answers them; unset is empty', () => {

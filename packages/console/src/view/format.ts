@@ -99,3 +99,9 @@ export function budgetFraction(spendUsd: number | null | undefined, maxBudgetUsd
   if (maxBudgetUsd <= 0) return 1;
   return Math.min(1, Math.max(0, (spendUsd ?? 0) / maxBudgetUsd));
 }
+
+/** A chart axis label in USD with as many decimals as the tick step needs: 0.0005 steps → "$0.0015". */
+export function formatAxisUsd(value: number, step: number): string {
+  const decimals = step > 0 && step < 0.01 ? Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)) : 2;
+  return `$${value.toFixed(decimals)}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { daysBetween, type SpendDay, type SpendGroup, spendSeries, usageReportCsv } from './spend-report.js';
+import { daysBetween, type SpendDay, type SpendGroup, spendSeries, stackFromTop, usageReportCsv } from './spend-report.js';
 
 function group(fields: Partial<SpendGroup> & { micros: number; models?: string[] }): SpendGroup {
   const { micros, models = ['gpt-small'], ...rest } = fields;
@@ -48,6 +48,11 @@ describe('chart series', () => {
     expect(series.series[2]!.usd).toEqual([3]);
     expect(series.totals.map((total) => total.label)).toEqual(['t1', 't2', 't3', '(no team)']);
     expect(series.totalMicros).toBe(10_000_000);
+  });
+
+  test('stacked bars: each series is drawn as itself plus every series after it, the first on top', () => {
+    expect(stackFromTop([[1, 0, 2], [3, 1, 0], [0.5, 0, 0]])).toEqual([[4.5, 1, 2], [3.5, 1, 0], [0.5, 0, 0]]);
+    expect(stackFromTop([])).toEqual([]);
   });
 
   test('daysBetween includes both ends and crosses month ends', () => {

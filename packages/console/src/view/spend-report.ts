@@ -159,3 +159,15 @@ export function usageReportCsv(report: readonly SpendDay[]): string {
     ]);
   return [CSV_HEADERS, ...rows].map((line) => line.map(csvCell).join(',')).join('\n') + '\n';
 }
+
+/**
+ * Stacked bars, top series first: series k is drawn as the sum of series k..n-1, so drawing them in
+ * order leaves each group's own amount visible as its band, and the first group sits on top.
+ */
+export function stackFromTop(values: ReadonlyArray<readonly number[]>): number[][] {
+  const stacked = values.map((line) => [...line]);
+  for (let index = stacked.length - 2; index >= 0; index -= 1) {
+    stacked[index] = stacked[index]!.map((value, day) => value + stacked[index + 1]![day]!);
+  }
+  return stacked;
+}
