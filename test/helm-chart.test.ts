@@ -425,6 +425,9 @@ describe.each(SCENARIOS)('chart rendered with $name', ({ files }) => {
       const ports = Object.fromEntries((containerOf(deployment).ports as any[]).map((port) => [port.name, port.containerPort]));
       if (service === 'edge') {
         expect(settings.edge).toMatchObject({ host: '0.0.0.0', port: ports.http, metricsPort: ports.metrics });
+        // edge.adminUi: false turns the console off; the default leaves the variable out.
+        expect(settings.disableAdminUi).toBe(values.edge.adminUi === false);
+        expect(names.includes('DISABLE_ADMIN_UI')).toBe(values.edge.adminUi === false);
         for (const target of GRPC_SERVICES) {
           const address = settings[`${target}Address`];
           const [host, port] = address.split(':');

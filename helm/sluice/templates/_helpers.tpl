@@ -258,6 +258,10 @@ patches env lists by name, and a repeated name breaks upgrades.
 {{- $_ := set $plain "SLUICE_BODY_LIMIT_BYTES" (int64 $svc.bodyLimitBytes) }}
 {{- $order = append $order "SLUICE_BODY_LIMIT_BYTES" }}
 {{- end }}
+{{- if eq $svc.adminUi false }}
+{{- $_ := set $plain "DISABLE_ADMIN_UI" "true" }}
+{{- $order = append $order "DISABLE_ADMIN_UI" }}
+{{- end }}
 {{- range $target := splitList " " (include "sluice.grpcServices" $root) }}
 {{- $targetValues := index $values $target }}
 {{- $variable := printf "SLUICE_%s_ADDRESS" (upper $target) }}

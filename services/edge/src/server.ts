@@ -11,7 +11,7 @@ import {
   internalAuthFromSettings,
 } from '@sluice/common';
 import { buildApp } from './app.js';
-import { consoleDistDirectory } from './routes/admin-console.js';
+import { adminConsoleRoot } from './routes/admin-console.js';
 import { createServiceClients } from './clients/service-clients.js';
 import type { EdgeContext } from './edge-context.js';
 import { InflightRequests } from './proxy/inflight-requests.js';
@@ -68,7 +68,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         // Per team unless sharing is asked for: a shared cache serves one team's answers to another.
         namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
       },
-      adminConsoleRoot: general.disable_admin_ui === true || settings.disableAdminUi ? undefined : consoleDistDirectory(),
+      adminConsoleRoot: adminConsoleRoot(general, settings.disableAdminUi),
     },
     inflight,
     state: { draining: false },

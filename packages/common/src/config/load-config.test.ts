@@ -56,6 +56,8 @@ general_settings:
       /model_list\[0\]\.litellm_params\.model: expected "<provider>\/<model>"/,
     );
     expect(() => parseConfig({ router_settings: { routing_strategy: 'fastest' } }, {})).toThrow(ConfigError);
+    expect(() => parseConfig({ general_settings: { disable_admin_ui: 'yes' } }, {})).toThrow(/disable_admin_ui/);
+    expect(parseConfig({ general_settings: { disable_admin_ui: true } }, {}).config.general_settings?.disable_admin_ui).toBe(true);
   });
 
   test('unreadable and non-YAML files fail readably', () => {

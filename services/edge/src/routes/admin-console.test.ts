@@ -1,14 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createMemoryUsageBus } from '@sluice/common';
+import { createLogger, createMemoryUsageBus, loadSettings } from '@sluice/common';
 import type { Decision, ListModelsResponse } from '@sluice/proto';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServiceClients } from '../clients/service-clients.js';
 import { EdgeMetrics } from '../observability/edge-metrics.js';
 import { InflightRequests } from '../proxy/inflight-requests.js';
-import { CONSOLE_CSP } from './admin-console.js';
+import { adminConsoleRoot, CONSOLE_CSP } from './admin-console.js';
 
 // The console's static files as the edge serves them (headers, caching, fallbacks, the off switch), and
 // /model/info, the admin route the console's Models page reads, with policy and router as stand-ins.
@@ -123,6 +123,14 @@ describe('the admin console at /ui', () => {
       expect(response.json().error.code).toBe('not_found');
     }
     expect((await disabled.inject({ method: 'GET', url: '/model/info', headers: { authorization: 'Bearer sk-admin' } })).statusCode).toBe(200);
+  });
+
+  test('off with general_settings.disable_admin_ui or DISABLE_ADMIN_UI=true; on by default, from the built package', () => {
+    expect(adminConsoleRoot({ disable_admin_ui: true }, false)).toBeUndefined();
+    expect(adminConsoleRoot({}, loadSettings({ DISABLE_ADMIN_UI: 'true' }).disableAdminUi)).toBeUndefined();
+    expect(adminConsoleRoot({}, loadSettings({ DISABLE_ADMIN_UI: 'TRUE' }).disableAdminUi)).toBeUndefined();
+    expect(loadSettings({}).disableAdminUi).toBe(false);
+    expect(adminConsoleRoot({ disable_admin_ui: false }, false)).toMatch(/packages[/\\]console[/\\]dist$/);
   });
 
   test('a console that was never built says so with a 404, and the edge still starts', async () => {

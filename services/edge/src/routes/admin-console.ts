@@ -56,6 +56,14 @@ export function consoleDistDirectory(): string {
   }
 }
 
+/**
+ * Where the console is served from, or undefined when it is off: general_settings.disable_admin_ui in the
+ * config file, or DISABLE_ADMIN_UI=true in the environment (the Helm chart's edge.adminUi: false).
+ */
+export function adminConsoleRoot(generalSettings: { disable_admin_ui?: boolean | undefined }, disableAdminUi: boolean): string | undefined {
+  return generalSettings.disable_admin_ui === true || disableAdminUi ? undefined : consoleDistDirectory();
+}
+
 function readFiles(root: string): Map<string, ConsoleFile> {
   const files = new Map<string, ConsoleFile>();
   const walk = (directory: string) => {
