@@ -259,6 +259,14 @@ describe('the admin console in Chromium', () => {
     await expect.poll(() => keyRow.textContent()).toContain(exact(keyMicros));
     expect(await page.getByText(`(exactly $${exact(allMicros)})`).count()).toBe(1);
     await shoot(page, 'spend');
+    // Per tag: the earlier traffic is tagged "test", this test's requests are untagged.
+    await page.getByRole('button', { name: 'Tag', exact: true }).click();
+    const tagTable = page.getByRole('table', { name: 'Spend per tag' });
+    await expect.poll(() => tagTable.getByRole('row').allTextContents()).toEqual([
+      expect.stringMatching(/^Tag/),
+      expect.stringMatching(/^test40/),
+      expect.stringMatching(/^\(untagged\)7/),
+    ]);
 
     // The CSV download is the usage report's CSV for the same days, byte for byte.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);

@@ -78,6 +78,24 @@ describe('spend routes', () => {
     }
   });
 
+  test('/global/spend/report?group_by=tag: per day and tag, every request of the range under its tag', async () => {
+    const { status, body } = await get<Array<{ group_by_day: string; tags: Array<{ tag: string; total_spend_micros: number; total_requests: number; metadata: Array<{ spend_micros: number }> }> }>>(
+      `/global/spend/report?start_date=${FROM}&end_date=${TO}&group_by=tag`,
+    );
+    expect(status).toBe(200);
+    expect(body.map((day) => day.group_by_day)).toEqual(['2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21'].map((day) => `${day}T00:00:00+00:00`));
+    // Every test event carries the one tag "test": its days add up to the whole ledger.
+    const groups = body.flatMap((day) => day.tags);
+    expect(new Set(groups.map((group) => group.tag))).toEqual(new Set(['test']));
+    const totals = await ledgerTotals(backends.sql);
+    expect(groups.reduce((sum, group) => sum + group.total_spend_micros, 0)).toBe(Number(totals.cost));
+    expect(groups.reduce((sum, group) => sum + group.total_requests, 0)).toBe(TOTAL);
+    for (const group of groups) expect(group.metadata.reduce((sum, split) => sum + split.spend_micros, 0)).toBe(group.total_spend_micros);
+    const bad = await get<{ error: { param: string } }>('/global/spend/report?group_by=colour');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe('group_by');
+  });
+
   test('/global/spend/keys and /global/spend/models equal SQL, biggest first', async () => {
     const keys = await get<Array<{ api_key: string; key_alias: string; total_spend_micros: number }>>(`/global/spend/keys?start_date=${FROM}&end_date=${TO}&limit=100`);
     expect(keys.status).toBe(200);

@@ -9,6 +9,7 @@ const GROUPINGS: Array<{ value: SpendGrouping; label: string }> = [
   { value: 'team', label: 'Team' },
   { value: 'api_key', label: 'Key' },
   { value: 'model', label: 'Model' },
+  { value: 'tag', label: 'Tag' },
 ];
 
 function isoDay(time: number): string {

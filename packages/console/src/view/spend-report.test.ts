@@ -50,6 +50,12 @@ describe('chart series', () => {
     expect(series.totalMicros).toBe(10_000_000);
   });
 
+  test('tags: a line per tag, untagged requests under "(untagged)"', () => {
+    const tags: SpendDay[] = [{ group_by_day: '2026-11-18T00:00:00+00:00', tags: [group({ tag: 'prod', micros: 3 }), group({ tag: '', micros: 1 })] }];
+    const series = spendSeries(tags, 'tag', '2026-11-18', '2026-11-18');
+    expect(series.series.map((line) => [line.label, line.usd])).toEqual([['prod', [0.000003]], ['(untagged)', [0.000001]]]);
+  });
+
   test('stacked bars: each series is drawn as itself plus every series after it, the first on top', () => {
     expect(stackFromTop([[1, 0, 2], [3, 1, 0], [0.5, 0, 0]])).toEqual([[4.5, 1, 2], [3.5, 1, 0], [0.5, 0, 0]]);
     expect(stackFromTop([])).toEqual([]);

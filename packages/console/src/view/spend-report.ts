@@ -2,7 +2,7 @@
 // chart series per group and day, totals per group, and the per-key CSV of `npm run usage-report`.
 import { formatUsdExact } from './format.js';
 
-export type SpendGrouping = 'team' | 'api_key' | 'model';
+export type SpendGrouping = 'team' | 'api_key' | 'model' | 'tag';
 
 export interface SpendGroup {
   team_id?: string;
@@ -10,6 +10,7 @@ export interface SpendGroup {
   api_key?: string;
   key_alias?: string;
   model?: string;
+  tag?: string;
   total_spend_micros: number;
   total_input_tokens: number;
   total_output_tokens: number;
@@ -23,9 +24,10 @@ export interface SpendDay {
   teams?: SpendGroup[];
   keys?: SpendGroup[];
   models?: SpendGroup[];
+  tags?: SpendGroup[];
 }
 
-const LISTS: Record<SpendGrouping, 'teams' | 'keys' | 'models'> = { team: 'teams', api_key: 'keys', model: 'models' };
+const LISTS: Record<SpendGrouping, 'teams' | 'keys' | 'models' | 'tags'> = { team: 'teams', api_key: 'keys', model: 'models', tag: 'tags' };
 
 /** The group's id (what the ledger groups on) and the name to show for it. */
 export function groupIdentity(group: SpendGroup, grouping: SpendGrouping): { id: string; label: string } {
@@ -36,6 +38,10 @@ export function groupIdentity(group: SpendGroup, grouping: SpendGrouping): { id:
   if (grouping === 'api_key') {
     const id = group.api_key ?? '';
     return { id, label: group.key_alias || (id === '' ? '(no key)' : `${id.slice(0, 10)}…`) };
+  }
+  if (grouping === 'tag') {
+    const id = group.tag ?? '';
+    return { id, label: id === '' ? '(untagged)' : id };
   }
   const id = group.model ?? '';
   return { id, label: id === '' ? '(none)' : id };

@@ -1,5 +1,5 @@
 import type { SqlClient } from '@sluice/common';
-import type { DayRange } from './day-range.js';
+import { type DayRange, rangeBounds } from './day-range.js';
 import { filterClauses, type SpendFilters } from './spend-filters.js';
 
 /** A spend_daily sum, by day and the requested columns. */
@@ -11,6 +11,8 @@ export interface DailySum {
   user_id: string;
   model_group: string;
   provider: string;
+  /** Only in queryDailyTagSpend's rows; '' elsewhere. */
+  tag: string;
   spend_micros: number;
   prompt_tokens: number;
   completion_tokens: number;
@@ -19,14 +21,14 @@ export interface DailySum {
   failures: number;
 }
 
-export type DailyColumn = 'key_hash' | 'team_id' | 'user_id' | 'model_group' | 'provider';
+export type DailyColumn = 'key_hash' | 'team_id' | 'user_id' | 'model_group' | 'provider' | 'tag';
 
 /** Sums spend_daily over the range, per day and per the given columns (the others come back empty). */
 export async function queryDailySpend(sql: SqlClient, range: DayRange, by: readonly DailyColumn[], filters: SpendFilters = {}): Promise<DailySum[]> {
   const params: unknown[] = [range.from, range.to];
   const clauses = ['day BETWEEN $1::date AND $2::date', ...filterClauses(filters, params)];
   const all: DailyColumn[] = ['key_hash', 'team_id', 'user_id', 'model_group', 'provider'];
-  const columns = all.map((column) => (by.includes(column) ? column : `''::text AS ${column}`));
+  const columns = [...all.map((column) => (by.includes(column) ? column : `''::text AS ${column}`)), "''::text AS tag"];
   const groups = ['day', ...by];
   const result = await sql.query<DailySum>(
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
@@ -38,6 +40,30 @@ export async function queryDailySpend(sql: SqlClient, range: DayRange, by: reado
      WHERE ${clauses.join(' AND ')}
      GROUP BY ${groups.join(', ')}
      ORDER BY ${groups.join(', ')}`,
+    params,
+  );
+  return result.rows;
+}
+
+/**
+ * Per UTC day, request tag and model group, from spend_logs (spend_daily has no tags). A request with two
+ * tags counts under both, as in LiteLLM's tag reports; an untagged request counts under the tag ''.
+ */
+export async function queryDailyTagSpend(sql: SqlClient, range: DayRange, filters: SpendFilters = {}): Promise<DailySum[]> {
+  const [from, to] = rangeBounds(range);
+  const params: unknown[] = [from, to];
+  const clauses = ['start_time >= $1 AND start_time < $2', ...filterClauses(filters, params)];
+  const result = await sql.query<DailySum>(
+    `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, tag, model_group,
+       ''::text AS key_hash, ''::text AS key_alias, ''::text AS team_id, ''::text AS user_id, ''::text AS provider,
+       sum(cost_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
+       sum(completion_tokens)::bigint AS completion_tokens, count(*)::bigint AS requests,
+       count(*) FILTER (WHERE status = 'success')::bigint AS successes,
+       count(*) FILTER (WHERE status <> 'success')::bigint AS failures
+     FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag
+     WHERE ${clauses.join(' AND ')}
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 2, 3`,
     params,
   );
   return result.rows;

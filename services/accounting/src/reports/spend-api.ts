@@ -1,6 +1,6 @@
 import { type ErrorCode, type Logger, openAiErrorBody, type SqlClient } from '@sluice/common';
 import type { JsonCall, JsonResult } from '@sluice/proto';
-import { type DailyColumn, type DailySum, queryDailySpend } from './daily-spend-query.js';
+import { type DailyColumn, type DailySum, queryDailySpend, queryDailyTagSpend } from './daily-spend-query.js';
 import { type DayRange, lastDays, parseDayRange, ReportInputError } from './day-range.js';
 import { keyHashFilter } from './key-hash-filter.js';
 import type { SpendFilters } from './spend-filters.js';
@@ -102,6 +102,7 @@ const GROUPINGS: Record<string, Grouping> = {
   user: { column: 'user_id', list: 'users', name: (sum) => ({ user_id: sum.user_id }), split: 'model_group' },
   model: { column: 'model_group', list: 'models', name: (sum) => ({ model: sum.model_group }), split: 'provider' },
   provider: { column: 'provider', list: 'providers', name: (sum) => ({ provider: sum.provider }), split: 'model_group' },
+  tag: { column: 'tag', list: 'tags', name: (sum) => ({ tag: sum.tag }), split: 'model_group' },
 };
 GROUPINGS.key = GROUPINGS.api_key!;
 
@@ -206,9 +207,12 @@ export function createSpendApi(options: SpendApiOptions) {
         const groupBy = optional(query, 'group_by') ?? 'team';
         const grouping = Object.hasOwn(GROUPINGS, groupBy) ? GROUPINGS[groupBy] : undefined;
         if (!grouping) {
-          return failure('invalid_request', `'group_by' must be one of team, api_key, user, model, provider; got "${groupBy}".`, 'group_by');
+          return failure('invalid_request', `'group_by' must be one of team, api_key, user, model, provider, tag; got "${groupBy}".`, 'group_by');
         }
-        const sums = await queryDailySpend(sql, range, [grouping.column, grouping.split], filters(query, keyPepper, masterKey));
+        const sums =
+          groupBy === 'tag'
+            ? await queryDailyTagSpend(sql, range, filters(query, keyPepper, masterKey))
+            : await queryDailySpend(sql, range, [grouping.column, grouping.split], filters(query, keyPepper, masterKey));
         return reply(200, reportByDay(sums, grouping));
       }
       case '/global/spend/keys':
