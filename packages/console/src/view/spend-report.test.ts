@@ -7,6 +7,7 @@ function group(fields: Partial<SpendGroup> & { micros: number; models?: string[]
     total_spend_micros: micros,
     total_input_tokens: 100,
     total_output_tokens: 10,
+    total_cached_tokens: 4,
     total_requests: 2,
     total_failures: 1,
     metadata: models.map((model, index) => ({ model, spend_micros: index === 0 ? micros : 0, total_tokens: 110, requests: 2 })),
@@ -71,15 +72,15 @@ describe('CSV', () => {
   test('the same text as `npm run usage-report -- --format csv`: header, a row per key, exact dollars, quoting', () => {
     expect(usageReportCsv(byKey)).toBe(
       [
-        'key_alias,key_hash,requests,failures,tokens_in,tokens_out,cost_usd,models',
-        `"team, ""prod""",${A},4,2,200,20,12.345678,gpt-large gpt-small`,
-        `,${B},2,1,100,10,0.000007,gpt-small`,
+        'key_alias,key_hash,requests,failures,tokens_in,tokens_out,cached_tokens,cost_usd,models',
+        `"team, ""prod""",${A},4,2,200,20,8,12.345678,gpt-large gpt-small`,
+        `,${B},2,1,100,10,4,0.000007,gpt-small`,
         '',
       ].join('\n'),
     );
   });
 
   test('no spend: only the header', () => {
-    expect(usageReportCsv([])).toBe('key_alias,key_hash,requests,failures,tokens_in,tokens_out,cost_usd,models\n');
+    expect(usageReportCsv([])).toBe('key_alias,key_hash,requests,failures,tokens_in,tokens_out,cached_tokens,cost_usd,models\n');
   });
 });

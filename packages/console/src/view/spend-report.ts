@@ -14,6 +14,8 @@ export interface SpendGroup {
   total_spend_micros: number;
   total_input_tokens: number;
   total_output_tokens: number;
+  /** Absent from gateways without the cached-token column; counted as 0. */
+  total_cached_tokens?: number;
   total_requests: number;
   total_failures: number;
   metadata: Array<{ model?: string; provider?: string; spend_micros: number; total_tokens: number; requests: number }>;
@@ -121,7 +123,7 @@ export function spendSeries(report: readonly SpendDay[], grouping: SpendGrouping
   };
 }
 
-const CSV_HEADERS = ['key_alias', 'key_hash', 'requests', 'failures', 'tokens_in', 'tokens_out', 'cost_usd', 'models'];
+const CSV_HEADERS = ['key_alias', 'key_hash', 'requests', 'failures', 'tokens_in', 'tokens_out', 'cached_tokens', 'cost_usd', 'models'];
 
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
@@ -132,13 +134,13 @@ function csvCell(value: string): string {
  * /global/spend/report?group_by=api_key: one row per key, most spend first, exact six-decimal dollars.
  */
 export function usageReportCsv(report: readonly SpendDay[]): string {
-  const keys = new Map<string, { alias: string; requests: number; failures: number; input: number; output: number; micros: number; models: Set<string> }>();
+  const keys = new Map<string, { alias: string; requests: number; failures: number; input: number; output: number; cached: number; micros: number; models: Set<string> }>();
   for (const day of report) {
     for (const group of day.keys ?? []) {
       const hash = group.api_key ?? '';
       let key = keys.get(hash);
       if (!key) {
-        key = { alias: '', requests: 0, failures: 0, input: 0, output: 0, micros: 0, models: new Set() };
+        key = { alias: '', requests: 0, failures: 0, input: 0, output: 0, cached: 0, micros: 0, models: new Set() };
         keys.set(hash, key);
       }
       // The report keeps the greatest alias a key had over the range, as SQL's max() does.
@@ -147,6 +149,7 @@ export function usageReportCsv(report: readonly SpendDay[]): string {
       key.failures += group.total_failures;
       key.input += group.total_input_tokens;
       key.output += group.total_output_tokens;
+      key.cached += group.total_cached_tokens ?? 0;
       key.micros += group.total_spend_micros;
       for (const split of group.metadata) if (split.model) key.models.add(split.model);
     }
@@ -160,6 +163,7 @@ export function usageReportCsv(report: readonly SpendDay[]): string {
       String(key.failures),
       String(key.input),
       String(key.output),
+      String(key.cached),
       formatUsdExact(key.micros),
       [...key.models].sort().join(' '),
     ]);

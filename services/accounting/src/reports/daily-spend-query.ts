@@ -16,6 +16,7 @@ export interface DailySum {
   spend_micros: number;
   prompt_tokens: number;
   completion_tokens: number;
+  cached_tokens: number;
   requests: number;
   successes: number;
   failures: number;
@@ -34,7 +35,7 @@ export async function queryDailySpend(sql: SqlClient, range: DayRange, by: reado
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
        ${by.includes('key_hash') ? 'max(key_alias)' : "''::text"} AS key_alias,
        sum(spend_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
-       sum(completion_tokens)::bigint AS completion_tokens, sum(requests)::bigint AS requests,
+       sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, sum(requests)::bigint AS requests,
        sum(successes)::bigint AS successes, sum(failures)::bigint AS failures
      FROM spend_daily
      WHERE ${clauses.join(' AND ')}
@@ -57,7 +58,7 @@ export async function queryDailyTagSpend(sql: SqlClient, range: DayRange, filter
     `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, tag, model_group,
        ''::text AS key_hash, ''::text AS key_alias, ''::text AS team_id, ''::text AS user_id, ''::text AS provider,
        sum(cost_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
-       sum(completion_tokens)::bigint AS completion_tokens, count(*)::bigint AS requests,
+       sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, count(*)::bigint AS requests,
        count(*) FILTER (WHERE status = 'success')::bigint AS successes,
        count(*) FILTER (WHERE status <> 'success')::bigint AS failures
      FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag

@@ -111,6 +111,7 @@ interface GroupTotal {
   spend_micros: number;
   prompt_tokens: number;
   completion_tokens: number;
+  cached_tokens: number;
   requests: number;
   failures: number;
   metadata: Array<Record<string, unknown>>;
@@ -125,13 +126,14 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
     const id = sum[grouping.column];
     let group = groups.get(id);
     if (!group) {
-      group = { names: grouping.name(sum), spend_micros: 0, prompt_tokens: 0, completion_tokens: 0, requests: 0, failures: 0, metadata: [] };
+      group = { names: grouping.name(sum), spend_micros: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, requests: 0, failures: 0, metadata: [] };
       groups.set(id, group);
     }
     if (grouping.column === 'key_hash' && sum.key_alias) group.names.key_alias = sum.key_alias;
     group.spend_micros += sum.spend_micros;
     group.prompt_tokens += sum.prompt_tokens;
     group.completion_tokens += sum.completion_tokens;
+    group.cached_tokens += sum.cached_tokens;
     group.requests += sum.requests;
     group.failures += sum.failures;
     const splitName = grouping.split === 'provider' ? 'provider' : 'model';
@@ -151,6 +153,7 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
       total_spend_micros: group.spend_micros,
       total_input_tokens: group.prompt_tokens,
       total_output_tokens: group.completion_tokens,
+      total_cached_tokens: group.cached_tokens,
       total_requests: group.requests,
       total_failures: group.failures,
       metadata: group.metadata,
