@@ -28,7 +28,7 @@ function decision(isAdmin: boolean): Decision {
     errorCode: '',
     message: '',
     retryAfterSeconds: 0,
-    identity: { keyHash: 'h', keyAlias: 'a', teamId: '', teamAlias: '', userId: '', organizationId: '', isAdmin, isMasterKey: isAdmin, keyName: 'sk-...1234' },
+    identity: { keyHash: 'h', keyAlias: 'a', teamId: '', teamAlias: '', userId: '', organizationId: '', isAdmin, isMasterKey: isAdmin, keyName: 'sk-...1234', tags: [] },
     modelGroup: '',
     requests: none,
     tokens: none,
