@@ -116,6 +116,9 @@ export interface Settings {
   dataDir: string | undefined;
   /** Alerts (general_settings.alerting): where they go and how delivery is retried. */
   alerting: AlertingSettings;
+  // Admin console (issue 18).
+  /** DISABLE_ADMIN_UI=true (LiteLLM's variable): the edge serves no /ui, as general_settings.disable_admin_ui. */
+  disableAdminUi: boolean;
 }
 
 /** Alert channels' URLs (secrets: never logged) and delivery retries; used by accounting. */
@@ -130,9 +133,6 @@ export interface AlertingSettings {
   retryBaseMs: number;
   /** How often undelivered alerts are tried again (SLUICE_ALERT_SWEEP_INTERVAL_MS). */
   sweepIntervalMs: number;
-  // Admin console (issue 18).
-  /** DISABLE_ADMIN_UI=true (LiteLLM's variable): the edge serves no /ui, as general_settings.disable_admin_ui. */
-  disableAdminUi: boolean;
 }
 
 function text(env: Environment, name: string, fallback: string): string {
