@@ -307,10 +307,10 @@ describe('the admin console in Chromium', () => {
     await open('teams', 'Teams');
     await page.getByRole('button', { name: 'Members of Platform' }).click();
     const members = page.getByRole('dialog', { name: 'Members: Platform' });
-    await members.getByText('ada').waitFor();
+    await members.getByRole('button', { name: 'Remove ada', exact: true }).waitFor();
     await members.getByLabel('User id').fill('cy');
     await members.getByRole('button', { name: 'Add member' }).click();
-    await members.getByRole('button', { name: 'Remove cy' }).waitFor();
+    await members.getByRole('button', { name: 'Remove cy', exact: true }).waitFor();
     const team = await admin<{ team_info: { members_with_roles: Array<{ user_id: string }> } }>('/team/info?team_id=platform');
     expect(team.team_info.members_with_roles.map((member) => member.user_id)).toContain('cy');
     await shoot(page, 'team-members');
