@@ -1,5 +1,6 @@
 import { ConfigError } from './config/load-config.js';
 import { configFromSettings } from './config/config-from-settings.js';
+import { settingsWithConfig } from './config/settings-with-config.js';
 import type { GatewayConfig } from './config/config-schema.js';
 import { listenFailureMessage } from './listen-failure.js';
 import { createLogger, type Logger } from './logger.js';
@@ -35,6 +36,7 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
   let logger = createLogger({ service: name, level: settings.logLevel ?? 'info' });
   try {
     const config = configFromSettings(settings, logger);
+    settings = settingsWithConfig(settings, config);
     logger = configuredLogger(logger, settings, config);
     const service = await start({ settings, config, logger });
     const drain = drainTimeoutMs?.(settings) ?? settings.shutdownTimeoutMs;

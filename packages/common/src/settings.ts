@@ -119,6 +119,9 @@ export interface Settings {
   // Admin console (issue 18).
   /** DISABLE_ADMIN_UI=true (LiteLLM's variable): the edge serves no /ui, as general_settings.disable_admin_ui. */
   disableAdminUi: boolean;
+  // LiteLLM compatibility (issue 15): Redis as separate fields, which LiteLLM's production guide prefers.
+  /** REDIS_HOST / REDIS_PORT / REDIS_PASSWORD; they make redisUrl when REDIS_URL is unset. */
+  redisParts: { host: string | undefined; port: number | undefined; password: string | undefined };
 }
 
 /** Alert channels' URLs (secrets: never logged) and delivery retries; used by accounting. */
@@ -155,6 +158,18 @@ function integer(env: Environment, name: string, fallback: number): number {
   return value;
 }
 
+function optionalInteger(env: Environment, name: string): number | undefined {
+  return optionalText(env, name) === undefined ? undefined : integer(env, name, 0);
+}
+
+/** `redis://[:password@]host:port`, the URL of LiteLLM's separate redis host/port/password fields. */
+export function redisUrlFromParts(parts: { host?: string | undefined; port?: number | undefined; password?: string | undefined }): string | undefined {
+  if (!parts.host) return undefined;
+  const auth = parts.password ? `:${encodeURIComponent(parts.password)}@` : '';
+  const host = parts.host.includes(':') && !parts.host.startsWith('[') ? `[${parts.host}]` : parts.host;
+  return `redis://${auth}${host}:${parts.port ?? 6379}`;
+}
+
 export function loadSettings(env: Environment = process.env): Settings {
   const storage = text(env, 'SLUICE_USAGE_STORAGE', 'file');
   if (storage !== 'file' && storage !== 'memory') {
@@ -168,11 +183,16 @@ export function loadSettings(env: Environment = process.env): Settings {
   const policyPort = integer(env, 'SLUICE_POLICY_PORT', 4010);
   const routerPort = integer(env, 'SLUICE_ROUTER_PORT', 4020);
   const accountingPort = integer(env, 'SLUICE_ACCOUNTING_PORT', 4030);
+  const redisParts = {
+    host: optionalText(env, 'REDIS_HOST'),
+    port: optionalInteger(env, 'REDIS_PORT'),
+    password: optionalText(env, 'REDIS_PASSWORD'),
+  };
   return {
     configPath: optionalText(env, 'SLUICE_CONFIG'),
     logLevel: optionalText(env, 'LOG_LEVEL'),
     databaseUrl: optionalText(env, 'DATABASE_URL'),
-    redisUrl: optionalText(env, 'REDIS_URL'),
+    redisUrl: optionalText(env, 'REDIS_URL') ?? redisUrlFromParts(redisParts),
     natsUrl: optionalText(env, 'NATS_URL'),
     redisPrefix: text(env, 'SLUICE_REDIS_PREFIX', 'sluice:'),
     usage: {
@@ -246,5 +266,6 @@ export function loadSettings(env: Environment = process.env): Settings {
     },
     // Admin console (issue 18).
     disableAdminUi: text(env, 'DISABLE_ADMIN_UI', 'false').toLowerCase() === 'true',
+    redisParts,
   };
 }

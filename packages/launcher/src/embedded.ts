@@ -3,6 +3,7 @@ import {
   type Backends,
   configFromSettings,
   configuredLogger,
+  settingsWithConfig,
   connectSql,
   createMemoryUsageBus,
   type Logger,
@@ -32,10 +33,11 @@ function dataDirectory(dataDir: string | undefined): string | undefined {
  * All four services in this one process, still talking gRPC over loopback, on in-process stand-ins:
  * PGlite (or DATABASE_URL when set), an in-memory usage bus, and in-memory counters and cooldowns.
  */
-export async function runEmbedded(baseSettings: Settings, launcherLogger: Logger): Promise<string> {
+export async function runEmbedded(environmentSettings: Settings, launcherLogger: Logger): Promise<string> {
   // One SDK for the process; each service still reports under its own service.name.
-  startTelemetry({ serviceName: 'sluice', settings: baseSettings.telemetry });
-  const config = configFromSettings(baseSettings, launcherLogger);
+  startTelemetry({ serviceName: 'sluice', settings: environmentSettings.telemetry });
+  const config = configFromSettings(environmentSettings, launcherLogger);
+  const baseSettings = settingsWithConfig(environmentSettings, config);
   const logger = configuredLogger(launcherLogger, baseSettings, config);
   const dataDir = baseSettings.databaseUrl ? undefined : dataDirectory(baseSettings.dataDir);
   const releaseDataDir = dataDir ? claimDataDir(dataDir) : () => {};

@@ -109,6 +109,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // Refuses to start without the internal token before anything else is set up.
   const auth = internalAuthFromSettings(settings);
   const registry = buildModelRegistry(config);
+  for (const line of registry.resolutions()) {
+    logger.info({ ...line }, `deployment model_list[${line.index}] "${line.modelName}" → ${line.provider} ${line.model} (provider from ${line.source})`);
+  }
   const routing = readRoutingSettings(config);
   const deployments: Deployment[] = registry.models().flatMap((model) => registry.group(model.id) ?? []);
   let cooldowns: CooldownStore | undefined;

@@ -12,6 +12,12 @@ const open = { additionalProperties: true } as const;
 /** `[{"gpt-4o": ["claude-3-5-sonnet"]}]`, the LiteLLM fallback shape. */
 export const FallbackListSchema = Type.Array(Type.Record(Type.String(), StrList));
 
+/** LiteLLM compatibility: both forms of a router_settings.model_group_alias value. */
+export const ModelGroupAliasSchema = Type.Union([
+  Type.String({ minLength: 1 }),
+  Type.Object({ model: Type.String({ minLength: 1 }), hidden: Type.Optional(Type.Boolean()) }, open),
+]);
+
 export const LitellmParamsSchema = Type.Object(
   {
     model: Type.String({ minLength: 1 }),
@@ -105,7 +111,8 @@ export const RouterSettingsSchema = Type.Object(
     content_policy_fallbacks: Type.Optional(FallbackListSchema),
     default_fallbacks: Type.Optional(StrList),
     max_fallbacks: Type.Optional(Num),
-    model_group_alias: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /** `"alias": "group"`, or `"alias": {model: "group", hidden: true}` (hidden: not listed by /v1/models). */
+    model_group_alias: Type.Optional(Type.Record(Type.String(), ModelGroupAliasSchema)),
     redis_host: Type.Optional(Str),
     redis_port: Type.Optional(Num),
     redis_password: Type.Optional(Str),
@@ -133,6 +140,10 @@ export const CacheParamsSchema = Type.Object(
     ssl: Type.Optional(Type.Boolean()),
     /** Sluice: keep each team's (or team-less key's) cached answers apart from every other's. */
     namespace_per_team: Type.Optional(Type.Boolean()),
+    // LiteLLM compatibility: the router_settings names of the same three fields.
+    redis_host: Type.Optional(Str),
+    redis_port: Type.Optional(Num),
+    redis_password: Type.Optional(Str),
   },
   open,
 );
@@ -198,6 +209,9 @@ export const GeneralSettingsSchema = Type.Object(
     health_check_interval: Type.Optional(Num),
     // Admin console (issue 18): true = the edge serves no /ui (404), for deployments that want no UI.
     disable_admin_ui: Type.Optional(Type.Boolean()),
+    // LiteLLM compatibility: settings Sluice does not implement that the operator accepts being ignored.
+    /** Paths such as "general_settings.custom_auth" that may be present although Sluice refuses them. */
+    sluice_ignore_unsupported: Type.Optional(StrList),
   },
   open,
 );

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import type { Environment } from '../settings.js';
+import { auditConfig, auditWarnings } from './audit-config.js';
 import { ConfigSchema, type GatewayConfig } from './config-schema.js';
+import { inferProvider } from './infer-provider.js';
 
 const ENV_PREFIX = 'os.environ/';
 
@@ -14,6 +16,8 @@ export interface LoadedConfig {
   config: GatewayConfig;
   /** `os.environ/NAME` references whose variable is unset; they resolve to undefined. */
   missingEnv: string[];
+  /** Start-up warnings: settings ignored, unknown keys. One line each. */
+  warnings: string[];
 }
 
 /** Resolves LiteLLM's `os.environ/NAME` string values from the environment, anywhere in the tree. */
@@ -29,12 +33,30 @@ function resolveEnvReferences(node: unknown, env: Environment, missing: Set<stri
   if (node !== null && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
+      // `general_settings:` holding only comments is null; LiteLLM reads null as not set.
+      if (value === null) continue;
       const resolved = resolveEnvReferences(value, env, missing);
       if (resolved !== undefined) out[key] = resolved;
     }
     return out;
   }
   return node;
+}
+
+/**
+ * LiteLLM sets the top-level `environment_variables` into the environment before reading the rest, so
+ * `os.environ/NAME` sees them (and they win over the process environment, as there).
+ */
+function withConfigEnvironment(document: unknown, env: Environment): Environment {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return env;
+  const section = (document as Record<string, unknown>).environment_variables;
+  if (section === null || typeof section !== 'object' || Array.isArray(section)) return env;
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const [name, value] of Object.entries(section)) {
+    if (value === null || value === undefined) continue;
+    merged[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return merged;
 }
 
 /** "/model_list/0/litellm_params/model" → "model_list[0].litellm_params.model" */
@@ -51,7 +73,7 @@ function readablePath(pointer: string): string {
 /** Validates an already-parsed config document; throws ConfigError naming the first bad fields. */
 export function parseConfig(document: unknown, env: Environment, source = 'config'): LoadedConfig {
   const missing = new Set<string>();
-  const resolved = resolveEnvReferences(document ?? {}, env, missing);
+  const resolved = resolveEnvReferences(document ?? {}, withConfigEnvironment(document, env), missing);
   if (resolved === null || typeof resolved !== 'object' || Array.isArray(resolved)) {
     throw new ConfigError(`${source}: the top level must be a mapping (model_list, general_settings, ...)`);
   }
@@ -67,13 +89,32 @@ export function parseConfig(document: unknown, env: Environment, source = 'confi
   }
   const config = candidate as GatewayConfig;
   for (const [index, entry] of config.model_list.entries()) {
-    if (!entry.litellm_params.model.includes('/')) {
+    const { model, api_base: apiBase } = entry.litellm_params;
+    if (!inferProvider(model, apiBase)) {
       throw new ConfigError(
-        `${source} is invalid:\n  model_list[${index}].litellm_params.model: expected "<provider>/<model>", got "${entry.litellm_params.model}"`,
+        `${source} is invalid:\n  model_list[${index}].litellm_params.model: cannot tell the provider of "${model}"; write "<provider>/${model}" or set api_base`,
       );
     }
   }
-  return { config, missingEnv: [...missing].sort() };
+  const audit = auditConfig(resolved as Record<string, unknown>);
+  if (audit.refused.length > 0) {
+    throw new ConfigError(
+      `${source} uses settings Sluice does not implement, and running without them would weaken security or spend control:\n  ${audit.refused.join('\n  ')}\n` +
+        'Remove them, or list their paths under general_settings.sluice_ignore_unsupported to start without them.',
+    );
+  }
+  return { config, missingEnv: [...missing].sort(), warnings: auditWarnings(audit) };
+}
+
+/**
+ * YAML as LiteLLM's Python loader reads it (YAML 1.1): `20_000` is an integer, yes/no/on/off are
+ * booleans. Dates stay strings (`api_version: 2024-06-01` means the text, not a timestamp).
+ */
+export function parseLitellmYaml(text: string): unknown {
+  return parseYaml(text, {
+    version: '1.1',
+    customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
 }
 
 export function loadConfigFile(path: string, env: Environment): LoadedConfig {
@@ -85,7 +126,7 @@ export function loadConfigFile(path: string, env: Environment): LoadedConfig {
   }
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = parseLitellmYaml(text);
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
   }

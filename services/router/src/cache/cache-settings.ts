@@ -39,13 +39,16 @@ const ALL_CALL_TYPES = [CallType.CALL_TYPE_CHAT_COMPLETION, CallType.CALL_TYPE_C
 /** `redis://[user[:password]@]host:port` from LiteLLM's separate fields, or the `url` as given. */
 function redisUrlOf(params: NonNullable<NonNullable<GatewayConfig['litellm_settings']>['cache_params']>): string | undefined {
   if (params.url) return params.url;
-  if (!params.host) return undefined;
+  const host = params.host ?? params.redis_host;
+  const port = params.port ?? params.redis_port;
+  const passwordText = params.password ?? params.redis_password;
+  if (!host) return undefined;
   const scheme = params.ssl ? 'rediss' : 'redis';
   const user = params.username ? encodeURIComponent(params.username) : '';
-  const password = params.password ? `:${encodeURIComponent(params.password)}` : '';
+  const password = passwordText ? `:${encodeURIComponent(passwordText)}` : '';
   const auth = user || password ? `${user}${password}@` : '';
-  const host = params.host.includes(':') && !params.host.startsWith('[') ? `[${params.host}]` : params.host;
-  return `${scheme}://${auth}${host}:${params.port ?? 6379}`;
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${scheme}://${auth}${bracketed}:${port ?? 6379}`;
 }
 
 export function readCacheSettings(config: GatewayConfig): CacheSettingsResult {

@@ -1,4 +1,4 @@
-import type { ErrorCode, LitellmParams, ModelInfo } from '@sluice/common';
+import type { ErrorCode, LitellmParams, ModelInfo, ProviderSource } from '@sluice/common';
 import type { CallType } from '@sluice/proto';
 
 // What a provider folder implements. The core (routing/) never branches on a provider name: it builds the
@@ -21,6 +21,8 @@ export interface Deployment {
   apiKey: string | undefined;
   params: LitellmParams;
   info: ModelInfo;
+  /** How the provider was told: the model's prefix, or inferred from its name or an api_base. */
+  providerSource?: ProviderSource;
 }
 
 export interface AdapterContext {

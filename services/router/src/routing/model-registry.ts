@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, type GatewayConfig, type ModelEntry, redactUrl } from '@sluice/common';
+import { ConfigError, type GatewayConfig, inferProvider, type ModelEntry, redactUrl } from '@sluice/common';
 import type { ModelInfo } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor, supportedProviders } from '../providers/provider-registry.js';
@@ -10,6 +10,19 @@ export interface ModelRegistry {
   /** What /v1/models lists. */
   models(): ModelInfo[];
   deploymentIds(): string[];
+  /** One line per deployment: what its litellm_params.model resolved to, and how (for the start-up log). */
+  resolutions(): DeploymentResolution[];
+}
+
+export interface DeploymentResolution {
+  index: number;
+  modelName: string;
+  model: string;
+  provider: string;
+  /** How the provider was found: "prefix", "model name" or "api_base". */
+  source: string;
+  apiBaseHost: string;
+  deploymentId: string;
 }
 
 function deploymentId(entry: ModelEntry): string {
@@ -20,10 +33,9 @@ function deploymentId(entry: ModelEntry): string {
 
 function toDeployment(entry: ModelEntry, index: number): Deployment {
   const where = `model_list[${index}]`;
-  const full = entry.litellm_params.model;
-  const slash = full.indexOf('/');
-  const provider = full.slice(0, slash);
-  const model = full.slice(slash + 1);
+  // The loader already refused a model whose provider cannot be told.
+  const resolved = inferProvider(entry.litellm_params.model, entry.litellm_params.api_base)!;
+  const { provider, model } = resolved;
   const known = providerFor(provider);
   if (!known) {
     throw new ConfigError(
@@ -51,12 +63,23 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
     apiKey: entry.litellm_params.api_key,
     params: entry.litellm_params,
     info: entry.model_info ?? {},
+    providerSource: resolved.source,
   };
+}
+
+/** router_settings.model_group_alias, both forms, to alias → {group, hidden}. */
+function aliasesOf(config: GatewayConfig): Map<string, { group: string; hidden: boolean }> {
+  const aliases = new Map<string, { group: string; hidden: boolean }>();
+  for (const [alias, target] of Object.entries(config.router_settings?.model_group_alias ?? {})) {
+    aliases.set(alias, typeof target === 'string' ? { group: target, hidden: false } : { group: target.model, hidden: target.hidden === true });
+  }
+  return aliases;
 }
 
 export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
   const groups = new Map<string, Deployment[]>();
   const ids = new Set<string>();
+  const resolutions: DeploymentResolution[] = [];
   config.model_list.forEach((entry, index) => {
     const deployment = toDeployment(entry, index);
     // Two deployments of one model at one api_base (different keys, say) must not share cooldowns.
@@ -65,17 +88,38 @@ export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
     const list = groups.get(deployment.modelGroup) ?? [];
     list.push(deployment);
     groups.set(deployment.modelGroup, list);
+    resolutions.push({
+      index,
+      modelName: entry.model_name,
+      model: deployment.model,
+      provider: deployment.provider,
+      source: deployment.providerSource ?? 'prefix',
+      apiBaseHost: deployment.apiBaseHost,
+      deploymentId: deployment.id,
+    });
   });
-  const models: ModelInfo[] = [...groups.entries()].map(([id, deployments]) => ({
+  const aliases = aliasesOf(config);
+  for (const [alias, { group }] of aliases) {
+    if (!groups.has(group)) {
+      throw new ConfigError(`router_settings.model_group_alias.${alias}: model group "${group}" is not in model_list`);
+    }
+  }
+  const describe = (id: string, deployments: readonly Deployment[]): ModelInfo => ({
     id,
     ownedBy: deployments[0]!.provider,
     mode: deployments[0]!.info.mode ?? 'chat',
     // Filled with live state where the admin route asks (router-service's listModels).
     deployments: [],
-  }));
+  });
+  const models: ModelInfo[] = [...groups.entries()].map(([id, deployments]) => describe(id, deployments));
+  for (const [alias, { group, hidden }] of aliases) {
+    if (!hidden && !groups.has(alias)) models.push(describe(alias, groups.get(group)!));
+  }
   return {
-    group: (name) => groups.get(name),
+    // A configured group wins over an alias of the same name, as in LiteLLM.
+    group: (name) => groups.get(name) ?? (aliases.has(name) ? groups.get(aliases.get(name)!.group) : undefined),
     models: () => models,
+    resolutions: () => resolutions,
     deploymentIds: () => [...groups.values()].flat().map((deployment) => deployment.id),
   };
 }
