@@ -4,3 +4,5 @@ export { createSseDecoder } from './providers/shared/sse-decoder.js';
 export { providerFor } from './providers/provider-registry.js';
 export type { AdapterContext } from './providers/provider-adapter.js';
 export { createEventStreamCodec } from './providers/shared/aws-event-stream-decoder.js';
+// `npm run check-config` and the LiteLLM config corpus test.
+export { checkConfig, type ConfigCheck } from './cli/check-config.js';

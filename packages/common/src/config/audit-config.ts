@@ -1,4 +1,4 @@
-import { CATALOGUE, type SettingStatus } from './litellm-settings-catalogue.js';
+import { CATALOGUE, type SettingStatus, SUPPORTED_CALLBACKS } from './litellm-settings-catalogue.js';
 
 export interface ConfigAudit {
   /** Recognised LiteLLM settings Sluice does not implement, by path (deployments by index). */
@@ -63,6 +63,13 @@ export function auditConfig(document: Record<string, unknown>): ConfigAudit {
   const litellm = document.litellm_settings;
   if (isMapping(litellm) && isMapping(litellm.cache_params)) {
     visit('litellm_settings.cache_params', 'litellm_settings.cache_params', litellm.cache_params);
+  }
+  if (isMapping(litellm)) {
+    for (const list of ['callbacks', 'success_callback', 'failure_callback'] as const) {
+      const names = litellm[list];
+      if (!Array.isArray(names)) continue;
+      for (const name of names) if (!SUPPORTED_CALLBACKS.has(String(name))) audit.ignored.push(`litellm_settings.${list}: ${String(name)}`);
+    }
   }
   return audit;
 }

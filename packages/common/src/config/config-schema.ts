@@ -46,6 +46,16 @@ export const LitellmParamsSchema = Type.Object(
     vertex_location: Type.Optional(Str),
     vertex_credentials: Type.Optional(Str),
     drop_params: Type.Optional(Type.Boolean()),
+    // LiteLLM compatibility: request defaults of the deployment; a value the client sends wins.
+    temperature: Type.Optional(Num),
+    max_tokens: Type.Optional(Num),
+    max_completion_tokens: Type.Optional(Num),
+    top_p: Type.Optional(Num),
+    frequency_penalty: Type.Optional(Num),
+    presence_penalty: Type.Optional(Num),
+    seed: Type.Optional(Num),
+    stop: Type.Optional(Type.Union([Str, StrList])),
+    reasoning_effort: Type.Optional(Str),
   },
   open,
 );

@@ -345,6 +345,7 @@ export const GENERAL_SETTINGS: Section = {
   pass_through_endpoints: r,
   enforce_user_param: r,
   reject_clientside_metadata_tags: r,
+  reject_metadata_tags: r,
   allowed_ips: r,
   enable_oauth2_auth: r,
   enable_oauth2_proxy_auth: r,
@@ -417,6 +418,13 @@ export const GENERAL_SETTINGS: Section = {
   proxy_base_url: i,
   control_plane_url: i,
 };
+
+/**
+ * Values of litellm_settings.callbacks / success_callback / failure_callback Sluice serves: Langfuse
+ * export, and Prometheus metrics and OpenTelemetry traces, which Sluice always offers (OTLP when its
+ * endpoint is set). Any other callback is named in the start-up warning.
+ */
+export const SUPPORTED_CALLBACKS: ReadonlySet<string> = new Set(['langfuse', 'prometheus', 'otel']);
 
 /** Where each part of the config is described: a path pattern → its section. */
 export const CATALOGUE: ReadonlyArray<{ path: string; section: Section }> = [

@@ -23,6 +23,8 @@ export interface Deployment {
   info: ModelInfo;
   /** How the provider was told: the model's prefix, or inferred from its name or an api_base. */
   providerSource?: ProviderSource;
+  /** litellm_params request defaults (temperature, max_tokens, ...); the client's values win. */
+  bodyDefaults?: Readonly<Record<string, unknown>>;
 }
 
 export interface AdapterContext {

@@ -3,6 +3,7 @@ import { ConfigError, type GatewayConfig, inferProvider, type ModelEntry, redact
 import type { ModelInfo } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor, supportedProviders } from '../providers/provider-registry.js';
+import { bodyDefaultsOf } from './deployment-defaults.js';
 
 export interface ModelRegistry {
   /** Deployments of a model group, in config order; undefined for an unknown group. */
@@ -64,8 +65,35 @@ function toDeployment(entry: ModelEntry, index: number): Deployment {
     params: entry.litellm_params,
     info: entry.model_info ?? {},
     providerSource: resolved.source,
+    ...(bodyDefaultsOf(entry.litellm_params) ? { bodyDefaults: bodyDefaultsOf(entry.litellm_params)! } : {}),
   };
 }
+
+interface WildcardGroup {
+  pattern: RegExp;
+  /** Characters outside the `*`s: the more, the more specific, and the earlier it is tried. */
+  specificity: number;
+  deployments: Deployment[];
+}
+
+function wildcardPattern(name: string): RegExp {
+  const parts = name.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('(.+)')}$`);
+}
+
+/**
+ * The deployment a wildcard serves for one requested name: `model_name: "anthropic/*"` with
+ * `model: anthropic/*` sends "anthropic/claude-x" to Anthropic as "claude-x"; `"*"` with `openai/*`
+ * sends any name to OpenAI as given. Each requested name is its own deployment for cooldowns.
+ */
+function expandWildcard(base: Deployment, requested: string, captured: string[]): Deployment {
+  let index = 0;
+  const model = base.model.includes('*') ? base.model.replace(/\*/g, () => captured[index++] ?? '') : base.model;
+  return { ...base, id: `${base.id}:${requested}`, modelGroup: requested, model };
+}
+
+/** Requested names a wildcard has answered, kept so a deployment object is built once per name. */
+const MAX_EXPANDED_NAMES = 10_000;
 
 /** router_settings.model_group_alias, both forms, to alias → {group, hidden}. */
 function aliasesOf(config: GatewayConfig): Map<string, { group: string; hidden: boolean }> {
@@ -111,13 +139,34 @@ export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
     // Filled with live state where the admin route asks (router-service's listModels).
     deployments: [],
   });
-  const models: ModelInfo[] = [...groups.entries()].map(([id, deployments]) => describe(id, deployments));
+  // Wildcard groups route names nobody listed; /v1/models lists the names the config spells out.
+  const wildcards: WildcardGroup[] = [...groups.entries()]
+    .filter(([name]) => name.includes('*'))
+    .map(([name, deployments]) => ({ pattern: wildcardPattern(name), specificity: name.replaceAll('*', '').length, deployments }))
+    .sort((a, b) => b.specificity - a.specificity);
+  const expanded = new Map<string, Deployment[] | undefined>();
+  const wildcardGroup = (name: string): Deployment[] | undefined => {
+    if (expanded.has(name)) return expanded.get(name);
+    let found: Deployment[] | undefined;
+    for (const wildcard of wildcards) {
+      const match = wildcard.pattern.exec(name);
+      if (match) {
+        found = wildcard.deployments.map((deployment) => expandWildcard(deployment, name, match.slice(1)));
+        break;
+      }
+    }
+    if (expanded.size >= MAX_EXPANDED_NAMES) expanded.clear();
+    expanded.set(name, found);
+    return found;
+  };
+  const models: ModelInfo[] = [...groups.entries()].filter(([id]) => !id.includes('*')).map(([id, deployments]) => describe(id, deployments));
   for (const [alias, { group, hidden }] of aliases) {
     if (!hidden && !groups.has(alias)) models.push(describe(alias, groups.get(group)!));
   }
   return {
     // A configured group wins over an alias of the same name, as in LiteLLM.
-    group: (name) => groups.get(name) ?? (aliases.has(name) ? groups.get(aliases.get(name)!.group) : undefined),
+    group: (name) =>
+      groups.get(name) ?? (aliases.has(name) ? groups.get(aliases.get(name)!.group) : wildcards.length > 0 ? wildcardGroup(name) : undefined),
     models: () => models,
     resolutions: () => resolutions,
     deploymentIds: () => [...groups.values()].flat().map((deployment) => deployment.id),

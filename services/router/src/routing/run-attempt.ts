@@ -12,6 +12,7 @@ import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-clie
 import type { CancelSignal } from './cancel-signal.js';
 import { AttemptError } from './attempt-error.js';
 import { withTraceparent } from './upstream-traceparent.js';
+import { withDeploymentDefaults } from './deployment-defaults.js';
 
 export interface AttemptInput {
   request: CompleteRequest;
@@ -93,6 +94,7 @@ function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boole
  */
 export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): AsyncGenerator<CompletePart> {
   const { request, deployment, adapter, price } = input;
+  const body = withDeploymentDefaults(input.body, deployment, request.callType);
   const context: AdapterContext = {
     requestId: request.requestId,
     callType: request.callType,
@@ -101,13 +103,14 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     deployment,
     dropParams: input.dropParams,
     dropped: [],
-    body: input.body,
-    rawBody: request.body,
+    body,
+    // With defaults added the client's bytes are no longer the body to send.
+    ...(body === input.body ? { rawBody: request.body } : {}),
     createdSeconds: input.createdSeconds,
     clientHeaders: request.clientHeaders,
     ...(input.conversation !== undefined ? { conversation: input.conversation } : {}),
   };
-  const upstreamRequest = withTraceparent(await adapter.buildRequest(context, input.body), input.traceparent ?? '');
+  const upstreamRequest = withTraceparent(await adapter.buildRequest(context, body), input.traceparent ?? '');
   if (context.dropped.length > 0) input.onDropped(context.dropped);
 
   const timeoutMs = request.stream ? input.streamTimeoutMs : input.timeoutMs;
