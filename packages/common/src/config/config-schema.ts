@@ -106,6 +106,8 @@ export const RouterSettingsSchema = Type.Object(
         Type.Literal('latency-based-routing'),
         Type.Literal('usage-based-routing'),
         Type.Literal('usage-based-routing-v2'),
+        // LiteLLM compatibility: the cheapest deployment by price.
+        Type.Literal('cost-based-routing'),
       ]),
     ),
     routing_strategy_args: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

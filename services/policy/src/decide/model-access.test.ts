@@ -49,3 +49,14 @@ test('/v1/models lists what is allowed; "none" is not "all"', () => {
   expect(allowedModelGroups(record(['premium']), configured, accessGroups)).toEqual(['gpt-4o']);
   expect(allowedModelGroups(record(['gpt-4o'], ['mini']), configured, accessGroups)).toEqual(['']);
 });
+
+test('wildcard deployments: restrictions apply to the name the client asked for, and a key may list a pattern', () => {
+  // A key allowed only "mini" may not reach a wildcard deployment by asking for another name.
+  expect(modelAllowed(record(['mini']), ['openai/gpt-5', 'openai/gpt-5'], accessGroups)).toBe(false);
+  expect(modelAllowed(record(['openai/*']), ['openai/gpt-5', 'openai/gpt-5'], accessGroups)).toBe(true);
+  expect(modelAllowed(record(['openai/*']), ['anthropic/claude-x', 'anthropic/claude-x'], accessGroups)).toBe(false);
+  expect(modelAllowed(record(['openai/*']), ['openai/', 'openai/'], accessGroups)).toBe(false);
+  expect(modelAllowed(record(['*-mini']), ['gpt-4o-mini'], accessGroups)).toBe(true);
+  expect(modelAllowed(record(['a*b*c']), ['axxbyyc'], accessGroups)).toBe(true);
+  expect(modelAllowed(record(['a*b*c']), ['axxcyyb'], accessGroups)).toBe(false);
+});

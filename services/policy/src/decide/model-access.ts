@@ -22,12 +22,29 @@ export function buildAccessGroups(config: GatewayConfig): AccessGroups {
   return groups;
 }
 
+/**
+ * A list entry with `*` inside ("openai/*") allows the names it matches, as LiteLLM's key model lists
+ * do: with wildcard deployments the name checked is the one the client asked for, never the pattern
+ * that routes it.
+ */
+function wildcardAllows(entry: string, name: string): boolean {
+  const star = entry.indexOf('*');
+  if (star < 0) return false;
+  const prefix = entry.slice(0, star);
+  const suffix = entry.slice(star + 1);
+  if (suffix.includes('*')) {
+    const pattern = new RegExp(`^${entry.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`);
+    return pattern.test(name);
+  }
+  return name.length > prefix.length + suffix.length && name.startsWith(prefix) && name.endsWith(suffix);
+}
+
 function listAllows(list: readonly string[], names: readonly string[], accessGroups: AccessGroups): boolean {
   if (list.length === 0) return true;
   for (const entry of list) {
     if (entry === '*') return true;
     for (const name of names) {
-      if (entry === name || accessGroups.get(entry)?.has(name)) return true;
+      if (entry === name || accessGroups.get(entry)?.has(name) || wildcardAllows(entry, name)) return true;
     }
   }
   return false;

@@ -17,7 +17,7 @@ import type { ModelRegistry } from './model-registry.js';
 import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, runAttempt } from './run-attempt.js';
-import { type Random, selectDeployment } from './select-deployment.js';
+import { type Random, selectDeployment, UNKNOWN_COST } from './select-deployment.js';
 import { withKeepAlive } from './with-keep-alive.js';
 import { upstreamTraceparent } from './upstream-traceparent.js';
 import type { CallObservation, RouterObserver } from '../observability/router-observer.js';
@@ -88,6 +88,11 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       prices.set(deployment, entry);
     }
     return entry.price;
+  };
+
+  const costOf = (deployment: Deployment): number => {
+    const price = priceOf(deployment);
+    return price ? price.input + price.output : UNKNOWN_COST;
   };
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
@@ -172,7 +177,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     for (let retry = 0; retry <= settings.numRetries; retry += 1) {
       const healthy = deployments.filter((deployment) => !cooldowns.coolingDown(deployment.id));
       const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
-      const deployment = selectDeployment(fresh.length > 0 ? fresh : healthy, settings, stats, random);
+      const deployment = selectDeployment(fresh.length > 0 ? fresh : healthy, settings, stats, random, costOf);
       if (!deployment) {
         lastError ??= new GatewayError('no_deployment_available');
         break;

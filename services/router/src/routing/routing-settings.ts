@@ -1,6 +1,6 @@
 import type { FallbackList, GatewayConfig } from '@sluice/common';
 
-export type RoutingStrategy = 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing';
+export type RoutingStrategy = 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing' | 'cost-based-routing';
 
 /** router_settings (and the litellm_settings they override) read once into what the router uses. */
 export interface RoutingSettings {

@@ -4,6 +4,12 @@ import type { RoutingSettings } from './routing-settings.js';
 
 export type Random = () => number;
 
+/** USD per million prompt plus completion tokens of a deployment, for cost-based-routing. */
+export type CostOf = (deployment: Deployment) => number;
+
+/** LiteLLM's price for a deployment whose price is unknown: $1 a token, so priced ones come first. */
+export const UNKNOWN_COST = 2_000_000;
+
 function weightedPick(deployments: readonly Deployment[], weights: number[], random: Random): Deployment {
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   if (total <= 0) return deployments[Math.floor(random() * deployments.length)]!;
@@ -45,6 +51,7 @@ export function selectDeployment(
   settings: Pick<RoutingSettings, 'strategy' | 'lowestLatencyBuffer'>,
   stats: DeploymentStats,
   random: Random = Math.random,
+  costOf: CostOf = () => UNKNOWN_COST,
 ): Deployment | undefined {
   if (candidates.length === 0) return undefined;
   const firstOrder = Math.min(...candidates.map((deployment) => deployment.params.order ?? Number.MAX_SAFE_INTEGER));
@@ -66,6 +73,8 @@ export function selectDeployment(
       pool = underLimits;
       return lowest(pool, (deployment) => stats.minuteUsage(deployment.id).tokens, random);
     }
+    case 'cost-based-routing':
+      return lowest(pool, costOf, random);
     default:
       return shuffle(pool, random);
   }
