@@ -31,8 +31,8 @@ const EXPECTED: Record<string, Expected> = {
   'disable_schema_update.yaml': { loads: true, warns: ['litellm_settings.callbacks: gcs_bucket', 'general_settings.disable_prisma_schema_update'] },
   'docs-prod-best-practices.yaml': { loads: true, warns: ['general_settings.alerting', 'general_settings.disable_spend_logs'] },
   'docs-prod-redis.yaml': { loads: true },
-  'docs-tag-routing.yaml': { refused: ['router_settings.enable_tag_filtering'] },
-  'enterprise_config.yaml': { refused: ['router_settings.enable_tag_filtering'] },
+  'docs-tag-routing.yaml': { loads: true },
+  'enterprise_config.yaml': { loads: true },
   'issue-5524-model-group-alias.yaml': { loads: true },
   // A provider Sluice does not serve (mistralai/, not mistral/): a fair refusal, naming it.
   'load_balancer.yaml': { refused: ['provider "mistralai" is not supported'] },

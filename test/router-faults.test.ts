@@ -96,6 +96,7 @@ function completeVia(port: number, modelGroup: string): Promise<string> {
       traceparent: '',
       clientHeaders: {},
       owner: '',
+      tags: [],
     });
     call.on('data', (part: CompletePart) => {
       if (part.part?.$case === 'start') deployment = part.part.start.deploymentId;

@@ -56,6 +56,8 @@ export const LitellmParamsSchema = Type.Object(
     seed: Type.Optional(Num),
     stop: Type.Optional(Type.Union([Str, StrList])),
     reasoning_effort: Type.Optional(Str),
+    /** Tag routing (with router_settings.enable_tag_filtering): the request tags this deployment serves. */
+    tags: Type.Optional(StrList),
   },
   open,
 );
@@ -133,6 +135,10 @@ export const RouterSettingsSchema = Type.Object(
     stream_idle_timeout: Type.Optional(Num),
     /** Sluice: seconds between SSE keep-alive comments while a stream waits for its first token. */
     keep_alive_interval: Type.Optional(Num),
+    // LiteLLM compatibility: tag routing.
+    enable_tag_filtering: Type.Optional(Type.Boolean()),
+    /** true (default): a deployment with any of the request's tags; false: only one with all of them. */
+    tag_filtering_match_any: Type.Optional(Type.Boolean()),
   },
   open,
 );

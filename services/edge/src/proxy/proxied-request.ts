@@ -83,6 +83,7 @@ export class ProxiedRequest {
       traceparent: this.request.traceparent,
       clientHeaders: forward.clientHeaders ?? {},
       owner: decision.identity?.keyHash ?? '',
+      tags: headerTags(this.request.headers['x-litellm-tags']),
     });
     const abort = (code: ErrorCode | 'client_closed') => {
       if (this.ended || this.abortedWith) return;
@@ -342,4 +343,14 @@ export class ProxiedRequest {
         : {}),
     });
   }
+}
+
+/** LiteLLM's x-litellm-tags header: tags for tag routing, separated by commas. */
+function headerTags(header: string | string[] | undefined): string[] {
+  if (header === undefined) return [];
+  const text = Array.isArray(header) ? header.join(',') : header;
+  return text
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
 }

@@ -117,6 +117,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], options: Cal
       traceparent: '',
       clientHeaders: {},
       owner: '',
+      tags: [],
     },
     new AbortController().signal,
   )) {

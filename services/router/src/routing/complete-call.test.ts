@@ -77,6 +77,7 @@ async function call(complete: ReturnType<typeof setup>['complete'], group: strin
         traceparent: '',
         clientHeaders: {},
       owner: '',
+        tags: [],
       },
       signal,
     )) {

@@ -18,6 +18,7 @@ import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetrya
 import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment, UNKNOWN_COST } from './select-deployment.js';
+import { filterByTags, requestTags } from './filter-by-tags.js';
 import { withKeepAlive } from './with-keep-alive.js';
 import { upstreamTraceparent } from './upstream-traceparent.js';
 import type { CallObservation, RouterObserver } from '../observability/router-observer.js';
@@ -170,7 +171,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
 
   /** Tries one model group with retries; returns when an answer went out, throws the last failure otherwise. */
   async function* tryGroup(state: CallState, group: string): AsyncGenerator<CompletePart> {
-    const deployments = registry.group(group) ?? [];
+    const all = registry.group(group) ?? [];
+    const deployments = settings.tagFiltering ? filterByTags(all, requestTags(state.body, state.request.tags ?? []), settings.tagMatchAny, group) : all;
     const failed = new Set<string>();
     let lastError: unknown;
     let lastDeployment: Deployment | undefined;

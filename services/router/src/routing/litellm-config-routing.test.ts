@@ -61,6 +61,7 @@ async function call(
         cacheNamespace: '',
         cache: undefined,
         traceparent: '',
+        tags: [],
       },
       new AbortController().signal,
     )) {
@@ -96,7 +97,7 @@ describe('wildcard deployments', () => {
   test('without a wildcard an unknown model is still model_not_found', async () => {
     const provider = await fake();
     const { complete } = routerFor({ model_list: [{ model_name: 'anthropic/*', litellm_params: { model: 'anthropic/*', api_base: provider.url } }] });
-    expect(() => complete({ requestId: 'r', callType: CallType.CALL_TYPE_CHAT_COMPLETION, modelGroup: 'gpt-4o', body: Buffer.from('{}'), stream: false, includeUsage: false, cacheNamespace: '', cache: undefined, traceparent: '' }, new AbortController().signal)).toThrow(
+    expect(() => complete({ requestId: 'r', callType: CallType.CALL_TYPE_CHAT_COMPLETION, modelGroup: 'gpt-4o', body: Buffer.from('{}'), stream: false, includeUsage: false, cacheNamespace: '', cache: undefined, traceparent: '', tags: [] }, new AbortController().signal)).toThrow(
       /does not exist/,
     );
   });
@@ -160,5 +161,48 @@ describe('routing_strategy: cost-based-routing', () => {
     });
     for (let index = 0; index < 3; index += 1) expect((await call(complete, 'g')).error).toBeUndefined();
     expect([cheap.requests.length, dear.requests.length, unpriced.requests.length]).toEqual([3, 0, 0]);
+  });
+});
+
+describe('tag routing', () => {
+  const tagged = async (tags: Record<string, string[]>, router: Record<string, unknown> = { enable_tag_filtering: true }) => {
+    const providers: Record<string, FakeProvider> = {};
+    for (const name of Object.keys(tags)) providers[name] = await fake();
+    const { complete } = routerFor({
+      model_list: Object.entries(tags).map(([name, own]) => ({
+        model_name: 'g',
+        litellm_params: { model: 'openai/m', api_base: `${providers[name]!.url}/v1`, tags: own },
+        model_info: { id: name },
+      })),
+      router_settings: router,
+    });
+    const served = async (extra: Record<string, unknown>) => {
+      const { parts, error } = await call(complete, 'g', extra);
+      if (error) return error;
+      const start = parts.find((part) => part.part?.$case === 'start');
+      return start?.part?.$case === 'start' ? start.part.start.deploymentId : undefined;
+    };
+    return { served, providers };
+  };
+
+  test('a tag no deployment serves, without a default deployment, is a 400 naming the tags', async () => {
+    const { served } = await tagged({ free: ['free'], paid: ['paid'] });
+    const error = await served({ tags: ['gold'] });
+    expect(error).toMatchObject({ code: 'invalid_request' });
+    expect(String((error as Error).message)).toMatch(/"gold"/);
+  });
+
+  test('tag_filtering_match_any: false needs every tag; untagged deployments never take tagged traffic', async () => {
+    const { served } = await tagged({ both: ['eu', 'paid'], eu: ['eu'], untagged: [] }, { enable_tag_filtering: true, tag_filtering_match_any: false });
+    for (let index = 0; index < 5; index += 1) expect(await served({ tags: ['eu', 'paid'] })).toBe('both');
+    for (let index = 0; index < 5; index += 1) expect(['both', 'eu']).toContain(await served({ metadata: { tags: ['eu'] } }));
+  });
+
+  test('without enable_tag_filtering, tags do not steer', async () => {
+    const { served } = await tagged({ free: ['free'], paid: ['paid'] }, {});
+    const seen = new Set<unknown>();
+    // random() is fixed at 0.5, so without filtering the same deployment answers whatever the tags.
+    for (const tags of [['free'], ['paid']]) seen.add(await served({ tags }));
+    expect(seen.size).toBe(1);
   });
 });

@@ -29,6 +29,9 @@ export interface RoutingSettings {
   defaultFallbacks: string[];
   maxFallbacks: number;
   dropParams: boolean;
+  /** router_settings.enable_tag_filtering and tag_filtering_match_any. */
+  tagFiltering: boolean;
+  tagMatchAny: boolean;
 }
 
 const SECOND = 1000;
@@ -72,5 +75,7 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     defaultFallbacks: router.default_fallbacks ?? litellm.default_fallbacks ?? [],
     maxFallbacks: router.max_fallbacks ?? 5,
     dropParams: litellm.drop_params ?? false,
+    tagFiltering: router.enable_tag_filtering ?? false,
+    tagMatchAny: router.tag_filtering_match_any ?? true,
   };
 }

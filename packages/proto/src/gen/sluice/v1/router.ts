@@ -75,6 +75,8 @@ export interface CompleteRequest {
    * continue from them (previous_response_id).
    */
   owner: string;
+  /** Tag routing: the request's x-litellm-tags header, split at commas (body tags the router reads itself). */
+  tags: string[];
 }
 
 export interface CompleteRequest_ClientHeadersEntry {
@@ -399,6 +401,7 @@ function createBaseCompleteRequest(): CompleteRequest {
     traceparent: "",
     clientHeaders: {},
     owner: "",
+    tags: [],
   };
 }
 
@@ -436,6 +439,9 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
     });
     if (message.owner !== "") {
       writer.uint32(90).string(message.owner);
+    }
+    for (const v of message.tags) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -544,6 +550,14 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
             message.owner = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -582,6 +596,7 @@ export const CompleteRequest: MessageFns<CompleteRequest> = {
       {},
     );
     message.owner = object.owner ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };
