@@ -53,6 +53,7 @@ function complete(token: 'none' | 'wrong' | 'right'): Promise<{ code: number; pa
         traceparent: '',
         clientHeaders: {},
         owner: '',
+        tags: [],
       },
       new Metadata(),
       deadline(),

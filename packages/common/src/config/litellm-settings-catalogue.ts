@@ -333,6 +333,8 @@ export const GENERAL_SETTINGS: Section = {
   default_max_tokens_estimate: s,
   rate_limit_failure_mode: s,
   sluice_ignore_unsupported: s,
+  disable_key_management: s,
+  client_keys: s,
   allow_requests_on_db_unavailable: i,
   // Authentication and access control that would simply not happen.
   custom_auth: r,
