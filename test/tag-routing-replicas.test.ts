@@ -1,7 +1,7 @@
 // Tag routing across two router replicas started from one LiteLLM config (real gRPC, real Redis for
 // their shared state; only the providers are fake): both send each request to the same tier, request
 // tags arrive in the body or as the x-litellm-tags header, and free traffic never reaches the paid tier.
-import { createLogger, GRPC_CLIENT_OPTIONS, insecureCredentials, loadSettings, parseConfig, runShutdown } from '@sluice/common';
+import { createInternalAuth, createLogger, GRPC_CLIENT_OPTIONS, loadSettings, parseConfig, runShutdown } from '@sluice/common';
 import { CallType, type CompletePart, RouterClient } from '@sluice/proto';
 import { type RunningRouter, startRouter } from '@sluice/router';
 import { createTestBackends, type FakeProvider, startFakeProvider, type TestBackends } from '@sluice/testing';
@@ -41,7 +41,8 @@ afterAll(async () => {
 
 /** One Complete call to a replica; resolves with the deployment that answered, rejects with the gRPC error. */
 function completeVia(router: RunningRouter, body: Record<string, unknown>, tags: string[] = []): Promise<string> {
-  const client = new RouterClient(`127.0.0.1:${router.grpcPort}`, insecureCredentials(), GRPC_CLIENT_OPTIONS);
+  const auth = createInternalAuth(backends.env.SLUICE_INTERNAL_TOKEN);
+  const client = new RouterClient(`127.0.0.1:${router.grpcPort}`, auth.credentials(), { ...GRPC_CLIENT_OPTIONS, interceptors: auth.interceptors() });
   return new Promise((resolve, reject) => {
     let deployment = '';
     const call = client.complete({
