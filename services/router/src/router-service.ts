@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
 import {
   type Backends,
   connectRedis,
@@ -27,6 +28,7 @@ import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-stor
 import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
+import { SharedLatency } from './routing/shared-latency.js';
 import { readRoutingSettings } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
@@ -104,6 +106,21 @@ function grpcError(error: unknown): Error & { code: number } {
   return Object.assign(new Error(error instanceof Error ? error.message : 'response store failed'), { code: GrpcStatus.UNAVAILABLE });
 }
 
+/** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
+function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
+  const { settings, logger, backends, config } = options;
+  if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
+  const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
+  const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
+  stats.shareLatency((id) => shared.latencyMs(id));
+  return {
+    close: () => {
+      shared.close();
+      redis.disconnect();
+    },
+  };
+}
+
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
   // Refuses to start without the internal token before anything else is set up.
@@ -123,6 +140,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const stats = new DeploymentStats();
   const cache = startResponseCache(options);
   const responses = await startResponseStore(options);
+  const sharedLatency = startSharedLatency(options, registry.deploymentIds(), stats);
   const complete = createCompleteCall({
     registry,
     logger,
@@ -213,6 +231,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'stop health checks', run: async () => health.stop() },
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
+      { name: 'close routing statistics', run: async () => sharedLatency?.close() },
       { name: 'close response cache', run: async () => cache?.close() },
       { name: 'close response store', run: async () => responses?.close() },
       { name: 'close http', run: http.close },

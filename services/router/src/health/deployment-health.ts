@@ -67,6 +67,7 @@ function healthRequest(deployment: Deployment): { request: CompleteRequest; body
       traceparent: '',
       clientHeaders: {},
       owner: '',
+      tags: [],
     },
   };
 }

@@ -77,9 +77,22 @@ export class DeploymentStats {
     return this.get(id).inFlight;
   }
 
+  /** Every replica's picture when shared through Redis (SharedLatency), else this replica's own. */
   latencyMs(id: string): number | undefined {
-    return this.get(id).latencyMs;
+    return this.sharedLatency?.(id) ?? this.get(id).latencyMs;
   }
+
+  /** This replica's own moving average, which it publishes for the others. */
+  localLatencyMs(id: string): number | undefined {
+    return this.stats.get(id)?.latencyMs;
+  }
+
+  /** Routes latencyMs through the figures of every replica. */
+  shareLatency(lookup: (id: string) => number | undefined): void {
+    this.sharedLatency = lookup;
+  }
+
+  private sharedLatency: ((id: string) => number | undefined) | undefined;
 
   minuteUsage(id: string): { requests: number; tokens: number } {
     const entry = this.get(id);
