@@ -139,6 +139,8 @@ export const RouterSettingsSchema = Type.Object(
     enable_tag_filtering: Type.Optional(Type.Boolean()),
     /** true (default): a deployment with any of the request's tags; false: only one with all of them. */
     tag_filtering_match_any: Type.Optional(Type.Boolean()),
+    /** Skip deployments whose model_info context window is smaller than the prompt. */
+    enable_pre_call_checks: Type.Optional(Type.Boolean()),
   },
   open,
 );

@@ -163,7 +163,7 @@ export const ROUTER_SETTINGS: Section = {
   redis_url: s,
   stream_idle_timeout: s,
   keep_alive_interval: s,
-  enable_pre_call_checks: i,
+  enable_pre_call_checks: s,
   enable_pre_call_check: i,
   enable_tag_filtering: s,
   tag_filtering_match_any: s,

@@ -16,9 +16,10 @@ import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
 import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
-import { type AttemptResult, runAttempt } from './run-attempt.js';
+import { type AttemptResult, estimatePromptTokens, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment, UNKNOWN_COST } from './select-deployment.js';
 import { filterByTags, requestTags } from './filter-by-tags.js';
+import { withinContextWindow } from './within-context-window.js';
 import { withKeepAlive } from './with-keep-alive.js';
 import { upstreamTraceparent } from './upstream-traceparent.js';
 import type { CallObservation, RouterObserver } from '../observability/router-observer.js';
@@ -172,7 +173,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   /** Tries one model group with retries; returns when an answer went out, throws the last failure otherwise. */
   async function* tryGroup(state: CallState, group: string): AsyncGenerator<CompletePart> {
     const all = registry.group(group) ?? [];
-    const deployments = settings.tagFiltering ? filterByTags(all, requestTags(state.body, state.request.tags ?? []), settings.tagMatchAny, group) : all;
+    const tagged = settings.tagFiltering ? filterByTags(all, requestTags(state.body, state.request.tags ?? []), settings.tagMatchAny, group) : all;
+    const deployments = settings.preCallChecks ? withinContextWindow(tagged, estimatePromptTokens(state.request.body)) : tagged;
     const failed = new Set<string>();
     let lastError: unknown;
     let lastDeployment: Deployment | undefined;

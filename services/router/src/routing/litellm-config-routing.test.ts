@@ -206,3 +206,24 @@ describe('tag routing', () => {
     expect(seen.size).toBe(1);
   });
 });
+
+describe('enable_pre_call_checks', () => {
+  test('a deployment whose context window is smaller than the prompt is skipped; none fitting is context_window_exceeded', async () => {
+    const small = await fake();
+    const large = await fake();
+    const { complete } = routerFor({
+      model_list: [
+        { model_name: 'g', litellm_params: { model: 'openai/m', api_base: `${small.url}/v1` }, model_info: { id: 'small', max_input_tokens: 100 } },
+        { model_name: 'g', litellm_params: { model: 'openai/m', api_base: `${large.url}/v1` }, model_info: { id: 'large', max_input_tokens: 100_000 } },
+        { model_name: 'tiny', litellm_params: { model: 'openai/m', api_base: `${small.url}/v1` }, model_info: { id: 'tiny', max_tokens: 10 } },
+      ],
+      router_settings: { enable_pre_call_checks: true },
+    });
+    const long = 'word '.repeat(400);
+    for (let index = 0; index < 4; index += 1) expect((await call(complete, 'g', { messages: [{ role: 'user', content: long }] })).error).toBeUndefined();
+    expect([small.requests.length, large.requests.length]).toEqual([0, 4]);
+    const { error } = await call(complete, 'tiny', { messages: [{ role: 'user', content: long }] });
+    expect(error?.code).toBe('context_window_exceeded');
+    expect(small.requests.length).toBe(0);
+  });
+});

@@ -32,6 +32,8 @@ export interface RoutingSettings {
   /** router_settings.enable_tag_filtering and tag_filtering_match_any. */
   tagFiltering: boolean;
   tagMatchAny: boolean;
+  /** router_settings.enable_pre_call_checks: skip deployments whose context window is too small. */
+  preCallChecks: boolean;
 }
 
 const SECOND = 1000;
@@ -77,5 +79,6 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     dropParams: litellm.drop_params ?? false,
     tagFiltering: router.enable_tag_filtering ?? false,
     tagMatchAny: router.tag_filtering_match_any ?? true,
+    preCallChecks: router.enable_pre_call_checks ?? false,
   };
 }
