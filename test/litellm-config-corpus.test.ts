@@ -24,12 +24,12 @@ const env = {
 type Expected = { loads: true; warns?: string[] } | { refused: string[] };
 
 const EXPECTED: Record<string, Expected> = {
-  '_health_check_test_config.yaml': { loads: true, warns: ['general_settings.background_health_checks', 'litellm_settings.set_verbose'] },
+  '_health_check_test_config.yaml': { loads: true, warns: ['litellm_settings.set_verbose'] },
   'aliases_config.yaml': { loads: true },
   'azure_config.yaml': { loads: true },
   'azure_config_with_tpm.yaml': { loads: true },
   'disable_schema_update.yaml': { loads: true, warns: ['litellm_settings.callbacks: gcs_bucket', 'general_settings.disable_prisma_schema_update'] },
-  'docs-prod-best-practices.yaml': { loads: true, warns: ['general_settings.alerting', 'general_settings.disable_spend_logs'] },
+  'docs-prod-best-practices.yaml': { loads: true, warns: ['general_settings.proxy_batch_write_at', 'general_settings.disable_spend_logs'] },
   'docs-prod-redis.yaml': { loads: true },
   'docs-tag-routing.yaml': { loads: true },
   'enterprise_config.yaml': { loads: true },

@@ -152,12 +152,12 @@ describe('settings Sluice does not implement', () => {
       {
         model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', region_name: 'eu' }, model_info: { health_check_model: 'x' } }],
         router_settings: { client_ttl: 10, some_new_setting: 1 },
-        general_settings: { alerting: ['slack'] },
+        general_settings: { proxy_batch_write_at: 60 },
       },
       {},
     );
     expect(warnings).toEqual([
-      'LiteLLM settings Sluice does not implement, ignored: model_list[0].litellm_params.region_name, model_list[0].model_info.health_check_model, router_settings.client_ttl, general_settings.alerting',
+      'LiteLLM settings Sluice does not implement, ignored: model_list[0].litellm_params.region_name, model_list[0].model_info.health_check_model, router_settings.client_ttl, general_settings.proxy_batch_write_at',
       'unknown settings, ignored: router_settings.some_new_setting',
     ]);
   });
