@@ -53,6 +53,8 @@ function completeVia(router: RunningRouter): Promise<string> {
       cache: undefined,
       traceparent: '',
       tags: [],
+      clientHeaders: {},
+      owner: '',
     });
     call.on('data', (part: CompletePart) => {
       if (part.part?.$case === 'start') deployment = part.part.start.deploymentId;

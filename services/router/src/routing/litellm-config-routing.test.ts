@@ -62,6 +62,8 @@ async function call(
         cache: undefined,
         traceparent: '',
         tags: [],
+        clientHeaders: {},
+        owner: '',
       },
       new AbortController().signal,
     )) {
@@ -97,7 +99,7 @@ describe('wildcard deployments', () => {
   test('without a wildcard an unknown model is still model_not_found', async () => {
     const provider = await fake();
     const { complete } = routerFor({ model_list: [{ model_name: 'anthropic/*', litellm_params: { model: 'anthropic/*', api_base: provider.url } }] });
-    expect(() => complete({ requestId: 'r', callType: CallType.CALL_TYPE_CHAT_COMPLETION, modelGroup: 'gpt-4o', body: Buffer.from('{}'), stream: false, includeUsage: false, cacheNamespace: '', cache: undefined, traceparent: '', tags: [] }, new AbortController().signal)).toThrow(
+    expect(() => complete({ requestId: 'r', callType: CallType.CALL_TYPE_CHAT_COMPLETION, modelGroup: 'gpt-4o', body: Buffer.from('{}'), stream: false, includeUsage: false, cacheNamespace: '', cache: undefined, traceparent: '', tags: [], clientHeaders: {}, owner: '' }, new AbortController().signal)).toThrow(
       /does not exist/,
     );
   });
