@@ -56,6 +56,8 @@ function completeVia(router: RunningRouter, body: Record<string, unknown>, tags:
       cache: undefined,
       traceparent: '',
       tags,
+      clientHeaders: {},
+      owner: '',
     });
     call.on('data', (part: CompletePart) => {
       if (part.part?.$case === 'start') deployment = part.part.start.deploymentId;
