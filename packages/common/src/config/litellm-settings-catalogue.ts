@@ -335,6 +335,7 @@ export const GENERAL_SETTINGS: Section = {
   sluice_ignore_unsupported: s,
   disable_key_management: s,
   client_keys: s,
+  disable_admin_ui: s,
   alerting: s,
   alert_types: s,
   alerting_threshold: s,
