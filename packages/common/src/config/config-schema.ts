@@ -196,6 +196,11 @@ export const GeneralSettingsSchema = Type.Object(
     background_health_checks: Type.Optional(Type.Boolean()),
     /** Seconds between background health checks (LiteLLM's default: 300). */
     health_check_interval: Type.Optional(Num),
+    // Pricing (packages/pricing): an operator's prices file in LiteLLM's model_prices_and_context_window.json
+    // format, extending and overriding the built-in table; and whether a budgeted caller may use a model
+    // nothing prices (default false: refused, because such a request would cost $0 against the budget).
+    prices_file: Type.Optional(Str),
+    allow_unpriced_models: Type.Optional(Type.Boolean()),
   },
   open,
 );

@@ -11,7 +11,7 @@ export interface DailySum {
   user_id: string;
   model_group: string;
   provider: string;
-  spend_micros: number;
+  spend_nanos: number;
   prompt_tokens: number;
   completion_tokens: number;
   requests: number;
@@ -31,7 +31,7 @@ export async function queryDailySpend(sql: SqlClient, range: DayRange, by: reado
   const result = await sql.query<DailySum>(
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
        ${by.includes('key_hash') ? 'max(key_alias)' : "''::text"} AS key_alias,
-       sum(spend_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
+       sum(spend_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
        sum(completion_tokens)::bigint AS completion_tokens, sum(requests)::bigint AS requests,
        sum(successes)::bigint AS successes, sum(failures)::bigint AS failures
      FROM spend_daily

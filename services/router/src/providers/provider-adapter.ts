@@ -50,11 +50,15 @@ export interface UpstreamRequest {
   body: string | Buffer | undefined;
 }
 
+/** The pricing package's usage record: what the final cost is computed from. */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
   reasoningTokens: number;
+  /** Prompt tokens written to the prompt cache (Anthropic, Bedrock), by cache lifetime. */
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
 }
 
 export interface ParsedResponse {

@@ -2,8 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
-import { priceFor } from '../pricing/cost.js';
-import type { Price } from '../pricing/price-table.js';
+import { createPriceBook, encodePrice, type ModelPrice, type PriceBook } from '@sluice/pricing';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
 import { retryAfterOf } from './attempt-error.js';
@@ -32,6 +31,8 @@ export interface CompleteDependencies {
   sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** Metrics of every attempt, and spans when tracing is on. */
   observer?: RouterObserver;
+  /** Prices deployments (general_settings.prices_file, model_info costs, the built-in table). */
+  prices?: PriceBook;
 }
 
 function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
@@ -72,15 +73,17 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   const random = dependencies.random ?? Math.random;
   const now = dependencies.now ?? Date.now;
   const sleep = dependencies.sleep ?? abortableSleep;
-  // A deployment's price depends on its configuration only; the built-in table lookup may scan it.
-  const prices = new WeakMap<Deployment, { price: Price | undefined }>();
-  const priceOf = (deployment: Deployment): Price | undefined => {
+  // A deployment's price depends on its configuration only; the table lookup matches patterns.
+  const priceBook = dependencies.prices ?? createPriceBook();
+  const prices = new WeakMap<Deployment, { price: ModelPrice | undefined; json: string }>();
+  const priceOf = (deployment: Deployment): { price: ModelPrice | undefined; json: string } => {
     let entry = prices.get(deployment);
     if (!entry) {
-      entry = { price: priceFor(deployment) };
+      const price = priceBook.priceFor(deployment);
+      entry = { price, json: encodePrice(price) };
       prices.set(deployment, entry);
     }
-    return entry.price;
+    return entry;
   };
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
@@ -116,7 +119,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           body: state.body,
           deployment,
           adapter,
-          price: priceOf(deployment),
+          price: priceOf(deployment).price,
+          priceJson: priceOf(deployment).json,
           dropParams: settings.dropParams,
           timeoutMs: deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : settings.timeoutMs,
           streamTimeoutMs: deployment.params.stream_timeout !== undefined ? deployment.params.stream_timeout * 1000 : settings.streamTimeoutMs,

@@ -113,6 +113,11 @@ export interface Start {
   /** The deployment's price in micro-USD per token, so the edge can cost a stream the client cut short. */
   inputPriceMicros: number;
   outputPriceMicros: number;
+  /**
+   * The deployment's whole price (packages/pricing ModelPrice as JSON; empty when unpriced), so the edge
+   * costs a cut-short stream with the same final-cost function as the router.
+   */
+  priceJson: string;
 }
 
 /** One or more complete SSE events, framed (`data: ...\n\n`), ready to be written to the client. */
@@ -134,6 +139,12 @@ export interface Usage {
   reasoningTokens: number;
   costMicros: number;
   estimated: boolean;
+  /** The exact cost in nano-USD (cost_micros is it rounded), and the price it used. */
+  costNanos: number;
+  priceSource: string;
+  /** Prompt tokens written to the prompt cache, by lifetime (part of prompt_tokens). */
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
 }
 
 export interface Finish {
@@ -905,6 +916,7 @@ function createBaseStart(): Start {
     cacheKey: "",
     inputPriceMicros: 0,
     outputPriceMicros: 0,
+    priceJson: "",
   };
 }
 
@@ -939,6 +951,9 @@ export const Start: MessageFns<Start> = {
     }
     if (message.outputPriceMicros !== 0) {
       writer.uint32(81).double(message.outputPriceMicros);
+    }
+    if (message.priceJson !== "") {
+      writer.uint32(90).string(message.priceJson);
     }
     return writer;
   },
@@ -1036,6 +1051,14 @@ export const Start: MessageFns<Start> = {
             message.outputPriceMicros = reader.double();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.priceJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1063,6 +1086,7 @@ export const Start: MessageFns<Start> = {
     message.cacheKey = object.cacheKey ?? "";
     message.inputPriceMicros = object.inputPriceMicros ?? 0;
     message.outputPriceMicros = object.outputPriceMicros ?? 0;
+    message.priceJson = object.priceJson ?? "";
     return message;
   },
 };
@@ -1190,7 +1214,18 @@ export const Body: MessageFns<Body> = {
 };
 
 function createBaseUsage(): Usage {
-  return { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costMicros: 0, estimated: false };
+  return {
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    costMicros: 0,
+    estimated: false,
+    costNanos: 0,
+    priceSource: "",
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+  };
 }
 
 export const Usage: MessageFns<Usage> = {
@@ -1212,6 +1247,18 @@ export const Usage: MessageFns<Usage> = {
     }
     if (message.estimated !== false) {
       writer.uint32(48).bool(message.estimated);
+    }
+    if (message.costNanos !== 0) {
+      writer.uint32(56).int64(message.costNanos);
+    }
+    if (message.priceSource !== "") {
+      writer.uint32(66).string(message.priceSource);
+    }
+    if (message.cacheWrite5mTokens !== 0) {
+      writer.uint32(72).uint32(message.cacheWrite5mTokens);
+    }
+    if (message.cacheWrite1hTokens !== 0) {
+      writer.uint32(80).uint32(message.cacheWrite1hTokens);
     }
     return writer;
   },
@@ -1277,6 +1324,38 @@ export const Usage: MessageFns<Usage> = {
             message.estimated = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.costNanos = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.priceSource = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.cacheWrite5mTokens = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.cacheWrite1hTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1300,6 +1379,10 @@ export const Usage: MessageFns<Usage> = {
     message.reasoningTokens = object.reasoningTokens ?? 0;
     message.costMicros = object.costMicros ?? 0;
     message.estimated = object.estimated ?? false;
+    message.costNanos = object.costNanos ?? 0;
+    message.priceSource = object.priceSource ?? "";
+    message.cacheWrite5mTokens = object.cacheWrite5mTokens ?? 0;
+    message.cacheWrite1hTokens = object.cacheWrite1hTokens ?? 0;
     return message;
   },
 };
