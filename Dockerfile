@@ -20,7 +20,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # Keep only what the four services run: the launcher and the test helpers leave (PGlite with them), then
 # every dev dependency, the sources and the build info.
 RUN --mount=type=cache,target=/root/.npm \
-    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
+    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/pricing', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
  && rm -rf packages/launcher packages/testing \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf packages/*/src services/*/src packages/*/tsconfig.json services/*/tsconfig.json \
