@@ -146,19 +146,19 @@ describe.each(stores)('%s limit store', (_name, create) => {
 
   test('an abandoned request gives back all it reserved, and one not yet reserved reserves nothing', async () => {
     const key = scope({ rpm: 2, tpm: 100, parallel: 1, budget: 50 });
-    const undelivered = request([key], { tokens: 40, costMicros: 30 });
+    const undelivered = request([key], { tokens: 40, costNanos: 30 });
     expect((await store.reserve(undelivered)).kind).toBe('ok');
     expect(await store.abandon(undelivered.requestId)).toBe(true);
     const [after] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(after).toMatchObject({ reservedMicros: 0, parallel: 0, requests: 0, tokens: 0 });
+    expect(after).toMatchObject({ reservedNanos: 0, parallel: 0, requests: 0, tokens: 0 });
     // Given up before its decision was made: the decision, when it comes, reserves nothing.
-    const early = request([key], { tokens: 40, costMicros: 30 });
+    const early = request([key], { tokens: 40, costNanos: 30 });
     expect(await store.abandon(early.requestId)).toBe(false);
     expect(await store.reserve(early)).toEqual({ kind: 'abandoned' });
     // The whole limit is there for the next requests.
-    expect((await store.reserve(request([key], { tokens: 40, costMicros: 30 }))).kind).toBe('ok');
+    expect((await store.reserve(request([key], { tokens: 40, costNanos: 30 }))).kind).toBe('ok');
     const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(usage).toMatchObject({ reservedMicros: 30, parallel: 1, requests: 1, tokens: 40 });
+    expect(usage).toMatchObject({ reservedNanos: 30, parallel: 1, requests: 1, tokens: 40 });
   });
 
   test('answers stale when an admin change announced a newer version', async () => {
