@@ -139,7 +139,10 @@ export interface Usage {
   reasoningTokens: number;
   costMicros: number;
   estimated: boolean;
-  /** The exact cost in nano-USD (cost_micros is it rounded), and the price it used. */
+  /**
+   * Field 7 is left to cache_creation_tokens (the Anthropic Messages work). The exact cost in nano-USD
+   * (cost_micros is it rounded), and the price it used.
+   */
   costNanos: number;
   priceSource: string;
   /** Prompt tokens written to the prompt cache, by lifetime (part of prompt_tokens). */
@@ -1249,16 +1252,16 @@ export const Usage: MessageFns<Usage> = {
       writer.uint32(48).bool(message.estimated);
     }
     if (message.costNanos !== 0) {
-      writer.uint32(56).int64(message.costNanos);
+      writer.uint32(64).int64(message.costNanos);
     }
     if (message.priceSource !== "") {
-      writer.uint32(66).string(message.priceSource);
+      writer.uint32(74).string(message.priceSource);
     }
     if (message.cacheWrite5mTokens !== 0) {
-      writer.uint32(72).uint32(message.cacheWrite5mTokens);
+      writer.uint32(80).uint32(message.cacheWrite5mTokens);
     }
     if (message.cacheWrite1hTokens !== 0) {
-      writer.uint32(80).uint32(message.cacheWrite1hTokens);
+      writer.uint32(88).uint32(message.cacheWrite1hTokens);
     }
     return writer;
   },
@@ -1324,32 +1327,32 @@ export const Usage: MessageFns<Usage> = {
             message.estimated = reader.bool();
             continue;
           }
-          case 7: {
-            if (tag !== 56) {
+          case 8: {
+            if (tag !== 64) {
               break;
             }
 
             message.costNanos = longToNumber(reader.int64());
             continue;
           }
-          case 8: {
-            if (tag !== 66) {
+          case 9: {
+            if (tag !== 74) {
               break;
             }
 
             message.priceSource = reader.string();
             continue;
           }
-          case 9: {
-            if (tag !== 72) {
+          case 10: {
+            if (tag !== 80) {
               break;
             }
 
             message.cacheWrite5mTokens = reader.uint32();
             continue;
           }
-          case 10: {
-            if (tag !== 80) {
+          case 11: {
+            if (tag !== 88) {
               break;
             }
 

@@ -41,7 +41,7 @@ export interface UsageEvent {
   stream: boolean;
   /**
    * Tokens and money. cost_micros is the cost rounded to whole micro-USD, kept for older readers; the
-   * ledger, budgets and reports use cost_nanos (field 41).
+   * ledger, budgets and reports use cost_nanos (field 42).
    */
   promptTokens: number;
   completionTokens: number;
@@ -297,16 +297,16 @@ export const UsageEvent: MessageFns<UsageEvent> = {
       writer.uint32(322).string(message.traceparent);
     }
     if (message.costNanos !== 0) {
-      writer.uint32(328).int64(message.costNanos);
+      writer.uint32(336).int64(message.costNanos);
     }
     if (message.priceSource !== "") {
-      writer.uint32(338).string(message.priceSource);
+      writer.uint32(346).string(message.priceSource);
     }
     if (message.cacheWrite5mTokens !== 0) {
-      writer.uint32(344).uint32(message.cacheWrite5mTokens);
+      writer.uint32(352).uint32(message.cacheWrite5mTokens);
     }
     if (message.cacheWrite1hTokens !== 0) {
-      writer.uint32(352).uint32(message.cacheWrite1hTokens);
+      writer.uint32(360).uint32(message.cacheWrite1hTokens);
     }
     return writer;
   },
@@ -647,32 +647,32 @@ export const UsageEvent: MessageFns<UsageEvent> = {
             message.traceparent = reader.string();
             continue;
           }
-          case 41: {
-            if (tag !== 328) {
+          case 42: {
+            if (tag !== 336) {
               break;
             }
 
             message.costNanos = longToNumber(reader.int64());
             continue;
           }
-          case 42: {
-            if (tag !== 338) {
+          case 43: {
+            if (tag !== 346) {
               break;
             }
 
             message.priceSource = reader.string();
             continue;
           }
-          case 43: {
-            if (tag !== 344) {
+          case 44: {
+            if (tag !== 352) {
               break;
             }
 
             message.cacheWrite5mTokens = reader.uint32();
             continue;
           }
-          case 44: {
-            if (tag !== 352) {
+          case 45: {
+            if (tag !== 360) {
               break;
             }
 
@@ -841,7 +841,7 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
       writer.uint32(240).bool(message.cacheHit);
     }
     if (message.costNanos !== 0) {
-      writer.uint32(328).int64(message.costNanos);
+      writer.uint32(336).int64(message.costNanos);
     }
     return writer;
   },
@@ -899,8 +899,8 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
             message.cacheHit = reader.bool();
             continue;
           }
-          case 41: {
-            if (tag !== 328) {
+          case 42: {
+            if (tag !== 336) {
               break;
             }
 
