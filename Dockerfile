@@ -22,7 +22,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # every dev dependency, the sources and the build info. The console stays as its built files (the edge
 # serves them at /ui); Preact, uPlot and Vite are dev dependencies, bundled into those files.
 RUN --mount=type=cache,target=/root/.npm \
-    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/console', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
+    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/console', 'packages/pricing', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
  && rm -rf packages/launcher packages/testing \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf packages/*/src services/*/src packages/*/tsconfig.json services/*/tsconfig.json \

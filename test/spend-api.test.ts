@@ -1,5 +1,5 @@
 // The spend routes (edge → accounting) and the usage report CLI give the same totals as a direct SQL sum
-// over spend_logs, to the micro-dollar.
+// over spend_logs, to the nano-dollar.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -181,21 +181,23 @@ describe('usage report CLI', () => {
     const { stdout } = await cli('--from', FROM, '--to', TO, '--format', 'csv');
     const [header, ...lines] = stdout.trim().split('\n');
     expect(header).toBe('key_alias,key_hash,requests,failures,tokens_in,tokens_out,cached_tokens,cost_usd,models');
-    const expected = await backends.sql.query<{ alias: string; key: string; requests: number; failures: number; prompt: number; completion: number; cached: number; micros: number; models: string }>(
+    const expected = await backends.sql.query<{ alias: string; key: string; requests: number; failures: number; prompt: number; completion: number; cached: number; nanos: number; models: string }>(
       `SELECT max(key_alias) AS alias, key_hash AS key, count(*)::int AS requests, count(*) FILTER (WHERE status = 'failure')::int AS failures,
          sum(prompt_tokens)::int AS prompt, sum(completion_tokens)::int AS completion, sum(cached_tokens)::int AS cached,
-         sum(cost_micros)::bigint AS micros, string_agg(DISTINCT model_group, ' ' ORDER BY model_group) AS models
+         sum(cost_nanos)::bigint AS nanos, string_agg(DISTINCT model_group, ' ' ORDER BY model_group) AS models
        FROM spend_logs GROUP BY key_hash ORDER BY 8 DESC, 2`,
     );
-    const usd = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
-    expect(lines).toEqual(expected.rows.map((row) => [row.alias, row.key, row.requests, row.failures, row.prompt, row.completion, row.cached, usd(row.micros), row.models].join(',')));
+    // Exact to the nano-dollar, the ledger's unit.
+    const usd = (nanos: number) => `${Math.floor(nanos / 1e9)}.${String(nanos % 1e9).padStart(9, '0')}`;
+    expect(lines).toEqual(expected.rows.map((row) => [row.alias, row.key, row.requests, row.failures, row.prompt, row.completion, row.cached, usd(Number(row.nanos)), row.models].join(',')));
   });
 
   test('the table ends with a total equal to the ledger', async () => {
     const { stdout } = await cli('--from', FROM, '--to', TO);
     const totals = await ledgerTotals(backends.sql);
+    const nanos = Number((await backends.sql.query<{ nanos: number }>('SELECT sum(cost_nanos)::bigint AS nanos FROM spend_logs')).rows[0]!.nanos);
     const last = stdout.trim().split('\n').at(-1)!;
-    expect(last.split(/\s+/)).toEqual(['TOTAL', String(totals.rows), expect.any(String), expect.any(String), expect.any(String), expect.any(String), `${Math.floor(totals.cost / 1e6)}.${String(totals.cost % 1e6).padStart(6, '0')}`]);
+    expect(last.split(/\s+/)).toEqual(['TOTAL', String(totals.rows), expect.any(String), expect.any(String), expect.any(String), expect.any(String), `${Math.floor(nanos / 1e9)}.${String(nanos % 1e9).padStart(9, '0')}`]);
     const outside = await cli('--from', '2026-10-01', '--to', '2026-10-31', '--format', 'csv');
     expect(outside.stdout.trim().split('\n')).toHaveLength(1);
     await expect(cli('--from', '2026-11-21', '--to', '2026-11-01')).rejects.toMatchObject({ code: 2 });

@@ -8,7 +8,7 @@ export async function ledgerTotals(sql: SqlClient): Promise<{ rows: number; dist
 }
 
 /**
- * Every aggregate row compared with the same sum computed straight from spend_logs; resolves to the
+ * Every aggregate row (micro-USD and nano-USD) compared with the same sum computed straight from spend_logs; resolves to the
  * differences (none when the aggregates are exact).
  */
 export async function aggregateMismatches(sql: SqlClient): Promise<string[]> {
@@ -17,12 +17,12 @@ export async function aggregateMismatches(sql: SqlClient): Promise<string[]> {
       'spend_daily',
       `WITH expected AS (
          SELECT (start_time AT TIME ZONE 'UTC')::date AS day, key_hash, team_id, user_id, organization_id, model_group, model, provider,
-           sum(cost_micros)::bigint AS spend, count(*)::bigint AS requests, count(*) FILTER (WHERE status = 'success')::bigint AS successes,
+           sum(cost_micros)::bigint AS spend, sum(cost_nanos)::bigint AS nanos, count(*)::bigint AS requests, count(*) FILTER (WHERE status = 'success')::bigint AS successes,
            count(*) FILTER (WHERE status = 'failure')::bigint AS failures, sum(prompt_tokens)::bigint AS prompt, sum(completion_tokens)::bigint AS completion
          FROM spend_logs GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
        SELECT coalesce(e.key_hash, d.key_hash) AS id FROM expected e
        FULL JOIN spend_daily d USING (day, key_hash, team_id, user_id, organization_id, model_group, model, provider)
-       WHERE e.spend IS DISTINCT FROM d.spend_micros OR e.requests IS DISTINCT FROM d.requests OR e.successes IS DISTINCT FROM d.successes
+       WHERE e.spend IS DISTINCT FROM d.spend_micros OR e.nanos IS DISTINCT FROM d.spend_nanos OR e.requests IS DISTINCT FROM d.requests OR e.successes IS DISTINCT FROM d.successes
          OR e.failures IS DISTINCT FROM d.failures OR e.prompt IS DISTINCT FROM d.prompt_tokens OR e.completion IS DISTINCT FROM d.completion_tokens`,
     ],
     ...(['key_hash:spend_by_key', 'team_id:spend_by_team', 'user_id:spend_by_user', 'organization_id:spend_by_organization'] as const).map(
@@ -31,12 +31,12 @@ export async function aggregateMismatches(sql: SqlClient): Promise<string[]> {
         return [
           table,
           `WITH expected AS (
-             SELECT ${column} AS id, sum(cost_micros)::bigint AS spend, count(*)::bigint AS requests,
+             SELECT ${column} AS id, sum(cost_micros)::bigint AS spend, sum(cost_nanos)::bigint AS nanos, count(*)::bigint AS requests,
                count(*) FILTER (WHERE status = 'failure')::bigint AS failures, sum(prompt_tokens)::bigint AS prompt,
                sum(completion_tokens)::bigint AS completion
              FROM spend_logs WHERE ${column} <> '' GROUP BY 1)
            SELECT coalesce(e.id, t.${column}) AS id FROM expected e FULL JOIN ${table} t ON t.${column} = e.id
-           WHERE e.spend IS DISTINCT FROM t.spend_micros OR e.requests IS DISTINCT FROM t.requests OR e.failures IS DISTINCT FROM t.failures
+           WHERE e.spend IS DISTINCT FROM t.spend_micros OR e.nanos IS DISTINCT FROM t.spend_nanos OR e.requests IS DISTINCT FROM t.requests OR e.failures IS DISTINCT FROM t.failures
              OR e.prompt IS DISTINCT FROM t.prompt_tokens OR e.completion IS DISTINCT FROM t.completion_tokens`,
         ];
       },

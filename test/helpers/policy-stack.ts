@@ -156,7 +156,7 @@ export async function holdsLeft(backends: TestBackends): Promise<number> {
   let count = 0;
   do {
     // SCAN matches full key names, so the pattern carries the prefix the client would otherwise add.
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}h:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}n:h:*`, 'COUNT', 1000);
     cursor = next;
     count += keys.length;
   } while (cursor !== '0');

@@ -52,6 +52,11 @@ export function usageEvent(index: number, overrides: Partial<UsageEvent> = {}): 
     messagesJson: '',
     responseJson: '',
     traceparent: '',
+    // As an edge of an earlier release sent them: only the rounded micro-USD (readers take it x 1000).
+    costNanos: 0,
+    priceSource: '',
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
     ...overrides,
   };
 }

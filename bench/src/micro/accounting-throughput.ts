@@ -19,7 +19,7 @@ export async function measureAccountingThroughput(events: number): Promise<numbe
         schemaVersion: 1, requestId: `bench-${index}`, keyHash: `key-${index % 50}`, keyAlias: `alias-${index % 50}`, teamId: `team-${index % 10}`,
         userId: `user-${index % 100}`, organizationId: 'org', endUser: '', callType: 'chat_completion', modelGroup: `model-${index % 5}`,
         deploymentId: 'd', provider: 'openai', model: `model-${index % 5}`, apiBaseHost: 'bench', stream: false, promptTokens: 12, completionTokens: 18,
-        cachedTokens: 0, cacheCreationTokens: 0, reasoningTokens: 0, costMicros: 13, usageEstimated: false, startTimeMs: now, firstTokenTimeMs: now,
+        cachedTokens: 0, cacheCreationTokens: 0, reasoningTokens: 0, costMicros: 13, costNanos: 13_000, priceSource: 'bench', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, usageEstimated: false, startTimeMs: now, firstTokenTimeMs: now,
         endTimeMs: now + 1, overheadUs: 100, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '', httpStatus: 200, attempts: 1,
         cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
         modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',

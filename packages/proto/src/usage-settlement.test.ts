@@ -9,6 +9,8 @@ test('a UsageEvent read as a UsageSettlement keeps what settling needs', () => {
     promptTokens: 1_234,
     completionTokens: 56,
     costMicros: 9_876_543_210,
+    costNanos: 9_876_543_210_123,
+    priceSource: 'genai-prices@0.1.8',
     cacheHit: true,
     messagesJson: '[{"role":"user"}]',
     metadata: { a: 'b' },
@@ -19,6 +21,7 @@ test('a UsageEvent read as a UsageSettlement keeps what settling needs', () => {
     promptTokens: 1_234,
     completionTokens: 56,
     costMicros: 9_876_543_210,
+    costNanos: 9_876_543_210_123,
     cacheHit: true,
   });
 });

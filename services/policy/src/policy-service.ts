@@ -36,7 +36,7 @@ import { syncClientKeys } from './keys/sync-client-keys.js';
 import { type KeyRecord, loadKeyRecord } from './keys/key-record.js';
 import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
-import { buildModelPricing } from './limits/request-estimate.js';
+import { buildModelPricing } from './budgets/model-pricing.js';
 import { startUsageSettler } from './settle/usage-settler.js';
 import { PolicyMetrics } from './observability/policy-metrics.js';
 import { tracedAuthorize } from './observability/traced-authorize.js';
@@ -162,6 +162,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     store,
     sql,
     pricing: buildModelPricing(config),
+    allowUnpricedModels: general.allow_unpriced_models === true,
     accessGroups: buildAccessGroups(config),
     modelGroups: [...new Set(config.model_list.map((entry) => entry.model_name))],
     defaultMaxTokens: general.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,

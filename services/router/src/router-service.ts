@@ -23,6 +23,7 @@ import { type ModelInfo, RouterService, type RouterServer } from '@sluice/proto'
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
 import { startResponseCache } from './cache/start-response-cache.js';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
+import { createPriceBook, type PriceBook } from '@sluice/pricing';
 import { createCompleteCall } from './routing/complete-call.js';
 import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-store.js';
 import { DeploymentStats } from './routing/deployment-stats.js';
@@ -121,6 +122,18 @@ function startSharedLatency(options: RouterOptions, deploymentIds: string[], sta
   };
 }
 
+/** Names, at start-up, every deployment nothing prices: its requests would cost $0 in the ledger. */
+function warnUnpriced(deployments: readonly Deployment[], prices: PriceBook, allowed: boolean, logger: Logger): void {
+  const unpriced = deployments.filter((deployment) => !prices.priceFor(deployment));
+  if (unpriced.length === 0) return;
+  const models = [...new Set(unpriced.map((deployment) => `${deployment.modelGroup} (${deployment.provider}/${deployment.model})`))];
+  logger.warn(
+    { unpricedModels: models, allowUnpricedModels: allowed },
+    `models without a price (set model_info.input_cost_per_token / output_cost_per_token or general_settings.prices_file): ${models.join(', ')}; ` +
+      (allowed ? 'they are recorded at $0' : 'callers with a budget are refused them'),
+  );
+}
+
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { settings, config, logger } = options;
   // Refuses to start without the internal token before anything else is set up.
@@ -141,6 +154,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const cache = startResponseCache(options);
   const responses = await startResponseStore(options);
   const sharedLatency = startSharedLatency(options, registry.deploymentIds(), stats);
+  const prices = createPriceBook({ pricesFile: config.general_settings?.prices_file });
+  warnUnpriced(deployments, prices, config.general_settings?.allow_unpriced_models === true, logger);
   const complete = createCompleteCall({
     registry,
     logger,
@@ -148,6 +163,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     cooldowns,
     stats,
     observer,
+    prices,
     ...(cache ? { cache } : {}),
     ...(responses ? { responses } : {}),
   });

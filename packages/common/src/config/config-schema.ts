@@ -232,6 +232,11 @@ export const GeneralSettingsSchema = Type.Object(
     // LiteLLM compatibility: settings Sluice does not implement that the operator accepts being ignored.
     /** Paths such as "general_settings.custom_auth" that may be present although Sluice refuses them. */
     sluice_ignore_unsupported: Type.Optional(StrList),
+    // Pricing (packages/pricing): an operator's prices file in LiteLLM's model_prices_and_context_window.json
+    // format, extending and overriding the built-in table; and whether a budgeted caller may use a model
+    // nothing prices (default false: refused, because such a request would cost $0 against the budget).
+    prices_file: Type.Optional(Str),
+    allow_unpriced_models: Type.Optional(Type.Boolean()),
   },
   open,
 );

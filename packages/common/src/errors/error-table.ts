@@ -42,6 +42,10 @@ export const ERROR_TABLE = {
     http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false, type: 'budget_exceeded',
     message: 'Budget exceeded.',
   },
+  model_unpriced: {
+    http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false, type: 'invalid_request_error',
+    message: 'This model has no price, so its cost cannot be counted against your budget.',
+  },
   missing_api_key: {
     http: 401, grpc: GrpcStatus.UNAUTHENTICATED, retryable: false, type: 'authentication_error',
     message: 'No API key provided. Send it as "Authorization: Bearer sk-...".',

@@ -3,17 +3,17 @@ import type { KeyUsage } from '../reports/usage-by-key-query.js';
 import { formatUsageReport, parseUsageReportArguments } from './usage-report.js';
 
 const rows: KeyUsage[] = [
-  { key_hash: 'a'.repeat(64), key_alias: 'team, "prod"', requests: 12, failures: 1, prompt_tokens: 1_000, completion_tokens: 250, cached_tokens: 400, spend_micros: 12_345_678, models: ['gpt-large', 'gpt-small'] },
-  { key_hash: 'b'.repeat(64), key_alias: '', requests: 3, failures: 0, prompt_tokens: 30, completion_tokens: 9, cached_tokens: 0, spend_micros: 7, models: [] },
+  { key_hash: 'a'.repeat(64), key_alias: 'team, "prod"', requests: 12, failures: 1, prompt_tokens: 1_000, completion_tokens: 250, cached_tokens: 400, spend_nanos: 12_345_678_250, models: ['gpt-large', 'gpt-small'] },
+  { key_hash: 'b'.repeat(64), key_alias: '', requests: 3, failures: 0, prompt_tokens: 30, completion_tokens: 9, cached_tokens: 0, spend_nanos: 7_250, models: [] },
 ];
 
 describe('usage report', () => {
-  test('CSV: a header, one row per key, exact dollars, quoting where needed', () => {
+  test('CSV: a header, one row per key, exact dollars to the nano-dollar, quoting where needed', () => {
     expect(formatUsageReport(rows, 'csv')).toBe(
       [
         'key_alias,key_hash,requests,failures,tokens_in,tokens_out,cached_tokens,cost_usd,models',
-        `"team, ""prod""",${'a'.repeat(64)},12,1,1000,250,400,12.345678,gpt-large gpt-small`,
-        `,${'b'.repeat(64)},3,0,30,9,0,0.000007,`,
+        `"team, ""prod""",${'a'.repeat(64)},12,1,1000,250,400,12.345678250,gpt-large gpt-small`,
+        `,${'b'.repeat(64)},3,0,30,9,0,0.000007250,`,
         '',
       ].join('\n'),
     );
@@ -23,10 +23,10 @@ describe('usage report', () => {
     const lines = formatUsageReport(rows, 'table').trimEnd().split('\n');
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^key_alias\s+key_hash\s+requests\s+failures\s+tokens_in\s+tokens_out\s+cached_tokens\s+cost_usd\s+models$/);
-    expect(lines[5]!.split(/\s+/)).toEqual(['TOTAL', '15', '1', '1030', '259', '400', '12.345685']);
+    expect(lines[5]!.split(/\s+/)).toEqual(['TOTAL', '15', '1', '1030', '259', '400', '12.345685500']);
     // Right-aligned numbers: the cost column ends at the same place on every line.
     const costEnd = (line: string, cost: string) => line.indexOf(cost) + cost.length;
-    expect(costEnd(lines[2]!, '12.345678')).toBe(costEnd(lines[3]!, '0.000007'));
+    expect(costEnd(lines[2]!, '12.345678250')).toBe(costEnd(lines[3]!, '0.000007250'));
   });
 
   const now = new Date('2026-11-21T23:59:00Z');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { SqlClient } from '@sluice/common';
 import { type DayRange, lastDays, parseDay, parseDayRange } from '../reports/day-range.js';
 import { type KeyUsage, queryUsageByKey } from '../reports/usage-by-key-query.js';
-import { formatUsd } from '../reports/usd.js';
+import { formatNanosUsd } from '../reports/usd.js';
 
 const DEFAULT_DAYS = 7;
 
@@ -51,7 +51,7 @@ function cells(usage: KeyUsage): string[] {
     String(usage.prompt_tokens),
     String(usage.completion_tokens),
     String(usage.cached_tokens),
-    formatUsd(usage.spend_micros),
+    formatNanosUsd(usage.spend_nanos),
     usage.models.join(' '),
   ];
 }
@@ -71,11 +71,11 @@ export function formatUsageReport(rows: readonly KeyUsage[], format: ReportForma
       prompt: sum.prompt + row.prompt_tokens,
       completion: sum.completion + row.completion_tokens,
       cached: sum.cached + row.cached_tokens,
-      micros: sum.micros + row.spend_micros,
+      nanos: sum.nanos + row.spend_nanos,
     }),
-    { requests: 0, failures: 0, prompt: 0, completion: 0, cached: 0, micros: 0 },
+    { requests: 0, failures: 0, prompt: 0, completion: 0, cached: 0, nanos: 0 },
   );
-  const footer = ['TOTAL', '', String(total.requests), String(total.failures), String(total.prompt), String(total.completion), String(total.cached), formatUsd(total.micros), ''];
+  const footer = ['TOTAL', '', String(total.requests), String(total.failures), String(total.prompt), String(total.completion), String(total.cached), formatNanosUsd(total.nanos), ''];
   const lines = [HEADERS, ...body, footer];
   const widths = HEADERS.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   const numeric = new Set([2, 3, 4, 5, 6, 7]);

@@ -17,6 +17,7 @@ const delta = (overrides: Partial<DailyDelta>): DailyDelta => ({
   cached_tokens: 0,
   reasoning_tokens: 0,
   spend_micros: 10,
+  spend_nanos: 10_000,
   requests: 1,
   successes: 1,
   failures: 0,
@@ -31,8 +32,8 @@ test('daily groups sum into one row per key, and an empty team gets none', () =>
     delta({ key_hash: 'k2', team_id: 't', spend_micros: 7 }),
   ];
   expect(totalsBy(deltas, 'key_hash')).toEqual([
-    { key_hash: 'k1', key_alias: 'new', spend_micros: 15, requests: 3, failures: 1, prompt_tokens: 2, completion_tokens: 4, last_request_at: new Date('2026-11-20T11:00:00Z') },
-    { key_hash: 'k2', key_alias: '', spend_micros: 7, requests: 1, failures: 0, prompt_tokens: 1, completion_tokens: 2, last_request_at: new Date('2026-11-20T10:00:00Z') },
+    { key_hash: 'k1', key_alias: 'new', spend_micros: 15, spend_nanos: 20_000, requests: 3, failures: 1, prompt_tokens: 2, completion_tokens: 4, last_request_at: new Date('2026-11-20T11:00:00Z') },
+    { key_hash: 'k2', key_alias: '', spend_micros: 7, spend_nanos: 10_000, requests: 1, failures: 0, prompt_tokens: 1, completion_tokens: 2, last_request_at: new Date('2026-11-20T10:00:00Z') },
   ]);
   expect(totalsBy(deltas, 'team_id').map((row) => [row.team_id, row.spend_micros])).toEqual([['t', 7]]);
   expect(totalsBy(deltas, 'organization_id')).toEqual([]);

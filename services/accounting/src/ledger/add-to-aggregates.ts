@@ -9,13 +9,13 @@ import type { DailyDelta } from './insert-spend-logs.js';
 const UPSERT_DAILY = `
 INSERT INTO spend_daily (
   day, key_hash, team_id, user_id, organization_id, model_group, model, provider, key_alias,
-  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, spend_micros, requests, successes, failures)
+  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, spend_micros, spend_nanos, requests, successes, failures)
 SELECT day::date, key_hash, team_id, user_id, organization_id, model_group, model, provider, key_alias,
-  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, spend_micros, requests, successes, failures
+  prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, spend_micros, spend_nanos, requests, successes, failures
 FROM jsonb_to_recordset($1::jsonb) AS r(
   day text, key_hash text, team_id text, user_id text, organization_id text, model_group text, model text,
   provider text, key_alias text, prompt_tokens bigint, completion_tokens bigint, cached_tokens bigint,
-  reasoning_tokens bigint, spend_micros bigint, requests bigint, successes bigint, failures bigint)
+  reasoning_tokens bigint, spend_micros bigint, spend_nanos bigint, requests bigint, successes bigint, failures bigint)
 ORDER BY day, key_hash, team_id, user_id, organization_id, model_group, model, provider
 ON CONFLICT (day, key_hash, team_id, user_id, organization_id, model_group, model, provider) DO UPDATE SET
   key_alias = CASE WHEN excluded.key_alias <> '' THEN excluded.key_alias ELSE spend_daily.key_alias END,
@@ -24,6 +24,7 @@ ON CONFLICT (day, key_hash, team_id, user_id, organization_id, model_group, mode
   cached_tokens = spend_daily.cached_tokens + excluded.cached_tokens,
   reasoning_tokens = spend_daily.reasoning_tokens + excluded.reasoning_tokens,
   spend_micros = spend_daily.spend_micros + excluded.spend_micros,
+  spend_nanos = spend_daily.spend_nanos + excluded.spend_nanos,
   requests = spend_daily.requests + excluded.requests,
   successes = spend_daily.successes + excluded.successes,
   failures = spend_daily.failures + excluded.failures`;
@@ -49,13 +50,14 @@ function upsertTotals({ table, id, alias }: EntityTable): string {
     ? `key_alias = CASE WHEN excluded.key_alias <> '' THEN excluded.key_alias ELSE ${table}.key_alias END,`
     : '';
   return `
-INSERT INTO ${table} (${id}${aliasColumn}, spend_micros, requests, failures, prompt_tokens, completion_tokens, last_request_at)
-SELECT ${id}${aliasColumn}, spend_micros, requests, failures, prompt_tokens, completion_tokens, last_request_at
-FROM jsonb_to_recordset($1::jsonb) AS r(${id} text${aliasType}, spend_micros bigint, requests bigint, failures bigint,
+INSERT INTO ${table} (${id}${aliasColumn}, spend_micros, spend_nanos, requests, failures, prompt_tokens, completion_tokens, last_request_at)
+SELECT ${id}${aliasColumn}, spend_micros, spend_nanos, requests, failures, prompt_tokens, completion_tokens, last_request_at
+FROM jsonb_to_recordset($1::jsonb) AS r(${id} text${aliasType}, spend_micros bigint, spend_nanos bigint, requests bigint, failures bigint,
   prompt_tokens bigint, completion_tokens bigint, last_request_at timestamptz)
 ORDER BY ${id}
 ON CONFLICT (${id}) DO UPDATE SET ${aliasUpdate}
   spend_micros = ${table}.spend_micros + excluded.spend_micros,
+  spend_nanos = ${table}.spend_nanos + excluded.spend_nanos,
   requests = ${table}.requests + excluded.requests,
   failures = ${table}.failures + excluded.failures,
   prompt_tokens = ${table}.prompt_tokens + excluded.prompt_tokens,
@@ -68,6 +70,7 @@ const UPSERT_TOTALS = new Map(ENTITY_TABLES.map((entity) => [entity.table, upser
 interface Totals {
   key_alias: string;
   spend_micros: number;
+  spend_nanos: number;
   requests: number;
   failures: number;
   prompt_tokens: number;
@@ -87,6 +90,7 @@ export function totalsBy(deltas: readonly DailyDelta[], id: EntityTable['id']): 
       totals.set(value, {
         key_alias: delta.key_alias,
         spend_micros: delta.spend_micros,
+        spend_nanos: delta.spend_nanos,
         requests: delta.requests,
         failures: delta.failures,
         prompt_tokens: delta.prompt_tokens,
@@ -97,6 +101,7 @@ export function totalsBy(deltas: readonly DailyDelta[], id: EntityTable['id']): 
     }
     if (delta.key_alias !== '') current.key_alias = delta.key_alias;
     current.spend_micros += delta.spend_micros;
+    current.spend_nanos += delta.spend_nanos;
     current.requests += delta.requests;
     current.failures += delta.failures;
     current.prompt_tokens += delta.prompt_tokens;

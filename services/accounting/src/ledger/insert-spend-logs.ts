@@ -21,7 +21,8 @@ WITH incoming AS (
     start_time_ms bigint, first_token_time_ms bigint, end_time_ms bigint, overhead_us bigint,
     status text, error_code text, http_status integer, attempts integer, cache_hit boolean,
     cache_key text, tags text[], trace_id text, session_id text, generation_name text,
-    metadata jsonb, model_parameters jsonb, messages jsonb, response jsonb)
+    metadata jsonb, model_parameters jsonb, messages jsonb, response jsonb, cost_nanos bigint,
+    price_source text, cache_write_5m_tokens integer, cache_write_1h_tokens integer)
 ),
 inserted AS (
   INSERT INTO spend_logs (
@@ -29,7 +30,8 @@ inserted AS (
     deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens, total_tokens,
     cached_tokens, reasoning_tokens, cost_micros, usage_estimated, start_time, first_token_time, end_time,
     overhead_us, status, error_code, http_status, attempts, cache_hit, cache_key, tags, trace_id,
-    session_id, generation_name, metadata, model_parameters, messages, response)
+    session_id, generation_name, metadata, model_parameters, messages, response, cost_nanos, price_source,
+    cache_write_5m_tokens, cache_write_1h_tokens)
   SELECT
     request_id, key_hash, key_alias, team_id, user_id, organization_id, end_user, call_type, model_group,
     deployment_id, provider, model, api_base_host, stream, prompt_tokens, completion_tokens,
@@ -37,12 +39,13 @@ inserted AS (
     to_timestamp(start_time_ms / 1000.0), to_timestamp(first_token_time_ms / 1000.0),
     to_timestamp(end_time_ms / 1000.0), overhead_us, status, error_code, http_status, attempts, cache_hit,
     cache_key, coalesce(tags, '{}'), trace_id, session_id, generation_name, coalesce(metadata, '{}'),
-    model_parameters, CASE WHEN $2 THEN messages END, CASE WHEN $2 THEN response END
+    model_parameters, CASE WHEN $2 THEN messages END, CASE WHEN $2 THEN response END, cost_nanos,
+    coalesce(price_source, ''), coalesce(cache_write_5m_tokens, 0), coalesce(cache_write_1h_tokens, 0)
   FROM incoming
   ORDER BY request_id
   ON CONFLICT (request_id) DO NOTHING
   RETURNING request_id, key_hash, key_alias, team_id, user_id, organization_id, model_group, model, provider,
-    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, status, start_time
+    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, cost_nanos, status, start_time
 ),
 queued AS (
   INSERT INTO trace_outbox (request_id, messages, response)
@@ -56,7 +59,7 @@ SELECT
   user_id, organization_id, model_group, model, provider,
   sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
   sum(cached_tokens)::bigint AS cached_tokens, sum(reasoning_tokens)::bigint AS reasoning_tokens,
-  sum(cost_micros)::bigint AS spend_micros, count(*)::bigint AS requests,
+  sum(cost_micros)::bigint AS spend_micros, sum(cost_nanos)::bigint AS spend_nanos, count(*)::bigint AS requests,
   count(*) FILTER (WHERE status = 'success')::bigint AS successes,
   count(*) FILTER (WHERE status = 'failure')::bigint AS failures,
   max(start_time) AS last_request_at
@@ -79,6 +82,7 @@ export interface DailyDelta {
   cached_tokens: number;
   reasoning_tokens: number;
   spend_micros: number;
+  spend_nanos: number;
   requests: number;
   successes: number;
   failures: number;

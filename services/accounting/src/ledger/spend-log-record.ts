@@ -19,7 +19,12 @@ export interface SpendLogRecord {
   total_tokens: number;
   cached_tokens: number;
   reasoning_tokens: number;
+  /** Rounded; kept for older readers. */
   cost_micros: number;
+  cost_nanos: number;
+  price_source: string;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
   usage_estimated: boolean;
   start_time: Date;
   first_token_time: Date | null;
@@ -48,7 +53,7 @@ export function spendLogColumns(prefix = '', except: ReadonlyArray<keyof SpendLo
     'completion_tokens', 'total_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_micros', 'usage_estimated',
     'start_time', 'first_token_time', 'end_time', 'status', 'error_code', 'http_status', 'attempts', 'cache_hit',
     'cache_key', 'tags', 'trace_id', 'session_id', 'generation_name', 'metadata', 'model_parameters', 'messages',
-    'response',
+    'response', 'cost_nanos', 'price_source', 'cache_write_5m_tokens', 'cache_write_1h_tokens',
   ];
   return columns.filter((column) => !except.includes(column)).map((column) => `${prefix}${column}`).join(', ');
 }

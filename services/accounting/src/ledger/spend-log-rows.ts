@@ -57,5 +57,10 @@ export function toSpendLogRow(event: UsageEvent): Record<string, unknown> {
     model_parameters: jsonOrNull(event.modelParametersJson),
     messages: jsonOrNull(event.messagesJson),
     response: jsonOrNull(event.responseJson),
+    // An event from an older edge has only the rounded micro-USD.
+    cost_nanos: event.costNanos !== 0 ? event.costNanos : event.costMicros * 1000,
+    price_source: event.priceSource,
+    cache_write_5m_tokens: event.cacheWrite5mTokens,
+    cache_write_1h_tokens: event.cacheWrite1hTokens,
   };
 }

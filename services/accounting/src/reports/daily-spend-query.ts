@@ -13,7 +13,7 @@ export interface DailySum {
   provider: string;
   /** Only in queryDailyTagSpend's rows; '' elsewhere. */
   tag: string;
-  spend_micros: number;
+  spend_nanos: number;
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
@@ -34,7 +34,7 @@ export async function queryDailySpend(sql: SqlClient, range: DayRange, by: reado
   const result = await sql.query<DailySum>(
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
        ${by.includes('key_hash') ? 'max(key_alias)' : "''::text"} AS key_alias,
-       sum(spend_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
+       sum(spend_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
        sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, sum(requests)::bigint AS requests,
        sum(successes)::bigint AS successes, sum(failures)::bigint AS failures
      FROM spend_daily
@@ -57,7 +57,7 @@ export async function queryDailyTagSpend(sql: SqlClient, range: DayRange, filter
   const result = await sql.query<DailySum>(
     `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, tag, model_group,
        ''::text AS key_hash, ''::text AS key_alias, ''::text AS team_id, ''::text AS user_id, ''::text AS provider,
-       sum(cost_micros)::bigint AS spend_micros, sum(prompt_tokens)::bigint AS prompt_tokens,
+       sum(cost_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
        sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, count(*)::bigint AS requests,
        count(*) FILTER (WHERE status = 'success')::bigint AS successes,
        count(*) FILTER (WHERE status <> 'success')::bigint AS failures

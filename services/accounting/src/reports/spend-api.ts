@@ -5,11 +5,12 @@ import { type DayRange, lastDays, parseDayRange, ReportInputError } from './day-
 import { keyHashFilter } from './key-hash-filter.js';
 import type { SpendFilters } from './spend-filters.js';
 import { querySpendLogs } from './spend-logs-query.js';
-import { toUsd } from './usd.js';
+import { nanosToUsd } from './usd.js';
 
 // The spend routes of LiteLLM's proxy, answered from the ledger; the edge has already checked that the
-// caller is an admin. Amounts are USD floats as LiteLLM returns them, with the exact integer micro-USD
-// beside them (`*_micros`) for anyone who needs to add them up.
+// caller is an admin. Amounts are USD floats as LiteLLM returns them, with the exact integer nano-USD
+// beside them (`*_nanos`) for anyone who needs to add them up, and micro-USD (`*_micros`, which has a
+// fraction when the spend is not a whole micro-USD) for clients of earlier releases.
 
 export interface SpendApiOptions {
   sql: SqlClient;
@@ -63,25 +64,26 @@ function filters(query: Query, pepper: string | undefined, masterKey: string | u
 
 /** LiteLLM's summarized /spend/logs: per day, the total and its split by key, user and model. */
 function summarizeByDay(sums: readonly DailySum[]) {
-  const add = (map: Map<string, number>, name: string, micros: number) => map.set(name, (map.get(name) ?? 0) + micros);
-  const usd = (map: Map<string, number>) => Object.fromEntries([...map].map(([name, micros]) => [name, toUsd(micros)]));
-  const days = new Map<string, { micros: number; keys: Map<string, number>; users: Map<string, number>; models: Map<string, number> }>();
+  const add = (map: Map<string, number>, name: string, nanos: number) => map.set(name, (map.get(name) ?? 0) + nanos);
+  const usd = (map: Map<string, number>) => Object.fromEntries([...map].map(([name, nanos]) => [name, nanosToUsd(nanos)]));
+  const days = new Map<string, { nanos: number; keys: Map<string, number>; users: Map<string, number>; models: Map<string, number> }>();
   for (const sum of sums) {
     let day = days.get(sum.day);
     if (!day) {
-      day = { micros: 0, keys: new Map(), users: new Map(), models: new Map() };
+      day = { nanos: 0, keys: new Map(), users: new Map(), models: new Map() };
       days.set(sum.day, day);
     }
-    day.micros += sum.spend_micros;
-    add(day.keys, sum.key_hash, sum.spend_micros);
-    add(day.users, sum.user_id, sum.spend_micros);
-    add(day.models, sum.model_group, sum.spend_micros);
+    day.nanos += sum.spend_nanos;
+    add(day.keys, sum.key_hash, sum.spend_nanos);
+    add(day.users, sum.user_id, sum.spend_nanos);
+    add(day.models, sum.model_group, sum.spend_nanos);
   }
   return [...days].map(([startTime, day]) => ({
     ...usd(day.keys),
     startTime,
-    spend: toUsd(day.micros),
-    spend_micros: day.micros,
+    spend: nanosToUsd(day.nanos),
+    spend_micros: day.nanos / 1000,
+    spend_nanos: day.nanos,
     users: usd(day.users),
     models: usd(day.models),
   }));
@@ -108,7 +110,7 @@ GROUPINGS.key = GROUPINGS.api_key!;
 
 interface GroupTotal {
   names: Record<string, string>;
-  spend_micros: number;
+  spend_nanos: number;
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
@@ -126,11 +128,11 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
     const id = sum[grouping.column];
     let group = groups.get(id);
     if (!group) {
-      group = { names: grouping.name(sum), spend_micros: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, requests: 0, failures: 0, metadata: [] };
+      group = { names: grouping.name(sum), spend_nanos: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, requests: 0, failures: 0, metadata: [] };
       groups.set(id, group);
     }
     if (grouping.column === 'key_hash' && sum.key_alias) group.names.key_alias = sum.key_alias;
-    group.spend_micros += sum.spend_micros;
+    group.spend_nanos += sum.spend_nanos;
     group.prompt_tokens += sum.prompt_tokens;
     group.completion_tokens += sum.completion_tokens;
     group.cached_tokens += sum.cached_tokens;
@@ -139,8 +141,9 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
     const splitName = grouping.split === 'provider' ? 'provider' : 'model';
     group.metadata.push({
       [splitName]: sum[grouping.split],
-      spend: toUsd(sum.spend_micros),
-      spend_micros: sum.spend_micros,
+      spend: nanosToUsd(sum.spend_nanos),
+      spend_micros: sum.spend_nanos / 1000,
+      spend_nanos: sum.spend_nanos,
       total_tokens: sum.prompt_tokens + sum.completion_tokens,
       requests: sum.requests,
     });
@@ -149,8 +152,9 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
     group_by_day: `${day}T00:00:00+00:00`,
     [grouping.list]: [...groups.values()].map((group) => ({
       ...group.names,
-      total_spend: toUsd(group.spend_micros),
-      total_spend_micros: group.spend_micros,
+      total_spend: nanosToUsd(group.spend_nanos),
+      total_spend_micros: group.spend_nanos / 1000,
+      total_spend_nanos: group.spend_nanos,
       total_input_tokens: group.prompt_tokens,
       total_output_tokens: group.completion_tokens,
       total_cached_tokens: group.cached_tokens,
@@ -163,20 +167,20 @@ function reportByDay(sums: readonly DailySum[], grouping: Grouping) {
 
 /** Top spenders over a range (default: the last 30 days, as LiteLLM's views). */
 function topSpend(sums: readonly DailySum[], column: 'key_hash' | 'model_group', limit: number) {
-  const totals = new Map<string, { alias: string; micros: number }>();
+  const totals = new Map<string, { alias: string; nanos: number }>();
   for (const sum of sums) {
-    const total = totals.get(sum[column]) ?? { alias: '', micros: 0 };
-    total.micros += sum.spend_micros;
+    const total = totals.get(sum[column]) ?? { alias: '', nanos: 0 };
+    total.nanos += sum.spend_nanos;
     if (sum.key_alias) total.alias = sum.key_alias;
     totals.set(sum[column], total);
   }
   return [...totals]
-    .sort((a, b) => b[1].micros - a[1].micros || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1].nanos - a[1].nanos || a[0].localeCompare(b[0]))
     .slice(0, limit)
     .map(([id, total]) =>
       column === 'key_hash'
-        ? { api_key: id, key_alias: total.alias, key_name: null, total_spend: toUsd(total.micros), total_spend_micros: total.micros }
-        : { model: id, total_spend: toUsd(total.micros), total_spend_micros: total.micros },
+        ? { api_key: id, key_alias: total.alias, key_name: null, total_spend: nanosToUsd(total.nanos), total_spend_micros: total.nanos / 1000, total_spend_nanos: total.nanos }
+        : { model: id, total_spend: nanosToUsd(total.nanos), total_spend_micros: total.nanos / 1000, total_spend_nanos: total.nanos },
     );
 }
 

@@ -2,7 +2,7 @@ import type { SqlClient } from '@sluice/common';
 import { type SpendLogRecord, spendLogColumns } from '../ledger/spend-log-record.js';
 import { type DayRange, rangeBounds } from './day-range.js';
 import { filterClauses, type SpendFilters } from './spend-filters.js';
-import { toUsd } from './usd.js';
+import { nanosToUsd } from './usd.js';
 
 export interface SpendLogQuery extends SpendFilters {
   requestId?: string | undefined;
@@ -12,14 +12,16 @@ export interface SpendLogQuery extends SpendFilters {
 
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 
-/** A ledger row in the shape of LiteLLM's LiteLLM_SpendLogs (spend in USD), plus exact micro-USD. */
+/** A ledger row in the shape of LiteLLM's LiteLLM_SpendLogs (spend in USD), plus the exact nano-USD. */
 function toLiteLlmSpendLog(row: SpendLogRecord) {
   return {
     request_id: row.request_id,
     call_type: row.call_type,
     api_key: row.key_hash,
-    spend: toUsd(row.cost_micros),
-    spend_micros: row.cost_micros,
+    spend: nanosToUsd(row.cost_nanos),
+    spend_micros: row.cost_nanos / 1000,
+    spend_nanos: row.cost_nanos,
+    price_source: row.price_source,
     total_tokens: row.total_tokens,
     prompt_tokens: row.prompt_tokens,
     completion_tokens: row.completion_tokens,

@@ -10,7 +10,7 @@ export interface KeyUsage {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
-  spend_micros: number;
+  spend_nanos: number;
   models: string[];
 }
 
@@ -20,12 +20,12 @@ export async function queryUsageByKey(sql: SqlClient, range: DayRange): Promise<
     `SELECT key_hash, max(key_alias) AS key_alias, sum(requests)::bigint AS requests, sum(failures)::bigint AS failures,
        sum(prompt_tokens)::bigint AS prompt_tokens, sum(completion_tokens)::bigint AS completion_tokens,
        sum(cached_tokens)::bigint AS cached_tokens,
-       sum(spend_micros)::bigint AS spend_micros,
+       sum(spend_nanos)::bigint AS spend_nanos,
        coalesce(array_agg(DISTINCT model_group) FILTER (WHERE model_group <> ''), '{}') AS models
      FROM spend_daily
      WHERE day BETWEEN $1::date AND $2::date
      GROUP BY key_hash
-     ORDER BY sum(spend_micros) DESC, key_hash`,
+     ORDER BY sum(spend_nanos) DESC, key_hash`,
     [range.from, range.to],
   );
   return result.rows.map((row) => ({ ...row, models: [...row.models].sort() }));

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { formatUsd, toUsd } from './usd.js';
+import { formatNanosUsd, formatUsd, toUsd } from './usd.js';
 
 test('micro-USD print exactly, with six places', () => {
   expect(formatUsd(0)).toBe('0.000000');
@@ -8,4 +8,11 @@ test('micro-USD print exactly, with six places', () => {
   expect(formatUsd(9_007_199_254_740_991)).toBe('9007199254.740991');
   expect(formatUsd(-25)).toBe('-0.000025');
   expect(toUsd(1_500_000)).toBe(1.5);
+});
+
+test('nano-USD print exactly with nine places', () => {
+  expect(formatNanosUsd(0)).toBe('0.000000000');
+  expect(formatNanosUsd(9_750)).toBe('0.000009750');
+  expect(formatNanosUsd(1_234_567_891)).toBe('1.234567891');
+  expect(formatNanosUsd(-140)).toBe('-0.000000140');
 });

@@ -9,6 +9,7 @@ import {
 import { type CacheControl, type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
+import { decodePrice, finalCostNanos, nanosToRoundedMicros, nanosToUsd } from '@sluice/pricing';
 import { buildUsageEvent } from '../usage/usage-event.js';
 import { observeRequest } from '../observability/request-observer.js';
 import { type InboundWire, OPENAI_WIRE } from './inbound-wire.js';
@@ -33,7 +34,19 @@ export interface ForwardRequest {
 }
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
-const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, cacheCreationTokens: 0, costMicros: 0, estimated: true };
+const NO_USAGE: Usage = {
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+  costMicros: 0,
+  estimated: true,
+  costNanos: 0,
+  priceSource: '',
+  cacheWrite5mTokens: 0,
+  cacheWrite1hTokens: 0,
+  cacheCreationTokens: 0,
+};
 
 
 /**
@@ -186,11 +199,15 @@ export class ProxiedRequest {
     if (this.headersSent) return;
     this.headersSent = true;
     this.reply.hijack();
-    this.reply.raw.writeHead(200, {
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       'content-length': String(json.length),
       ...this.baseHeaders(),
-    });
+    };
+    // LiteLLM's header, in USD. The router sends usage before the body, so the cost is known here; a
+    // stream's headers leave before its cost exists, so streams go without it, as with LiteLLM.
+    if (this.usage) headers['x-litellm-response-cost'] = String(nanosToUsd(this.usage.costNanos));
+    this.reply.raw.writeHead(200, headers);
     this.reply.raw.end(json);
     this.ended = true;
   }
@@ -275,14 +292,21 @@ export class ProxiedRequest {
     if (!this.start) return NO_USAGE;
     const promptTokens = this.forward.estimatedPromptTokens;
     const completionTokens = this.contentEvents;
+    // The same final-cost function and price the router would have used (a cached answer has none).
+    const price = decodePrice(this.start.priceJson);
+    const costNanos = finalCostNanos({ promptTokens, completionTokens, cachedTokens: 0, reasoningTokens: 0 }, price);
     return {
       promptTokens,
       completionTokens,
       cachedTokens: 0,
       reasoningTokens: 0,
       cacheCreationTokens: 0,
-      costMicros: Math.round(promptTokens * this.start.inputPriceMicros + completionTokens * this.start.outputPriceMicros),
+      costMicros: nanosToRoundedMicros(costNanos),
       estimated: true,
+      costNanos,
+      priceSource: price?.source ?? '',
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
     };
   }
 
@@ -330,7 +354,7 @@ export class ProxiedRequest {
       stream: this.forward.stream,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      costMicros: usage.costMicros,
+      costMicros: usage.costNanos / 1000,
       finishReason: this.finishReason,
       timeToFirstTokenMs: this.firstTokenTimeMs > 0 ? this.firstTokenTimeMs - this.request.startedAtMs : 0,
       overheadMs: this.overheadMs || this.overhead(),

@@ -35,6 +35,7 @@ function decision(isAdmin: boolean): Decision {
     allowedModels: [],
     reservedTokens: 0,
     reservedCostMicros: 0,
+    reservedCostNanos: 0,
     holdsParallelSlot: false,
     requestId: '',
   };

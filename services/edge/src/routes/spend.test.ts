@@ -27,6 +27,7 @@ function decision(allowed: boolean, isAdmin: boolean, errorCode = ''): Decision 
     allowedModels: [],
     reservedTokens: 0,
     reservedCostMicros: 0,
+    reservedCostNanos: 0,
     holdsParallelSlot: false,
     requestId: '',
   };

@@ -122,5 +122,9 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     messagesJson: facts.messagesJson,
     responseJson: facts.responseJson,
     traceparent: facts.traceparent,
+    costNanos: facts.usage.costNanos,
+    priceSource: facts.usage.priceSource,
+    cacheWrite5mTokens: facts.usage.cacheWrite5mTokens,
+    cacheWrite1hTokens: facts.usage.cacheWrite1hTokens,
   };
 }

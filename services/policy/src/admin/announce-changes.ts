@@ -12,7 +12,7 @@ export async function announceChanges(context: AdminContext, changes: EntityChan
   try {
     const created = changes.filter((change) => change.createdPeriodStart !== undefined);
     await context.store.seed(
-      created.map((change) => ({ name: entityScopeName(change.kind, change.id), periodStart: change.createdPeriodStart!, spentMicros: 0 })),
+      created.map((change) => ({ name: entityScopeName(change.kind, change.id), periodStart: change.createdPeriodStart!, spentNanos: 0 })),
     );
     await context.store.announceVersions(changes.map((change) => ({ name: entityScopeName(change.kind, change.id), version: change.version })));
   } catch (error) {

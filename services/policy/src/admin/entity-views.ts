@@ -1,7 +1,8 @@
 import { entityScopeName, type EntityKind } from '../keys/key-record.js';
+import { nanosToUsd } from '@sluice/pricing';
 import { carriedSpendFromRow, type LimitState, limitStateFromRow, microsToUsd } from '../entities/limit-state.js';
 import type { SpendSource } from '../limits/request-scopes.js';
-import { ledgerSpend } from '../limits/spend-ledger.js';
+import { ledgerSpend } from '../budgets/spend-ledger.js';
 import type { AdminContext } from './admin-context.js';
 import type { Row } from './entity-tables.js';
 
@@ -10,8 +11,8 @@ import type { Row } from './entity-tables.js';
 // current minute's requests and tokens.
 
 export interface LiveUsage {
-  spendMicros: number;
-  reservedMicros: number;
+  spendNanos: number;
+  reservedNanos: number;
   requests: number;
   tokens: number;
   parallel: number;
@@ -39,12 +40,12 @@ export async function liveUsage(context: AdminContext, kind: EntityKind, idColum
   if (items.length === 0) return [];
   try {
     const usages = await context.store.read(items, context.now());
-    const unseeded = usages.map((usage, index) => (usage.spentMicros === undefined ? index : -1)).filter((index) => index >= 0);
+    const unseeded = usages.map((usage, index) => (usage.spentNanos === undefined ? index : -1)).filter((index) => index >= 0);
     const seeded = await Promise.all(unseeded.map((index) => ledgerSpend(context.sql, items[index]!.source)));
-    await context.store.seed(unseeded.map((index, at) => ({ name: items[index]!.name, periodStart: items[index]!.periodStart, spentMicros: seeded[at]! })));
+    await context.store.seed(unseeded.map((index, at) => ({ name: items[index]!.name, periodStart: items[index]!.periodStart, spentNanos: seeded[at]! })));
     return usages.map((usage, index) => ({
-      spendMicros: usage.spentMicros ?? seeded[unseeded.indexOf(index)] ?? 0,
-      reservedMicros: usage.reservedMicros,
+      spendNanos: usage.spentNanos ?? seeded[unseeded.indexOf(index)] ?? 0,
+      reservedNanos: usage.reservedNanos,
       requests: usage.requests,
       tokens: usage.tokens,
       parallel: usage.parallel,
@@ -53,7 +54,7 @@ export async function liveUsage(context: AdminContext, kind: EntityKind, idColum
   } catch (error) {
     context.logger.warn({ err: error }, 'limit store unavailable; reporting spend from the ledger');
     const spent = await Promise.all(items.map((item) => ledgerSpend(context.sql, item.source)));
-    return spent.map((spendMicros) => ({ spendMicros, reservedMicros: 0, requests: 0, tokens: 0, parallel: 0, source: 'ledger' }));
+    return spent.map((spendNanos) => ({ spendNanos, reservedNanos: 0, requests: 0, tokens: 0, parallel: 0, source: 'ledger' }));
   }
 }
 
@@ -79,9 +80,10 @@ function limitView(state: LimitState) {
 function usageView(usage: LiveUsage | undefined) {
   if (!usage) return {};
   return {
-    spend: microsToUsd(usage.spendMicros),
-    spend_micros: usage.spendMicros,
-    reserved_spend_micros: usage.reservedMicros,
+    spend: nanosToUsd(usage.spendNanos),
+    // Micro-USD as LiteLLM-era clients read them; a fraction means the spend is not a whole micro-USD.
+    spend_micros: usage.spendNanos / 1000,
+    reserved_spend_micros: usage.reservedNanos / 1000,
     current_rpm: usage.requests,
     current_tpm: usage.tokens,
     current_parallel_requests: usage.parallel,

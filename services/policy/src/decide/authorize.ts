@@ -5,9 +5,10 @@ import type { KeyCache } from '../keys/key-cache.js';
 import type { KeyRecord } from '../keys/key-record.js';
 import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
 import { type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
-import { estimateRequest, type ModelPricing } from '../limits/request-estimate.js';
+import { type GroupPricing, holdEstimate, nanosToRoundedMicros } from '@sluice/pricing';
+import { unpricedRefusal } from '../budgets/unpriced-model.js';
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
-import { ledgerSpend } from '../limits/spend-ledger.js';
+import { ledgerSpend } from '../budgets/spend-ledger.js';
 import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
 import { routeAllowed } from './route-access.js';
 
@@ -18,7 +19,9 @@ export interface AuthorizeDependencies {
   store: LimitStore;
   /** The ledger, read only to rebuild a scope's spend when the store has none. */
   sql: SqlClient;
-  pricing: ReadonlyMap<string, ModelPricing>;
+  pricing: ReadonlyMap<string, GroupPricing>;
+  /** general_settings.allow_unpriced_models: budgeted callers may use models nothing prices (at $0). */
+  allowUnpricedModels?: boolean;
   accessGroups: AccessGroups;
   modelGroups: readonly string[];
   /** Output tokens reserved for a request that sets no max_tokens. */
@@ -52,6 +55,7 @@ function decision(fields: Partial<Decision>): Decision {
     reservedCostMicros: 0,
     holdsParallelSlot: false,
     requestId: '',
+    reservedCostNanos: 0,
     ...fields,
   };
 }
@@ -90,8 +94,8 @@ function recordTags(record: KeyRecord): string[] {
   return [...tags];
 }
 
-function usd(micros: number): string {
-  return `$${(micros / 1_000_000).toFixed(6).replace(/0{1,4}$/, '')}`;
+function usd(nanos: number): string {
+  return `$${(nanos / 1_000_000_000).toFixed(6).replace(/0{1,4}$/, '')}`;
 }
 
 /** "key", "team t-1", "organization acme", "key for model gpt-4o". */
@@ -131,7 +135,7 @@ function denial(result: Extract<ReserveResult, { kind: 'denied' }>, scopes: read
     case 'budget':
       return deny(
         'budget_exceeded',
-        `Budget exceeded for ${label}: spent ${usd(result.spentMicros)} and ${usd(result.reservedMicros)} held by requests in flight, of a budget of ${usd(scope.budget)}.`,
+        `Budget exceeded for ${label}: spent ${usd(result.spentNanos)} and ${usd(result.reservedNanos)} held by requests in flight, of a budget of ${usd(scope.budget)}.`,
         limits,
       );
     case 'rpm':
@@ -205,7 +209,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     let running = seeding.get(id);
     if (!running) {
       running = ledgerSpend(dependencies.sql, scope.spend)
-        .then((spentMicros) => store.seed([{ name: scope.name, periodStart: scope.periodStart, spentMicros }]))
+        .then((spentNanos) => store.seed([{ name: scope.name, periodStart: scope.periodStart, spentNanos }]))
         .finally(() => seeding.delete(id));
       seeding.set(id, running);
     }
@@ -294,17 +298,16 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
 
       const scopes = requestScopes(record, modelGroup === request.model ? [modelGroup] : [modelGroup, request.model]);
       for (const scope of scopes) if (untracked.has(scope.name)) scope.trackSpend = false;
-      const estimate = estimateRequest(
-        dependencies.pricing.get(modelGroup),
-        request.estimatedPromptTokens,
-        request.maxTokens,
-        dependencies.defaultMaxTokens,
-        request.choices,
-      );
+      const pricing = dependencies.pricing.get(modelGroup);
+      if (!dependencies.allowUnpricedModels) {
+        const unpriced = unpricedRefusal(modelGroup, pricing, scopes);
+        if (unpriced) return deny('model_unpriced', unpriced, { identity, modelGroup });
+      }
+      const estimate = holdEstimate(pricing, request.estimatedPromptTokens, request.maxTokens, dependencies.defaultMaxTokens, request.choices);
       const nowMs = dependencies.now();
       let result: ReserveResult;
       try {
-        result = await store.reserve({ requestId: request.requestId, nowMs, tokens: estimate.tokens, costMicros: estimate.costMicros, scopes });
+        result = await store.reserve({ requestId: request.requestId, nowMs, tokens: estimate.tokens, costNanos: estimate.costNanos, scopes });
         if (result.kind === 'unseeded') {
           try {
             await seed(scopes, result.scopes);
@@ -343,7 +346,8 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         requests: tightest(scopes, windows, 'rpm', nowMs),
         tokens: tightest(scopes, windows, 'tpm', nowMs),
         reservedTokens: estimate.tokens,
-        reservedCostMicros: estimate.costMicros,
+        reservedCostMicros: nanosToRoundedMicros(estimate.costNanos),
+        reservedCostNanos: estimate.costNanos,
         holdsParallelSlot: result.kind === 'ok' && scopes.some((scope) => scope.parallel > 0),
       });
     }

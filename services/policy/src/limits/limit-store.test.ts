@@ -30,7 +30,7 @@ function scope(fields: Partial<ScopeLimits> = {}): ScopeLimits {
 }
 
 function request(scopes: ScopeLimits[], fields: Partial<ReserveInput> = {}): ReserveInput {
-  return { requestId: randomUUID(), nowMs: T0, tokens: 10, costMicros: 0, scopes, ...fields };
+  return { requestId: randomUUID(), nowMs: T0, tokens: 10, costNanos: 0, scopes, ...fields };
 }
 
 describe.each(stores)('%s limit store', (_name, create) => {
@@ -77,44 +77,44 @@ describe.each(stores)('%s limit store', (_name, create) => {
 
   test('holds the cost estimate against the budget and settles to the real cost', async () => {
     const key = scope({ budget: 100, trackSpend: true });
-    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 0 }]);
-    const first = request([key], { costMicros: 40 });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    const first = request([key], { costNanos: 40 });
     expect((await store.reserve(first)).kind).toBe('ok');
-    expect((await store.reserve(request([key], { costMicros: 40 }))).kind).toBe('ok');
-    expect(await store.reserve(request([key], { costMicros: 40 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentMicros: 0, reservedMicros: 80 });
-    expect(await store.settle([{ requestId: first.requestId, costMicros: 10, tokens: 10 }])).toBe(1);
+    expect((await store.reserve(request([key], { costNanos: 40 }))).kind).toBe('ok');
+    expect(await store.reserve(request([key], { costNanos: 40 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentNanos: 0, reservedNanos: 80 });
+    expect(await store.settle([{ requestId: first.requestId, costNanos: 10, tokens: 10 }])).toBe(1);
     // Settling again (a redelivered usage event) changes nothing.
-    expect(await store.settle([{ requestId: first.requestId, costMicros: 10, tokens: 10 }])).toBe(0);
+    expect(await store.settle([{ requestId: first.requestId, costNanos: 10, tokens: 10 }])).toBe(0);
     const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(usage).toMatchObject({ spentMicros: 10, reservedMicros: 40 });
-    expect((await store.reserve(request([key], { costMicros: 40 }))).kind).toBe('ok');
-    expect(await store.reserve(request([key], { costMicros: 11 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
+    expect(usage).toMatchObject({ spentNanos: 10, reservedNanos: 40 });
+    expect((await store.reserve(request([key], { costNanos: 40 }))).kind).toBe('ok');
+    expect(await store.reserve(request([key], { costNanos: 11 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
   });
 
   test('a budget that is used up refuses even requests estimated at nothing', async () => {
     const key = scope({ budget: 50, trackSpend: true });
-    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 50 }]);
-    expect(await store.reserve(request([key], { costMicros: 0 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentMicros: 50 });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 50 }]);
+    expect(await store.reserve(request([key], { costNanos: 0 }))).toMatchObject({ kind: 'denied', reason: 'budget', spentNanos: 50 });
   });
 
   test('releases a hold whose request never reports, and still counts a late report once', async () => {
     const key = scope({ budget: 100, parallel: 1, trackSpend: true });
-    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 0 }]);
-    const lost = request([key], { costMicros: 70 });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    const lost = request([key], { costNanos: 70 });
     expect((await store.reserve(lost)).kind).toBe('ok');
-    expect(await store.reserve(request([key], { costMicros: 70, nowMs: T0 + HOLD_TTL_MS - 1 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
+    expect(await store.reserve(request([key], { costNanos: 70, nowMs: T0 + HOLD_TTL_MS - 1 }))).toMatchObject({ kind: 'denied', reason: 'budget' });
     const [released] = await store.read([{ name: key.name, periodStart: 0 }], T0 + HOLD_TTL_MS);
-    expect(released).toMatchObject({ reservedMicros: 0, parallel: 0, spentMicros: 0 });
-    expect(await store.settle([{ requestId: lost.requestId, costMicros: 30, tokens: 5 }])).toBe(1);
+    expect(released).toMatchObject({ reservedNanos: 0, parallel: 0, spentNanos: 0 });
+    expect(await store.settle([{ requestId: lost.requestId, costNanos: 30, tokens: 5 }])).toBe(1);
     const [settled] = await store.read([{ name: key.name, periodStart: 0 }], T0 + HOLD_TTL_MS);
-    expect(settled).toMatchObject({ reservedMicros: 0, spentMicros: 30 });
+    expect(settled).toMatchObject({ reservedNanos: 0, spentNanos: 30 });
   });
 
   test('corrects the token window to the real tokens', async () => {
     const key = scope({ tpm: 100 });
     const first = request([key], { tokens: 30 });
     expect(await store.reserve(first)).toMatchObject({ kind: 'ok', windows: [{ tokens: 30 }] });
-    await store.settle([{ requestId: first.requestId, costMicros: 0, tokens: 80 }]);
+    await store.settle([{ requestId: first.requestId, costNanos: 0, tokens: 80 }]);
     expect(await store.reserve(request([key], { tokens: 30, nowMs: T0 + 5_000 }))).toMatchObject({
       kind: 'denied',
       reason: 'tpm',
@@ -140,25 +140,25 @@ describe.each(stores)('%s limit store', (_name, create) => {
     const second = request([key]);
     expect((await store.reserve(second)).kind).toBe('ok');
     // Settling the first request now must not free the second one's slot.
-    await store.settle([{ requestId: first.requestId, costMicros: 0, tokens: 10 }]);
+    await store.settle([{ requestId: first.requestId, costNanos: 0, tokens: 10 }]);
     expect(await store.reserve(request([key]))).toMatchObject({ kind: 'denied', reason: 'parallel' });
   });
 
   test('an abandoned request gives back all it reserved, and one not yet reserved reserves nothing', async () => {
     const key = scope({ rpm: 2, tpm: 100, parallel: 1, budget: 50 });
-    const undelivered = request([key], { tokens: 40, costMicros: 30 });
+    const undelivered = request([key], { tokens: 40, costNanos: 30 });
     expect((await store.reserve(undelivered)).kind).toBe('ok');
     expect(await store.abandon(undelivered.requestId)).toBe(true);
     const [after] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(after).toMatchObject({ reservedMicros: 0, parallel: 0, requests: 0, tokens: 0 });
+    expect(after).toMatchObject({ reservedNanos: 0, parallel: 0, requests: 0, tokens: 0 });
     // Given up before its decision was made: the decision, when it comes, reserves nothing.
-    const early = request([key], { tokens: 40, costMicros: 30 });
+    const early = request([key], { tokens: 40, costNanos: 30 });
     expect(await store.abandon(early.requestId)).toBe(false);
     expect(await store.reserve(early)).toEqual({ kind: 'abandoned' });
     // The whole limit is there for the next requests.
-    expect((await store.reserve(request([key], { tokens: 40, costMicros: 30 }))).kind).toBe('ok');
+    expect((await store.reserve(request([key], { tokens: 40, costNanos: 30 }))).kind).toBe('ok');
     const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(usage).toMatchObject({ reservedMicros: 30, parallel: 1, requests: 1, tokens: 40 });
+    expect(usage).toMatchObject({ reservedNanos: 30, parallel: 1, requests: 1, tokens: 40 });
   });
 
   test('answers stale when an admin change announced a newer version', async () => {
@@ -173,27 +173,27 @@ describe.each(stores)('%s limit store', (_name, create) => {
     const key = scope({ trackSpend: true });
     const other = scope({ trackSpend: true });
     expect(await store.reserve(request([key, other]))).toEqual({ kind: 'unseeded', scopes: [0, 1] });
-    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 25 }, { name: other.name, periodStart: 0, spentMicros: 0 }]);
-    const admitted = request([key, other], { costMicros: 5 });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 25 }, { name: other.name, periodStart: 0, spentNanos: 0 }]);
+    const admitted = request([key, other], { costNanos: 5 });
     expect((await store.reserve(admitted)).kind).toBe('ok');
-    await store.settle([{ requestId: admitted.requestId, costMicros: 5, tokens: 10 }]);
-    await store.seed([{ name: key.name, periodStart: 0, spentMicros: 999 }]);
+    await store.settle([{ requestId: admitted.requestId, costNanos: 5, tokens: 10 }]);
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 999 }]);
     const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
-    expect(usage!.spentMicros).toBe(30);
+    expect(usage!.spentNanos).toBe(30);
   });
 
   test('a later budget period starts from zero, and holds from the old one do not count in it', async () => {
     const key = scope({ budget: 100, trackSpend: true, periodStart: 1000 });
-    await store.seed([{ name: key.name, periodStart: 1000, spentMicros: 90 }]);
-    const old = request([key], { costMicros: 10 });
+    await store.seed([{ name: key.name, periodStart: 1000, spentNanos: 90 }]);
+    const old = request([key], { costNanos: 10 });
     expect((await store.reserve(old)).kind).toBe('ok');
     const renewed = { ...key, periodStart: 2000 };
-    expect((await store.reserve(request([renewed], { costMicros: 10 }))).kind).toBe('ok');
-    await store.settle([{ requestId: old.requestId, costMicros: 10, tokens: 10 }]);
+    expect((await store.reserve(request([renewed], { costNanos: 10 }))).kind).toBe('ok');
+    await store.settle([{ requestId: old.requestId, costNanos: 10, tokens: 10 }]);
     const [usage] = await store.read([{ name: key.name, periodStart: 2000 }], T0);
-    expect(usage).toMatchObject({ spentMicros: 0, reservedMicros: 10 });
+    expect(usage).toMatchObject({ spentNanos: 0, reservedNanos: 10 });
     await store.resetPeriods([{ name: key.name, periodStart: 3000 }]);
-    expect((await store.read([{ name: key.name, periodStart: 3000 }], T0))[0]!.spentMicros).toBe(0);
+    expect((await store.read([{ name: key.name, periodStart: 3000 }], T0))[0]!.spentNanos).toBe(0);
   });
 
   test('a repeated request id reserves nothing more', async () => {

@@ -4,10 +4,10 @@
 // test suite runs against both with an injected clock.
 //
 // Per scope:
-//   spent      micro-USD settled in the current budget period (absent until seeded from the ledger)
+//   spent      nano-USD settled in the current budget period (absent until seeded from the ledger)
 //   period     start of the budget period `spent` belongs to; a reservation carrying a later start
 //              zeroes `spent` first (the budget reset)
-//   reserved   micro-USD held by admitted requests that have not reported usage yet
+//   reserved   nano-USD held by admitted requests that have not reported usage yet
 //   window     start of the current 60-second window, with the requests and tokens counted in it; the
 //              window starts with the first request counted after the previous one ended
 //   parallel   slots held by requests still running
@@ -26,7 +26,7 @@ export interface ScopeLimits {
   rpm: number;
   tpm: number;
   parallel: number;
-  /** Micro-USD; -1 = no budget. */
+  /** Nano-USD; -1 = no budget. */
   budget: number;
   /** Start of the budget period the caller knows of (epoch ms). */
   periodStart: number;
@@ -39,8 +39,8 @@ export interface ReserveInput {
   nowMs: number;
   /** Estimated tokens (prompt + output) charged to each scope's token window; clamped to its tpm. */
   tokens: number;
-  /** Estimated worst-case cost, micro-USD, held against every scope's budget. */
-  costMicros: number;
+  /** Estimated worst-case cost, nano-USD, held against every scope's budget. */
+  costNanos: number;
   scopes: ScopeLimits[];
 }
 
@@ -59,27 +59,27 @@ export type ReserveResult =
   | { kind: 'duplicate' }
   /** The edge gave the request up before its decision was made: nothing was reserved. */
   | { kind: 'abandoned' }
-  | { kind: 'denied'; scope: number; reason: DenyReason; retryAfterMs: number; window: WindowState; spentMicros: number; reservedMicros: number }
+  | { kind: 'denied'; scope: number; reason: DenyReason; retryAfterMs: number; window: WindowState; spentNanos: number; reservedNanos: number }
   | { kind: 'stale'; scope: number }
   | { kind: 'unseeded'; scopes: number[] };
 
 export interface Settlement {
   requestId: string;
-  costMicros: number;
+  costNanos: number;
   tokens: number;
 }
 
 export interface SeedEntry {
   name: string;
   periodStart: number;
-  spentMicros: number;
+  spentNanos: number;
 }
 
 export interface ScopeUsage {
   name: string;
   /** Spent in `periodStart`'s period; undefined when the scope was never seeded. */
-  spentMicros: number | undefined;
-  reservedMicros: number;
+  spentNanos: number | undefined;
+  reservedNanos: number;
   /** Requests and tokens in the window still running at `nowMs` (0 when it has ended). */
   requests: number;
   tokens: number;

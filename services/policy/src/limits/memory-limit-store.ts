@@ -127,10 +127,10 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
           reason,
           retryAfterMs,
           window,
-          spentMicros: plan.spent,
-          reservedMicros: plan.state.reserved,
+          spentNanos: plan.spent,
+          reservedNanos: plan.state.reserved,
         });
-        if (scope.budget >= 0 && (held >= scope.budget || held + input.costMicros > scope.budget)) return deny('budget', 0);
+        if (scope.budget >= 0 && (held >= scope.budget || held + input.costNanos > scope.budget)) return deny('budget', 0);
         if (scope.rpm > 0 && plan.requests + 1 > scope.rpm) return deny('rpm', untilReset);
         if (scope.tpm > 0 && plan.tokens + plan.need > scope.tpm) return deny('tpm', untilReset);
         if (scope.parallel > 0 && plan.inflight + 1 > scope.parallel) return deny('parallel', 1000);
@@ -155,9 +155,9 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
           cost: false,
           parallel: false,
         };
-        if (input.costMicros > 0) {
-          state.reserved += input.costMicros;
-          state.costHolds.set(input.requestId, [nowMs + holdTtlMs, input.costMicros]);
+        if (input.costNanos > 0) {
+          state.reserved += input.costNanos;
+          state.costHolds.set(input.requestId, [nowMs + holdTtlMs, input.costNanos]);
           entry.cost = true;
         }
         if (scope.parallel > 0) {
@@ -167,7 +167,7 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
         entries.push(entry);
         windows.push({ requests: state.requests, tokens: state.tokens, windowStartMs: plan.windowStart });
       }
-      holds.set(input.requestId, { cost: input.costMicros, entries, expiresAt: clock() + recordTtlMs });
+      holds.set(input.requestId, { cost: input.costNanos, entries, expiresAt: clock() + recordTtlMs });
       return { kind: 'ok', windows };
     },
 
@@ -176,7 +176,7 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
         const state = scopeOf(entry.name);
         if (state.period !== undefined) continue;
         state.period = entry.periodStart;
-        state.spent = entry.spentMicros;
+        state.spent = entry.spentNanos;
       }
     },
 
@@ -190,7 +190,7 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
           const state = scopeOf(entry.name);
           if (entry.cost && state.costHolds.delete(settlement.requestId)) state.reserved -= hold.cost;
           if (entry.parallel) state.parallelHolds.delete(settlement.requestId);
-          if (entry.period >= 0 && settlement.costMicros > 0 && state.period === entry.period) state.spent += settlement.costMicros;
+          if (entry.period >= 0 && settlement.costNanos > 0 && state.period === entry.period) state.spent += settlement.costNanos;
           if (settlement.tokens !== entry.tokens && state.windowStart === entry.windowStart) state.tokens += settlement.tokens - entry.tokens;
         }
         applied += 1;
@@ -234,8 +234,8 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions): LimitS
         const running = state.windowStart !== undefined && nowMs - state.windowStart < WINDOW_MS;
         return {
           name,
-          spentMicros: state.period === undefined ? undefined : periodStart > state.period ? 0 : state.spent,
-          reservedMicros: state.reserved,
+          spentNanos: state.period === undefined ? undefined : periodStart > state.period ? 0 : state.spent,
+          reservedNanos: state.reserved,
           requests: running ? state.requests : 0,
           tokens: running ? state.tokens : 0,
           windowResetMs: running ? state.windowStart! + WINDOW_MS : 0,

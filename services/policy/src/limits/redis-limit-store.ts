@@ -17,6 +17,14 @@ import {
   type WindowState,
 } from './limit-store.js';
 
+/**
+ * Every key of the limit state lives under this segment after the prefix. Money is counted in nano-USD
+ * here; the counters of releases that counted micro-USD lived without it, so an upgraded policy never
+ * reads them as nano-USD: it rebuilds spend from the ledger (cost_nanos) on first use instead, and rate
+ * windows start afresh.
+ */
+export const LIMIT_STATE_NAMESPACE = 'n:';
+
 // The scripts build their keys from the prefix passed in ARGV (ioredis prefixes only declared KEYS). With
 // SLUICE_REDIS_PREFIX set to a hash tag such as "{sluice}:" every key lands in one Redis Cluster slot.
 
@@ -75,8 +83,8 @@ function parseReserveReply(reply: Array<string | number>): ReserveResult {
       reason: reply[2] as DenyReason,
       retryAfterMs: number(3),
       window: { requests: number(4), tokens: number(5), windowStartMs: number(6) },
-      spentMicros: number(7),
-      reservedMicros: number(8),
+      spentNanos: number(7),
+      reservedNanos: number(8),
     };
   }
   if (kind === 'stale') return { kind: 'stale', scope: number(1) };
@@ -86,7 +94,8 @@ function parseReserveReply(reply: Array<string | number>): ReserveResult {
 }
 
 export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitStore {
-  const { prefix, holdTtlMs } = options;
+  const { holdTtlMs } = options;
+  const prefix = options.prefix + LIMIT_STATE_NAMESPACE;
   const recordTtlMs = holdTtlMs + (options.lateSettleMs ?? 3_600_000);
   const redis = options.redis;
   redis.defineCommand('sluiceReserve', { numberOfKeys: 0, lua: RESERVE_SCRIPT });
@@ -107,7 +116,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
     for (let start = 0; start < taken.length; start += RESERVE_BATCH) {
       const chunk = taken.slice(start, start + RESERVE_BATCH);
       const args: Array<string | number> = [prefix, holdTtlMs, recordTtlMs, WINDOW_MS];
-      for (const { input } of chunk) args.push(input.requestId, input.nowMs, input.tokens, input.costMicros, scopesJson(input));
+      for (const { input } of chunk) args.push(input.requestId, input.nowMs, input.tokens, input.costNanos, scopesJson(input));
       commands.sluiceReserve(...args).then(
         (replies) => chunk.forEach((entry, index) => entry.resolve(parseReserveReply(replies[index] as Array<string | number>))),
         (error: unknown) => chunk.forEach((entry) => entry.reject(error)),
@@ -125,7 +134,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
 
     async seed(entries) {
       if (entries.length === 0) return;
-      await commands.sluiceSeed(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentMicros]));
+      await commands.sluiceSeed(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentNanos]));
     },
 
     async settle(settlements) {
@@ -136,7 +145,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
         const chunk = settlements.slice(start, start + SETTLE_CHUNK);
         (pipeline as unknown as ScriptCommands).sluiceSettle(
           prefix,
-          ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costMicros, settlement.tokens]),
+          ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens]),
         );
       }
       const results = (await pipeline.exec()) ?? [];
@@ -164,8 +173,8 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
         const spent = Number(reply[at]);
         return {
           name: scope.name,
-          spentMicros: spent < 0 ? undefined : spent,
-          reservedMicros: Number(reply[at + 1]),
+          spentNanos: spent < 0 ? undefined : spent,
+          reservedNanos: Number(reply[at + 1]),
           requests: Number(reply[at + 2]),
           tokens: Number(reply[at + 3]),
           windowResetMs: Number(reply[at + 4]),

@@ -41,7 +41,8 @@ export function entityScope(record: KeyRecord, entity: Entity): RequestScope {
     rpm: limits.rpm_limit ?? 0,
     tpm: limits.tpm_limit ?? 0,
     parallel: limits.max_parallel_requests ?? 0,
-    budget: limits.max_budget_micros ?? -1,
+    // Budgets are stored in micro-USD; counters count nano-USD.
+    budget: limits.max_budget_micros === null || limits.max_budget_micros === undefined ? -1 : limits.max_budget_micros * 1000,
     periodStart: limits.budget_period_start,
     trackSpend: true,
     spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup: undefined, sinceMs: limits.budget_period_start, carriedMicros: entity.carriedMicros ?? 0 },
@@ -70,7 +71,7 @@ export function requestScopes(record: KeyRecord, modelNames: readonly string[]):
       rpm: rpm?.[1] ?? 0,
       tpm: tpm?.[1] ?? 0,
       parallel: 0,
-      budget: budget ? Math.round(budget[1].budget_limit * 1_000_000) : -1,
+      budget: budget ? Math.round(budget[1].budget_limit * 1_000_000) * 1000 : -1,
       periodStart,
       trackSpend: budget !== undefined,
       spend: { column: LEDGER_COLUMN[entity.kind], values: ledgerValues(record, entity), modelGroup, sinceMs: periodStart, carriedMicros: 0 },

@@ -76,13 +76,13 @@ export class PolicyMetrics {
         return samples;
       });
     gauge('sluice_budget_limit_usd', 'Budget of a key, user, team or organisation (or of one of them for one model), in US dollars.', (scope) =>
-      scope.budgetMicros >= 0 ? scope.budgetMicros / 1e6 : undefined,
+      scope.budgetNanos >= 0 ? scope.budgetNanos / 1e9 : undefined,
     );
     gauge('sluice_budget_spent_usd', 'Spend in the current budget period, in US dollars.', (scope) =>
-      scope.budgetMicros >= 0 ? scope.spentMicros / 1e6 : undefined,
+      scope.budgetNanos >= 0 ? scope.spentNanos / 1e9 : undefined,
     );
     gauge('sluice_budget_remaining_usd', 'Budget left: the budget less spend and what requests in flight hold, in US dollars.', (scope) =>
-      scope.budgetMicros >= 0 ? Math.max(0, scope.budgetMicros - scope.spentMicros - scope.reservedMicros) / 1e6 : undefined,
+      scope.budgetNanos >= 0 ? Math.max(0, scope.budgetNanos - scope.spentNanos - scope.reservedNanos) / 1e9 : undefined,
     );
     const kinds: Array<{ kind: string; limit(scope: ScopeSnapshot): number; used(scope: ScopeSnapshot): number }> = [
       { kind: 'requests', limit: (scope) => scope.rpm, used: (scope) => scope.requests },

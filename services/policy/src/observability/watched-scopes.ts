@@ -15,7 +15,7 @@ interface Watched {
   /** A label for people: the key alias (or masked key), team alias, user or organisation id. */
   scope: string;
   modelGroup: string;
-  budgetMicros: number;
+  budgetNanos: number;
   rpm: number;
   tpm: number;
   parallel: number;
@@ -29,9 +29,9 @@ export interface ScopeSnapshot {
   scopeType: string;
   scope: string;
   modelGroup: string;
-  budgetMicros: number;
-  spentMicros: number;
-  reservedMicros: number;
+  budgetNanos: number;
+  spentNanos: number;
+  reservedNanos: number;
   rpm: number;
   tpm: number;
   parallel: number;
@@ -77,7 +77,7 @@ export class WatchedScopes {
           scopeType: SCOPE_TYPES[letter] ?? 'scope',
           scope: scopeLabel(letter, identity),
           modelGroup: scope.spend.modelGroup ?? '',
-          budgetMicros: 0,
+          budgetNanos: 0,
           rpm: 0,
           tpm: 0,
           parallel: 0,
@@ -86,7 +86,7 @@ export class WatchedScopes {
         };
         this.scopes.set(scope.name, watched);
       }
-      watched.budgetMicros = scope.budget;
+      watched.budgetNanos = scope.budget;
       watched.rpm = scope.rpm;
       watched.tpm = scope.tpm;
       watched.parallel = scope.parallel;
@@ -122,9 +122,9 @@ export class WatchedScopes {
                 scopeType: entry.scopeType,
                 scope: entry.scope,
                 modelGroup: entry.modelGroup,
-                budgetMicros: entry.budgetMicros,
-                spentMicros: current?.spentMicros ?? 0,
-                reservedMicros: current?.reservedMicros ?? 0,
+                budgetNanos: entry.budgetNanos,
+                spentNanos: current?.spentNanos ?? 0,
+                reservedNanos: current?.reservedNanos ?? 0,
                 rpm: entry.rpm,
                 tpm: entry.tpm,
                 parallel: entry.parallel,

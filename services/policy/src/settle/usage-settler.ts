@@ -42,7 +42,8 @@ export function startUsageSettler(options: UsageSettlerOptions): Promise<UsageCo
         // whole reservation back. It still counted as a request when it was admitted.
         settlements.push({
           requestId: event.requestId,
-          costMicros: event.cacheHit ? 0 : Math.max(0, Math.round(event.costMicros)),
+          // An event from an older edge carries only the rounded micro-USD.
+          costNanos: event.cacheHit ? 0 : Math.max(0, Math.round(event.costNanos !== 0 ? event.costNanos : event.costMicros * 1000)),
           tokens: event.cacheHit ? 0 : event.promptTokens + event.completionTokens,
         });
         accepted.push(delivery);

@@ -154,8 +154,9 @@ describe('hits and misses', () => {
     expect(first.start!.cacheKey).toMatch(/^[0-9a-f]{64}$/);
     expect(second.start).toMatchObject({ cacheHit: true, cacheKey: first.start!.cacheKey, deploymentId: 'g-1', attempts: 0, inputPriceMicros: 0 });
     expect(second.text).toBe('answer 0');
-    expect(second.usage).toMatchObject({ promptTokens: 11, completionTokens: 2, costMicros: 0 });
-    expect(second.parts.map((part) => part.part?.$case)).toEqual(['start', 'body', 'usage', 'finish']);
+    expect(second.usage).toMatchObject({ promptTokens: 11, completionTokens: 2, costMicros: 0, costNanos: 0, priceSource: 'cache' });
+    // Usage comes before the body, as from a provider, so the edge's headers can carry the cost.
+    expect(second.parts.map((part) => part.part?.$case)).toEqual(['start', 'usage', 'body', 'finish']);
   });
 
   test('a streamed answer serves a non-streaming request, and a stream again with its usage chunk when asked', async () => {

@@ -168,6 +168,7 @@ export class ResponseCache {
             // Nothing is owed for a cached answer, even if the client goes away half-way through it.
             inputPriceMicros: 0,
             outputPriceMicros: 0,
+            priceJson: '',
           },
         },
       },
@@ -187,10 +188,28 @@ export class ResponseCache {
         }
       }
       if (sse !== '') parts.push(chunk(sse, events));
-    } else {
-      parts.push({ part: { $case: 'body', body: { json: entry.body } } });
     }
-    parts.push({ part: { $case: 'usage', usage: { ...header.usage, cacheCreationTokens: header.usage.cacheCreationTokens ?? 0, costMicros: 0, estimated: header.usageEstimated } } });
+    const usage = header.usage;
+    parts.push({
+      part: {
+        $case: 'usage',
+        usage: {
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          cachedTokens: usage.cachedTokens,
+          reasoningTokens: usage.reasoningTokens,
+          costMicros: 0,
+          estimated: header.usageEstimated,
+          costNanos: 0,
+          priceSource: 'cache',
+          cacheWrite5mTokens: 0,
+          cacheWrite1hTokens: 0,
+          cacheCreationTokens: 0,
+        },
+      },
+    });
+    // After the usage, as from a provider: the edge sends the body's headers with its cost.
+    if (!(request.stream && request.callType !== CallType.CALL_TYPE_EMBEDDING)) parts.push({ part: { $case: 'body', body: { json: entry.body } } });
     parts.push({ part: { $case: 'finish', finish: { finishReason: header.finishReason } } });
     return parts;
   }

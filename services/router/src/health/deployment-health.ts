@@ -110,6 +110,7 @@ export function startModelHealth(options: ModelHealthOptions): ModelHealth {
           deployment,
           adapter: providerFor(deployment.provider)!.adapter,
           price: undefined,
+          priceJson: '',
           dropParams: true,
           timeoutMs,
           streamTimeoutMs: timeoutMs,

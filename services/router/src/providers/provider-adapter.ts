@@ -61,6 +61,7 @@ export interface UpstreamRequest {
   body: string | Buffer | undefined;
 }
 
+/** The pricing package's usage record: what the final cost is computed from. */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
@@ -68,6 +69,9 @@ export interface TokenUsage {
   reasoningTokens: number;
   /** Prompt tokens written to the provider's prompt cache (part of promptTokens, like cachedTokens). */
   cacheCreationTokens?: number;
+  /** Prompt tokens written to the prompt cache (Anthropic, Bedrock), by cache lifetime. */
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
 }
 
 export interface ParsedResponse {

@@ -4,8 +4,7 @@ import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto
 import { recordStoredResponse } from '../responses/record-stored-response.js';
 import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
-import { priceFor } from '../pricing/cost.js';
-import type { Price } from '../pricing/price-table.js';
+import { createPriceBook, encodePrice, type ModelPrice, type PriceBook } from '@sluice/pricing';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { providerFor } from '../providers/provider-registry.js';
 import { adapterForCall } from '../providers/inbound/adapter-for-call.js';
@@ -39,6 +38,8 @@ export interface CompleteDependencies {
   observer?: RouterObserver;
   /** Responses API objects created with store: true; absent without a database. */
   responses?: ResponseStore;
+  /** Prices deployments (general_settings.prices_file, model_info costs, the built-in table). */
+  prices?: PriceBook;
 }
 
 function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
@@ -81,19 +82,22 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   const random = dependencies.random ?? Math.random;
   const now = dependencies.now ?? Date.now;
   const sleep = dependencies.sleep ?? abortableSleep;
-  // A deployment's price depends on its configuration only; the built-in table lookup may scan it.
-  const prices = new WeakMap<Deployment, { price: Price | undefined }>();
-  const priceOf = (deployment: Deployment): Price | undefined => {
+  // A deployment's price depends on its configuration only; the table lookup matches patterns.
+  const priceBook = dependencies.prices ?? createPriceBook();
+  const prices = new WeakMap<Deployment, { price: ModelPrice | undefined; json: string }>();
+  const priceOf = (deployment: Deployment): { price: ModelPrice | undefined; json: string } => {
     let entry = prices.get(deployment);
     if (!entry) {
-      entry = { price: priceFor(deployment) };
+      const price = priceBook.priceFor(deployment);
+      entry = { price, json: encodePrice(price) };
       prices.set(deployment, entry);
     }
-    return entry.price;
+    return entry;
   };
 
+  // cost-based-routing compares input plus output per token, in the price's femto-USD.
   const costOf = (deployment: Deployment): number => {
-    const price = priceOf(deployment);
+    const { price } = priceOf(deployment);
     return price ? price.input + price.output : UNKNOWN_COST;
   };
 
@@ -132,7 +136,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
           body: state.body,
           deployment,
           adapter,
-          price: priceOf(deployment),
+          price: priceOf(deployment).price,
+          priceJson: priceOf(deployment).json,
           dropParams: settings.dropParams,
           timeoutMs: deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : settings.timeoutMs,
           streamTimeoutMs: deployment.params.stream_timeout !== undefined ? deployment.params.stream_timeout * 1000 : settings.streamTimeoutMs,

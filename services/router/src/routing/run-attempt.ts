@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
-import { costMicros } from '../pricing/cost.js';
-import type { Price } from '../pricing/price-table.js';
+import { femtoToMicrosPerToken, finalCostNanos, type ModelPrice, nanosToRoundedMicros } from '@sluice/pricing';
 import type { AdapterContext, DecodedEvent, Deployment, ProviderAdapter, StreamMapper, TokenUsage } from '../providers/provider-adapter.js';
 import { createAwsEventStreamDecoder } from '../providers/shared/aws-event-stream-decoder.js';
 import { createNdjsonDecoder } from '../providers/shared/ndjson-decoder.js';
@@ -19,7 +18,9 @@ export interface AttemptInput {
   body: Record<string, unknown>;
   deployment: Deployment;
   adapter: ProviderAdapter;
-  price: Price | undefined;
+  price: ModelPrice | undefined;
+  /** The same price as sent to the edge (encoded once per deployment). */
+  priceJson: string;
   dropParams: boolean;
   /** Non-streaming: the whole answer. */
   timeoutMs: number;
@@ -69,7 +70,9 @@ const UINT32_MAX = 4_294_967_295;
 /** Token counts travel as protobuf uint32: a provider's absurd count is clamped, never allowed to fail the part. */
 const tokenCount = (value: number) => (Number.isFinite(value) && value > 0 ? Math.min(Math.round(value), UINT32_MAX) : 0);
 
-function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boolean): CompletePart {
+function usagePart(usage: TokenUsage, price: ModelPrice | undefined, estimated: boolean): CompletePart {
+  // Priced from what the provider reported, so the spend is what it will bill.
+  const costNanos = finalCostNanos(usage, price);
   return {
     part: {
       $case: 'usage',
@@ -80,8 +83,12 @@ function usagePart(usage: TokenUsage, price: Price | undefined, estimated: boole
         reasoningTokens: tokenCount(usage.reasoningTokens),
         cacheCreationTokens: tokenCount(usage.cacheCreationTokens ?? 0),
         // Priced from what the provider reported, so the spend is what it will bill.
-        costMicros: costMicros(usage, price),
+        costMicros: nanosToRoundedMicros(costNanos),
         estimated,
+        costNanos,
+        priceSource: price?.source ?? '',
+        cacheWrite5mTokens: tokenCount(usage.cacheWrite5mTokens ?? 0),
+        cacheWrite1hTokens: tokenCount(usage.cacheWrite1hTokens ?? 0),
       },
     },
   };
@@ -156,8 +163,9 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
         upstreamWaitUs: 0,
         cacheHit: false,
         cacheKey: '',
-        inputPriceMicros: price?.input ?? 0,
-        outputPriceMicros: price?.output ?? 0,
+        inputPriceMicros: femtoToMicrosPerToken(price?.input ?? 0),
+        outputPriceMicros: femtoToMicrosPerToken(price?.output ?? 0),
+        priceJson: input.priceJson,
       },
     },
   };
@@ -187,8 +195,9 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
       const usage = parsed.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
       outcome.value = { latencyMs: performance.now() - started, usage };
       yield startPart;
-      yield { part: { $case: 'body', body: { json: parsed.body } } };
+      // Usage before the body: the edge sends the response's headers with the body, and they carry its cost.
       yield usagePart(usage, price, parsed.usage === undefined || parsed.usageEstimated === true);
+      yield { part: { $case: 'body', body: { json: parsed.body } } };
       outcome.finishReason = parsed.finishReason;
       yield { part: { $case: 'finish', finish: { finishReason: parsed.finishReason } } };
       return;

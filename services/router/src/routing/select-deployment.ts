@@ -7,8 +7,11 @@ export type Random = () => number;
 /** USD per million prompt plus completion tokens of a deployment, for cost-based-routing. */
 export type CostOf = (deployment: Deployment) => number;
 
-/** LiteLLM's price for a deployment whose price is unknown: $1 a token, so priced ones come first. */
-export const UNKNOWN_COST = 2_000_000;
+/**
+ * LiteLLM's price for a deployment whose price is unknown: $1 a token for input and for output (femto-USD
+ * per token, packages/pricing's unit), so priced ones come first.
+ */
+export const UNKNOWN_COST = 2 * 1_000_000_000_000_000;
 
 function weightedPick(deployments: readonly Deployment[], weights: number[], random: Random): Deployment {
   const total = weights.reduce((sum, weight) => sum + weight, 0);

@@ -7,8 +7,7 @@ import type { Migration } from '../migrate.js';
 // `created_at` mean the request's time), and "LiteLLM_TeamTable" has no `spend` (the usual query sums
 // the log's `spend` per team).
 //
-// `spend` is defined from spend_logs.cost_micros: if the ledger's cost column changes unit, these views
-// change with it.
+// `spend` is the ledger's exact nano-USD (spend_logs.cost_nanos, spend_daily.spend_nanos) in dollars.
 //
 // sluice_finance is a NOLOGIN role with SELECT on these views and nothing else; grant it to a login role
 // (GRANT sluice_finance TO alice). Roles belong to the whole server: it is created only if missing, and
@@ -25,11 +24,13 @@ const FINANCE_VIEWS = [
   'LiteLLM_DailyTagSpend',
 ];
 
-const usd = (micros: string) => `(${micros})::double precision / 1000000`;
+const usd = (nanos: string) => `(${nanos})::double precision / 1000000000`;
+/** Limits are kept in micro-USD. */
+const usdFromMicros = (micros: string) => `(${micros})::double precision / 1000000`;
 
 // Spend of the current budget period, as LiteLLM's `spend` columns hold it (they reset with the budget).
-const periodSpend = (where: string, table: string) => `${usd(`COALESCE((SELECT sum(l.cost_micros) FROM spend_logs l WHERE ${where} AND l.start_time >= ${table}.budget_period_start), 0)
-    + CASE WHEN ${table}.carried_period_start = ${table}.budget_period_start THEN ${table}.carried_spend_micros ELSE 0 END`)}`;
+const periodSpend = (where: string, table: string) => `${usd(`COALESCE((SELECT sum(l.cost_nanos) FROM spend_logs l WHERE ${where} AND l.start_time >= ${table}.budget_period_start), 0)
+    + CASE WHEN ${table}.carried_period_start = ${table}.budget_period_start THEN ${table}.carried_spend_micros * 1000 ELSE 0 END`)}`;
 
 const dailyColumns = `
   d.key_hash AS api_key,
@@ -40,7 +41,7 @@ const dailyColumns = `
   sum(d.completion_tokens)::bigint AS completion_tokens,
   sum(d.cached_tokens)::bigint AS cache_read_input_tokens,
   0::bigint AS cache_creation_input_tokens,
-  ${usd('sum(d.spend_micros)')} AS spend,
+  ${usd('sum(d.spend_nanos)')} AS spend,
   sum(d.requests)::bigint AS api_requests,
   sum(d.successes)::bigint AS successful_requests,
   sum(d.failures)::bigint AS failed_requests`;
@@ -56,7 +57,7 @@ SELECT
   s.request_id,
   s.call_type,
   s.key_hash AS api_key,
-  ${usd('s.cost_micros')} AS spend,
+  ${usd('s.cost_nanos')} AS spend,
   s.total_tokens,
   s.prompt_tokens,
   s.completion_tokens,
@@ -97,8 +98,8 @@ SELECT
   COALESCE((SELECT jsonb_agg(jsonb_build_object('user_id', m.user_id, 'role', m.role) ORDER BY m.user_id)
             FROM team_members m WHERE m.team_id = t.team_id), '[]'::jsonb) AS members_with_roles,
   t.metadata,
-  ${usd('t.max_budget_micros')} AS max_budget,
-  ${usd('t.soft_budget_micros')} AS soft_budget,
+  ${usdFromMicros('t.max_budget_micros')} AS max_budget,
+  ${usdFromMicros('t.soft_budget_micros')} AS soft_budget,
   t.models,
   t.max_parallel_requests,
   t.tpm_limit,
@@ -127,7 +128,7 @@ SELECT
   k.blocked,
   k.tpm_limit,
   k.rpm_limit,
-  ${usd('k.max_budget_micros')} AS max_budget,
+  ${usdFromMicros('k.max_budget_micros')} AS max_budget,
   k.budget_duration,
   k.budget_reset_at,
   k.allowed_cache_controls,
@@ -144,7 +145,7 @@ SELECT
   u.organization_id,
   ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.user_id ORDER BY m.team_id) AS teams,
   u.user_role,
-  ${usd('u.max_budget_micros')} AS max_budget,
+  ${usdFromMicros('u.max_budget_micros')} AS max_budget,
   ${periodSpend('l.user_id = u.user_id', 'u')} AS spend,
   u.user_email,
   u.models,
@@ -164,7 +165,7 @@ SELECT
   o.metadata,
   o.models,
   ${periodSpend('l.organization_id = o.organization_id', 'o')} AS spend,
-  ${usd('o.max_budget_micros')} AS max_budget,
+  ${usdFromMicros('o.max_budget_micros')} AS max_budget,
   o.budget_duration,
   o.budget_reset_at,
   o.created_by,
@@ -203,7 +204,7 @@ SELECT
   sum(d.completion_tokens)::bigint AS completion_tokens,
   sum(d.cached_tokens)::bigint AS cache_read_input_tokens,
   0::bigint AS cache_creation_input_tokens,
-  ${usd('sum(d.cost_micros)')} AS spend,
+  ${usd('sum(d.cost_nanos)')} AS spend,
   count(*)::bigint AS api_requests,
   count(*) FILTER (WHERE d.status = 'success')::bigint AS successful_requests,
   count(*) FILTER (WHERE d.status = 'failure')::bigint AS failed_requests

@@ -5,6 +5,7 @@ import { spendAggregates } from './0200-spend-aggregates.js';
 import { usageDeadLetters } from './0201-usage-dead-letters.js';
 import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
+import { costNanos } from './0400-cost-nanos.js';
 import { storedResponses } from './0420-stored-responses.js';
 import { configClientKeys } from './0430-config-client-keys.js';
 import { importedKeys } from './0410-imported-keys.js';
@@ -14,6 +15,8 @@ import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
+// 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
+// 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
 // 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments, 440-449 hardening,
 // 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read).
@@ -24,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   usageDeadLetters,
   traceOutbox,
   allowedCacheControls,
+  costNanos,
   importedKeys,
   keyRouteAccess,
   storedResponses,

@@ -43,7 +43,7 @@ export interface OtlpOptions {
 const SPAN_KIND_CLIENT = 3;
 const STATUS_OK = 1;
 const STATUS_ERROR = 2;
-const MICROS_PER_USD = 1_000_000;
+const NANOS_PER_USD = 1_000_000_000;
 
 const hex = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
@@ -92,7 +92,7 @@ export function toSpan(row: TraceRow, options: OtlpOptions): OtlpSpan {
     text('langfuse.observation.type', 'generation'),
     text('langfuse.observation.model.name', row.model || row.model_group),
     json('langfuse.observation.usage_details', usageDetails(row)),
-    json('langfuse.observation.cost_details', { total: row.cost_micros / MICROS_PER_USD }),
+    json('langfuse.observation.cost_details', { total: row.cost_nanos / NANOS_PER_USD }),
     text('langfuse.observation.level', level(row)),
   ];
   if (row.model_parameters && Object.keys(row.model_parameters).length > 0) {

@@ -9,7 +9,7 @@
 // A request its edge has abandoned already (see ABANDON_SCRIPT) reserves nothing.
 //
 // ARGV: prefix, hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
-// tokens, cost micros, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
+// tokens, cost nano-USD, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
 export const RESERVE_SCRIPT = `
 local prefix = ARGV[1]

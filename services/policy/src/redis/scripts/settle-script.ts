@@ -4,7 +4,7 @@
 // when that window is still running. The hold record is the idempotency token: it is deleted here, so a
 // redelivered usage event finds nothing and changes nothing.
 //
-// ARGV: prefix, then (request id, cost micros, tokens) for each request.
+// ARGV: prefix, then (request id, cost nano-USD, tokens) for each request.
 export const SETTLE_SCRIPT = `
 local prefix = ARGV[1]
 local applied = 0

@@ -83,6 +83,8 @@ export interface Decision {
   holdsParallelSlot: boolean;
   /** The request this decision answers (AuthorizeStream). */
   requestId: string;
+  /** reserved_cost_micros in nano-USD, exact (budgets count nano-USD). */
+  reservedCostNanos: number;
 }
 
 /** OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} values for the tightest scope. */
@@ -430,6 +432,7 @@ function createBaseDecision(): Decision {
     reservedCostMicros: 0,
     holdsParallelSlot: false,
     requestId: "",
+    reservedCostNanos: 0,
   };
 }
 
@@ -473,6 +476,9 @@ export const Decision: MessageFns<Decision> = {
     }
     if (message.requestId !== "") {
       writer.uint32(106).string(message.requestId);
+    }
+    if (message.reservedCostNanos !== 0) {
+      writer.uint32(112).int64(message.reservedCostNanos);
     }
     return writer;
   },
@@ -594,6 +600,14 @@ export const Decision: MessageFns<Decision> = {
             message.requestId = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.reservedCostNanos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -630,6 +644,7 @@ export const Decision: MessageFns<Decision> = {
     message.reservedCostMicros = object.reservedCostMicros ?? 0;
     message.holdsParallelSlot = object.holdsParallelSlot ?? false;
     message.requestId = object.requestId ?? "";
+    message.reservedCostNanos = object.reservedCostNanos ?? 0;
     return message;
   },
 };

@@ -150,6 +150,11 @@ export interface Start {
   /** The deployment's price in micro-USD per token, so the edge can cost a stream the client cut short. */
   inputPriceMicros: number;
   outputPriceMicros: number;
+  /**
+   * The deployment's whole price (packages/pricing ModelPrice as JSON; empty when unpriced), so the edge
+   * costs a cut-short stream with the same final-cost function as the router.
+   */
+  priceJson: string;
 }
 
 /** One or more complete SSE events, framed (`data: ...\n\n`), ready to be written to the client. */
@@ -176,6 +181,15 @@ export interface Usage {
    * included in prompt_tokens, like cached_tokens (the reads).
    */
   cacheCreationTokens: number;
+  /**
+   * The exact cost in nano-USD
+   * (cost_micros is it rounded), and the price it used.
+   */
+  costNanos: number;
+  priceSource: string;
+  /** Prompt tokens written to the prompt cache, by lifetime (part of prompt_tokens). */
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
 }
 
 export interface Finish {
@@ -1229,6 +1243,7 @@ function createBaseStart(): Start {
     cacheKey: "",
     inputPriceMicros: 0,
     outputPriceMicros: 0,
+    priceJson: "",
   };
 }
 
@@ -1263,6 +1278,9 @@ export const Start: MessageFns<Start> = {
     }
     if (message.outputPriceMicros !== 0) {
       writer.uint32(81).double(message.outputPriceMicros);
+    }
+    if (message.priceJson !== "") {
+      writer.uint32(90).string(message.priceJson);
     }
     return writer;
   },
@@ -1360,6 +1378,14 @@ export const Start: MessageFns<Start> = {
             message.outputPriceMicros = reader.double();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.priceJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1387,6 +1413,7 @@ export const Start: MessageFns<Start> = {
     message.cacheKey = object.cacheKey ?? "";
     message.inputPriceMicros = object.inputPriceMicros ?? 0;
     message.outputPriceMicros = object.outputPriceMicros ?? 0;
+    message.priceJson = object.priceJson ?? "";
     return message;
   },
 };
@@ -1522,6 +1549,10 @@ function createBaseUsage(): Usage {
     costMicros: 0,
     estimated: false,
     cacheCreationTokens: 0,
+    costNanos: 0,
+    priceSource: "",
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
   };
 }
 
@@ -1547,6 +1578,18 @@ export const Usage: MessageFns<Usage> = {
     }
     if (message.cacheCreationTokens !== 0) {
       writer.uint32(56).uint32(message.cacheCreationTokens);
+    }
+    if (message.costNanos !== 0) {
+      writer.uint32(64).int64(message.costNanos);
+    }
+    if (message.priceSource !== "") {
+      writer.uint32(74).string(message.priceSource);
+    }
+    if (message.cacheWrite5mTokens !== 0) {
+      writer.uint32(80).uint32(message.cacheWrite5mTokens);
+    }
+    if (message.cacheWrite1hTokens !== 0) {
+      writer.uint32(88).uint32(message.cacheWrite1hTokens);
     }
     return writer;
   },
@@ -1620,6 +1663,38 @@ export const Usage: MessageFns<Usage> = {
             message.cacheCreationTokens = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.costNanos = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.priceSource = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.cacheWrite5mTokens = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.cacheWrite1hTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1644,6 +1719,10 @@ export const Usage: MessageFns<Usage> = {
     message.costMicros = object.costMicros ?? 0;
     message.estimated = object.estimated ?? false;
     message.cacheCreationTokens = object.cacheCreationTokens ?? 0;
+    message.costNanos = object.costNanos ?? 0;
+    message.priceSource = object.priceSource ?? "";
+    message.cacheWrite5mTokens = object.cacheWrite5mTokens ?? 0;
+    message.cacheWrite1hTokens = object.cacheWrite1hTokens ?? 0;
     return message;
   },
 };

@@ -39,7 +39,10 @@ export interface UsageEvent {
   model: string;
   apiBaseHost: string;
   stream: boolean;
-  /** Tokens and money. Money is integer micro-USD. */
+  /**
+   * Tokens and money. cost_micros is the cost rounded to whole micro-USD, kept for older readers; the
+   * ledger, budgets and reports use cost_nanos (field 42).
+   */
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
@@ -81,6 +84,19 @@ export interface UsageEvent {
   traceparent: string;
   /** Prompt tokens written to the provider's prompt cache; part of prompt_tokens (cached_tokens are the reads). */
   cacheCreationTokens: number;
+  /**
+   * The cost in integer nano-USD: tokens x price without rounding (see packages/pricing). 0 with a
+   * non-zero cost_micros means an older producer: readers take cost_micros x 1000.
+   */
+  costNanos: number;
+  /**
+   * Which price the cost used: its source and version, e.g. "genai-prices@0.1.8", "genai-prices@0.1.8+model_info",
+   * "prices-file@<sha256 prefix>"; empty when the deployment is unpriced.
+   */
+  priceSource: string;
+  /** Prompt tokens written to the provider's prompt cache (part of prompt_tokens), by cache lifetime. */
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
 }
 
 export interface UsageEvent_MetadataEntry {
@@ -98,6 +114,7 @@ export interface UsageSettlement {
   completionTokens: number;
   costMicros: number;
   cacheHit: boolean;
+  costNanos: number;
 }
 
 /**
@@ -153,6 +170,10 @@ function createBaseUsageEvent(): UsageEvent {
     responseJson: "",
     traceparent: "",
     cacheCreationTokens: 0,
+    costNanos: 0,
+    priceSource: "",
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
   };
 }
 
@@ -280,6 +301,18 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     }
     if (message.cacheCreationTokens !== 0) {
       writer.uint32(328).uint32(message.cacheCreationTokens);
+    }
+    if (message.costNanos !== 0) {
+      writer.uint32(336).int64(message.costNanos);
+    }
+    if (message.priceSource !== "") {
+      writer.uint32(346).string(message.priceSource);
+    }
+    if (message.cacheWrite5mTokens !== 0) {
+      writer.uint32(352).uint32(message.cacheWrite5mTokens);
+    }
+    if (message.cacheWrite1hTokens !== 0) {
+      writer.uint32(360).uint32(message.cacheWrite1hTokens);
     }
     return writer;
   },
@@ -628,6 +661,38 @@ export const UsageEvent: MessageFns<UsageEvent> = {
             message.cacheCreationTokens = reader.uint32();
             continue;
           }
+          case 42: {
+            if (tag !== 336) {
+              break;
+            }
+
+            message.costNanos = longToNumber(reader.int64());
+            continue;
+          }
+          case 43: {
+            if (tag !== 346) {
+              break;
+            }
+
+            message.priceSource = reader.string();
+            continue;
+          }
+          case 44: {
+            if (tag !== 352) {
+              break;
+            }
+
+            message.cacheWrite5mTokens = reader.uint32();
+            continue;
+          }
+          case 45: {
+            if (tag !== 360) {
+              break;
+            }
+
+            message.cacheWrite1hTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -694,6 +759,10 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     message.responseJson = object.responseJson ?? "";
     message.traceparent = object.traceparent ?? "";
     message.cacheCreationTokens = object.cacheCreationTokens ?? 0;
+    message.costNanos = object.costNanos ?? 0;
+    message.priceSource = object.priceSource ?? "";
+    message.cacheWrite5mTokens = object.cacheWrite5mTokens ?? 0;
+    message.cacheWrite1hTokens = object.cacheWrite1hTokens ?? 0;
     return message;
   },
 };
@@ -766,7 +835,7 @@ export const UsageEvent_MetadataEntry: MessageFns<UsageEvent_MetadataEntry> = {
 };
 
 function createBaseUsageSettlement(): UsageSettlement {
-  return { requestId: "", promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHit: false };
+  return { requestId: "", promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHit: false, costNanos: 0 };
 }
 
 export const UsageSettlement: MessageFns<UsageSettlement> = {
@@ -785,6 +854,9 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
     }
     if (message.cacheHit !== false) {
       writer.uint32(240).bool(message.cacheHit);
+    }
+    if (message.costNanos !== 0) {
+      writer.uint32(336).int64(message.costNanos);
     }
     return writer;
   },
@@ -842,6 +914,14 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
             message.cacheHit = reader.bool();
             continue;
           }
+          case 42: {
+            if (tag !== 336) {
+              break;
+            }
+
+            message.costNanos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -864,6 +944,7 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
     message.completionTokens = object.completionTokens ?? 0;
     message.costMicros = object.costMicros ?? 0;
     message.cacheHit = object.cacheHit ?? false;
+    message.costNanos = object.costNanos ?? 0;
     return message;
   },
 };

@@ -1,5 +1,5 @@
 import type { SqlClient } from '@sluice/common';
-import type { SpendSource } from './request-scopes.js';
+import type { SpendSource } from '../limits/request-scopes.js';
 
 /**
  * A scope's spend in its current period, summed from the ledger (plus any spend carried in by an import): what Redis is rebuilt from when it has
@@ -10,8 +10,9 @@ export async function ledgerSpend(sql: SqlClient, source: SpendSource): Promise<
   const params: unknown[] = [source.values, new Date(source.sinceMs)];
   if (source.modelGroup !== undefined) params.push(source.modelGroup);
   const result = await sql.query<{ spent: number }>(
-    `SELECT COALESCE(sum(cost_micros), 0)::bigint AS spent FROM spend_logs WHERE ${source.column} = ANY($1) AND start_time >= $2${model}`,
+    `SELECT COALESCE(sum(cost_nanos), 0)::bigint AS spent FROM spend_logs WHERE ${source.column} = ANY($1) AND start_time >= $2${model}`,
     params,
   );
-  return Number(result.rows[0]?.spent ?? 0) + source.carriedMicros;
+  // Nano-USD, as the counters count; carried spend is stored in micro-USD.
+  return Number(result.rows[0]?.spent ?? 0) + source.carriedMicros * 1000;
 }
