@@ -125,7 +125,7 @@ describe('client keys from the config', () => {
         env: { PATH: process.env.PATH ?? '', DATABASE_URL: stack.backends.databaseUrl },
       });
     const cost = (RECORDED_USAGE.prompt * PRICE.input + RECORDED_USAGE.completion * PRICE.output) / 1_000_000;
-    const expected = [hash.slice(0, 12), hash, '1', '0', String(RECORDED_USAGE.prompt), String(RECORDED_USAGE.completion), '0', cost.toFixed(6), 'gpt-test'].join(',');
+    const expected = [hash.slice(0, 12), hash, '1', '0', String(RECORDED_USAGE.prompt), String(RECORDED_USAGE.completion), '0', cost.toFixed(9), 'gpt-test'].join(',');
     const today = new Date().toISOString().slice(0, 10);
     for (const args of [['--format', 'csv'], ['--date', today, '--format', 'csv'], ['--from', today, '--to', today, '--format', 'csv']]) {
       const { stdout } = await cli(...args);
@@ -134,7 +134,7 @@ describe('client keys from the config', () => {
       expect(lines).toContain(expected);
     }
     const table = await cli();
-    expect(table.stdout).toMatch(new RegExp(`^${hash.slice(0, 12)}\\s+${hash}\\s+1\\s+0\\s+16\\s+363\\s+0\\s+${cost.toFixed(6).replace('.', '\\.')}\\s+gpt-test$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${hash.slice(0, 12)}\\s+${hash}\\s+1\\s+0\\s+16\\s+363\\s+0\\s+${cost.toFixed(9).replace('.', '\\.')}\\s+gpt-test$`, 'm'));
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     expect((await cli('--date', yesterday, '--format', 'csv')).stdout).not.toContain(hash);
     await expect(cli('--date', today, '--from', today)).rejects.toMatchObject({ code: 2 });

@@ -335,6 +335,8 @@ export const GENERAL_SETTINGS: Section = {
   sluice_ignore_unsupported: s,
   disable_key_management: s,
   client_keys: s,
+  prices_file: s,
+  allow_unpriced_models: s,
   disable_admin_ui: s,
   alerting: s,
   alert_types: s,

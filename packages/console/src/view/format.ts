@@ -12,6 +12,14 @@ export function formatUsdExact(micros: number): string {
   return `${sign}${whole}.${fraction}`;
 }
 
+/** Exact nine-decimal dollars from integer nano-USD, as `npm run usage-report` prints them: 1234567890 → "1.234567890". */
+export function formatUsdNanos(nanos: number): string {
+  const sign = nanos < 0 ? '-' : '';
+  const absolute = Math.abs(Math.trunc(nanos));
+  const whole = Math.floor(absolute / 1_000_000_000);
+  return `${sign}${whole}.${String(absolute % 1_000_000_000).padStart(9, '0')}`;
+}
+
 /** Dollars rounded half-up to the cent from micro-USD, with thousands separators: 1234567 → "$1.23". */
 export function formatUsd(micros: number): string {
   const sign = micros < 0 ? '-' : '';

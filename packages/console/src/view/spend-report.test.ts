@@ -73,8 +73,8 @@ describe('CSV', () => {
     expect(usageReportCsv(byKey)).toBe(
       [
         'key_alias,key_hash,requests,failures,tokens_in,tokens_out,cached_tokens,cost_usd,models',
-        `"team, ""prod""",${A},4,2,200,20,8,12.345678,gpt-large gpt-small`,
-        `,${B},2,1,100,10,4,0.000007,gpt-small`,
+        `"team, ""prod""",${A},4,2,200,20,8,12.345678000,gpt-large gpt-small`,
+        `,${B},2,1,100,10,4,0.000007000,gpt-small`,
         '',
       ].join('\n'),
     );

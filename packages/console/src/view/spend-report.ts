@@ -1,6 +1,6 @@
 // The shape of /global/spend/report (one entry per UTC day) and what the Spend page derives from it:
 // chart series per group and day, totals per group, and the per-key CSV of `npm run usage-report`.
-import { formatUsdExact } from './format.js';
+import { formatUsdNanos } from './format.js';
 
 export type SpendGrouping = 'team' | 'api_key' | 'model' | 'tag';
 
@@ -12,6 +12,8 @@ export interface SpendGroup {
   model?: string;
   tag?: string;
   total_spend_micros: number;
+  /** The exact amount (the ledger's unit); absent from older gateways, then taken from the micro-dollars. */
+  total_spend_nanos?: number;
   total_input_tokens: number;
   total_output_tokens: number;
   /** Absent from gateways without the cached-token column; counted as 0. */
@@ -131,16 +133,16 @@ function csvCell(value: string): string {
 
 /**
  * The per-key CSV that `npm run usage-report -- --format csv` prints for the same days, built from
- * /global/spend/report?group_by=api_key: one row per key, most spend first, exact six-decimal dollars.
+ * /global/spend/report?group_by=api_key: one row per key, most spend first, exact nine-decimal dollars.
  */
 export function usageReportCsv(report: readonly SpendDay[]): string {
-  const keys = new Map<string, { alias: string; requests: number; failures: number; input: number; output: number; cached: number; micros: number; models: Set<string> }>();
+  const keys = new Map<string, { alias: string; requests: number; failures: number; input: number; output: number; cached: number; nanos: number; models: Set<string> }>();
   for (const day of report) {
     for (const group of day.keys ?? []) {
       const hash = group.api_key ?? '';
       let key = keys.get(hash);
       if (!key) {
-        key = { alias: '', requests: 0, failures: 0, input: 0, output: 0, cached: 0, micros: 0, models: new Set() };
+        key = { alias: '', requests: 0, failures: 0, input: 0, output: 0, cached: 0, nanos: 0, models: new Set() };
         keys.set(hash, key);
       }
       // The report keeps the greatest alias a key had over the range, as SQL's max() does.
@@ -150,12 +152,12 @@ export function usageReportCsv(report: readonly SpendDay[]): string {
       key.input += group.total_input_tokens;
       key.output += group.total_output_tokens;
       key.cached += group.total_cached_tokens ?? 0;
-      key.micros += group.total_spend_micros;
+      key.nanos += group.total_spend_nanos ?? Math.round(group.total_spend_micros * 1000);
       for (const split of group.metadata) if (split.model) key.models.add(split.model);
     }
   }
   const rows = [...keys]
-    .sort((a, b) => b[1].micros - a[1].micros || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .sort((a, b) => b[1].nanos - a[1].nanos || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([hash, key]) => [
       key.alias,
       hash,
@@ -164,7 +166,7 @@ export function usageReportCsv(report: readonly SpendDay[]): string {
       String(key.input),
       String(key.output),
       String(key.cached),
-      formatUsdExact(key.micros),
+      formatUsdNanos(key.nanos),
       [...key.models].sort().join(' '),
     ]);
   return [CSV_HEADERS, ...rows].map((line) => line.map(csvCell).join(',')).join('\n') + '\n';

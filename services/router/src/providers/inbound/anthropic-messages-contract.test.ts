@@ -72,7 +72,7 @@ describe('Messages streams from an Anthropic deployment pass through', () => {
       '{"type":"message_stop"}',
     ];
     const { whole } = replayThreeWays(native, () => messagesContext(), anthropicSseBytes(events));
-    expect(whole.usage).toEqual({ promptTokens: 2310, completionTokens: 5, cachedTokens: 300, reasoningTokens: 0, cacheCreationTokens: 2000 });
+    expect(whole.usage).toEqual({ promptTokens: 2310, completionTokens: 5, cachedTokens: 300, reasoningTokens: 0, cacheCreationTokens: 2000, cacheWrite5mTokens: 2000, cacheWrite1hTokens: 0 });
   });
 
   test('an error event after HTTP 200 fails the stream with its class', () => {
