@@ -59,3 +59,16 @@ test('poison events are parked after max_deliver and the events behind them comm
   expect(await aggregateMismatches(backends.sql)).toEqual([]);
   expect(accounting.logs.filter((line) => line.includes('parked as a dead letter'))).toHaveLength(2);
 });
+
+test('an event whose client-chosen strings carry NUL (which Postgres cannot store) is committed, not parked', async () => {
+  const parked = Number((await backends.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM usage_dead_letters')).rows[0]!.count);
+  const event = usageEvent(2_000, { requestId: 'req-nul', endUser: 'a\u0000b', tags: ['t\u0000ag'], metadata: { note: 'x\u0000y' } });
+  await publishAll(bus, [event, usageEvent(2_001)]);
+  await waitFor(async () => (await backends.sql.query("SELECT 1 FROM spend_logs WHERE request_id IN ('req-nul', $1)", [usageEvent(2_001).requestId])).rows.length === 2, {
+    timeoutMs: 20_000,
+    message: 'the events with NUL did not reach the ledger',
+  });
+  const row = (await backends.sql.query<{ end_user: string; tags: string[]; metadata: Record<string, string> }>("SELECT end_user, tags, metadata FROM spend_logs WHERE request_id = 'req-nul'")).rows[0]!;
+  expect(row).toEqual({ end_user: 'ab', tags: ['tag'], metadata: { note: 'xy' } });
+  expect(Number((await backends.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM usage_dead_letters')).rows[0]!.count)).toBe(parked);
+});

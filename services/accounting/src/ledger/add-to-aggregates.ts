@@ -1,5 +1,6 @@
 import type { SqlClient } from '@sluice/common';
 import type { DailyDelta } from './insert-spend-logs.js';
+import { jsonbParameter } from './jsonb-parameter.js';
 
 // One statement per aggregate table per batch, whatever the traffic: Postgres sees a handful of upserts
 // every second instead of an UPDATE per request. Every transaction touches the tables in the same order
@@ -114,9 +115,9 @@ export function totalsBy(deltas: readonly DailyDelta[], id: EntityTable['id']): 
 /** Adds what one batch inserted to spend_daily and the per-key, team, user and organisation totals. */
 export async function addToAggregates(tx: SqlClient, deltas: readonly DailyDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  await tx.query(UPSERT_DAILY, [JSON.stringify(deltas)]);
+  await tx.query(UPSERT_DAILY, [jsonbParameter(deltas)]);
   for (const entity of ENTITY_TABLES) {
     const rows = totalsBy(deltas, entity.id);
-    if (rows.length > 0) await tx.query(UPSERT_TOTALS.get(entity.table)!, [JSON.stringify(rows)]);
+    if (rows.length > 0) await tx.query(UPSERT_TOTALS.get(entity.table)!, [jsonbParameter(rows)]);
   }
 }

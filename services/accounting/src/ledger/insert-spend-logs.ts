@@ -1,4 +1,5 @@
 import type { SqlClient } from '@sluice/common';
+import { jsonbParameter } from './jsonb-parameter.js';
 
 // The whole batch travels as one jsonb parameter and is unpacked by jsonb_to_recordset: one statement
 // and one round trip per batch, whatever its size. ON CONFLICT DO NOTHING makes a redelivered or
@@ -102,7 +103,7 @@ export interface InsertOptions {
 export async function insertSpendLogs(tx: SqlClient, rows: Record<string, unknown>[], options: InsertOptions): Promise<DailyDelta[]> {
   if (rows.length === 0) return [];
   const result = await tx.query<DailyDelta>(INSERT_SPEND_LOGS, [
-    JSON.stringify(rows),
+    jsonbParameter(rows),
     options.storeMessages,
     options.exportTraces,
     options.exportTraces && options.exportMessages,

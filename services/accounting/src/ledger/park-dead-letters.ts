@@ -1,4 +1,5 @@
 import type { SqlClient } from '@sluice/common';
+import { jsonbParameter } from './jsonb-parameter.js';
 
 export interface DeadLetter {
   requestId: string;
@@ -23,5 +24,5 @@ export async function parkDeadLetters(sql: SqlClient, letters: readonly DeadLett
     deliveries: letter.deliveries,
     error: letter.error.slice(0, 2_000),
   }));
-  await sql.query(INSERT_DEAD_LETTERS, [JSON.stringify(rows)]);
+  await sql.query(INSERT_DEAD_LETTERS, [jsonbParameter(rows)]);
 }
