@@ -3,7 +3,7 @@
 // and a hold covers every answer a request asks for.
 import { loadJsonFixture, replayOpenAiFixture, startService, startStack } from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FIXTURE, holdsLeft, type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
+import { abandonMarkers, FIXTURE, holdsLeft, type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const recorded = loadJsonFixture('vercel-ai', FIXTURE);
@@ -76,8 +76,10 @@ describe('decisions that never reach the edge', () => {
     }
     expect(replies.map((reply) => reply.status)).toEqual(Array(6).fill(503));
     expect(replies[0]!.body.error.code).toBe('policy_unavailable');
-    // Policy now decides them, and gives back what those decisions reserved at once.
-    await waitFor(async () => (await holdsLeft(stack.backends)) === 0, { timeoutMs: 5_000, intervalMs: 50 });
+    // Policy now decides them, and gives back what those decisions reserved at once. Once all six
+    // abandon markers exist no hold can appear any more (a decision after its marker reserves nothing),
+    // so "no holds" then means given back, not "not decided yet".
+    await waitFor(async () => (await abandonMarkers(stack.backends)) === 6 && (await holdsLeft(stack.backends)) === 0, { timeoutMs: 5_000, intervalMs: 50 });
     const info = await keyInfo(key);
     expect(info.current_parallel_requests).toBe(0);
     expect(info.reserved_spend_micros).toBe(0);

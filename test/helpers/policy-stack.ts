@@ -148,17 +148,27 @@ export async function startPolicyStack(
   };
 }
 
-/** Waits until every usage event has been settled: no hold left in Redis for this run. */
-export async function holdsLeft(backends: TestBackends): Promise<number> {
+/** Limit-state keys of this run whose name starts with `segment` (after the prefix and the n: namespace). */
+async function limitKeys(backends: TestBackends, segment: string): Promise<number> {
   const redis = backends.redis();
   const prefix = backends.env.SLUICE_REDIS_PREFIX!;
   let cursor = '0';
   let count = 0;
   do {
     // SCAN matches full key names, so the pattern carries the prefix the client would otherwise add.
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}n:h:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}n:${segment}*`, 'COUNT', 1000);
     cursor = next;
     count += keys.length;
   } while (cursor !== '0');
   return count;
+}
+
+/** Waits until every usage event has been settled: no hold left in Redis for this run. */
+export function holdsLeft(backends: TestBackends): Promise<number> {
+  return limitKeys(backends, 'h:');
+}
+
+/** Requests the edge abandoned: each leaves a marker, which a decision made after it finds. */
+export function abandonMarkers(backends: TestBackends): Promise<number> {
+  return limitKeys(backends, 'x:');
 }

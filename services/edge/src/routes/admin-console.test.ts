@@ -17,7 +17,7 @@ const logger = createLogger({ service: 'edge', level: 'silent' });
 const root = mkdtempSync(join(tmpdir(), 'sluice-console-'));
 mkdirSync(join(root, 'assets'));
 writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/ui/assets/index-abc123.js"></script>');
-writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+writeFileSync(join(root, 'assets', 'index-abc123.js'), 'export const built = 1;');
 writeFileSync(join(root, 'assets', 'index-abc123.css'), 'body{}');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -98,7 +98,7 @@ describe('the admin console at /ui', () => {
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(script.body).toBe('console.log(1)');
+    expect(script.body).toBe('export const built = 1;');
     const css = await app.inject({ method: 'GET', url: '/ui/assets/index-abc123.css' });
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     const again = await app.inject({ method: 'GET', url: '/ui/assets/index-abc123.js', headers: { 'if-none-match': String(script.headers.etag) } });

@@ -1,3 +1,14 @@
+// What settling and abandoning share: one scope of a hold gives back its reserved money (unless the hold
+// already expired and freed it) and its parallel slot.
+const FREE_ENTRY = `
+local function freeEntry(prefix, rid, hold, e)
+  if e.c == 1 and redis.call('ZREM', prefix .. 'zc:' .. e.n, rid .. '|' .. hold.c) == 1 then
+    redis.call('HINCRBY', prefix .. 's:' .. e.n, 'rs', -hold.c)
+  end
+  if e.q == 1 then redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+end
+`;
+
 // Settles finished requests to what they really cost: frees each hold's reserved money and parallel
 // slot (unless the hold already expired and freed them), adds the real cost to `spent` when the budget
 // period is still the one the hold was made in, and corrects the token window by (real - estimated)
@@ -5,7 +16,7 @@
 // redelivered usage event finds nothing and changes nothing.
 //
 // ARGV: prefix, then (request id, cost nano-USD, tokens) for each request.
-export const SETTLE_SCRIPT = `
+export const SETTLE_SCRIPT = `${FREE_ENTRY}
 local prefix = ARGV[1]
 local applied = 0
 for j = 2, #ARGV, 3 do
@@ -19,10 +30,7 @@ for j = 2, #ARGV, 3 do
     local hold = cjson.decode(raw)
     for _, e in ipairs(hold.s) do
       local key = prefix .. 's:' .. e.n
-      if e.c == 1 and redis.call('ZREM', prefix .. 'zc:' .. e.n, rid .. '|' .. hold.c) == 1 then
-        redis.call('HINCRBY', key, 'rs', -hold.c)
-      end
-      if e.q == 1 then redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+      freeEntry(prefix, rid, hold, e)
       local f = redis.call('HMGET', key, 'p', 'ws')
       if e.p >= 0 and cost > 0 and tonumber(f[1]) == e.p then redis.call('HINCRBY', key, 'sp', cost) end
       if tokens ~= e.t and tonumber(f[2]) == e.w then redis.call('HINCRBY', key, 'wt', tokens - e.t) end
@@ -51,7 +59,7 @@ return released
 // money, parallel slot, and its request and token estimate in the window still running. When the
 // decision is still being made the hold does not exist yet, so a marker is left that makes that
 // reservation refuse instead (see the reserve script). ARGV: prefix, request id, marker ttl ms.
-export const ABANDON_SCRIPT = `
+export const ABANDON_SCRIPT = `${FREE_ENTRY}
 local prefix = ARGV[1]
 local rid = ARGV[2]
 redis.call('SET', prefix .. 'x:' .. rid, 1, 'PX', tonumber(ARGV[3]))
@@ -62,10 +70,7 @@ redis.call('DEL', holdKey)
 local hold = cjson.decode(raw)
 for _, e in ipairs(hold.s) do
   local key = prefix .. 's:' .. e.n
-  if e.c == 1 and redis.call('ZREM', prefix .. 'zc:' .. e.n, rid .. '|' .. hold.c) == 1 then
-    redis.call('HINCRBY', key, 'rs', -hold.c)
-  end
-  if e.q == 1 then redis.call('ZREM', prefix .. 'zp:' .. e.n, rid) end
+  freeEntry(prefix, rid, hold, e)
   if tonumber(redis.call('HGET', key, 'ws')) == e.w then
     redis.call('HINCRBY', key, 'wr', -1)
     redis.call('HINCRBY', key, 'wt', -e.t)

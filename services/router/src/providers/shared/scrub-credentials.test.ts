@@ -21,9 +21,9 @@ test('the api key, AWS secrets and credential headers are cut out of a provider 
 });
 
 test('the credential fields of a JSON service account are cut out too', () => {
-  const account = JSON.stringify({ type: 'service_account', private_key: '-----BEGIN PRIVATE KEY-----abc', client_email: 'a@b.iam' });
+  const account = JSON.stringify({ type: 'service_account', private_key: 'test-service-account-private-key', client_email: 'a@b.iam' });
   const credentials = deploymentCredentials(deployment({ vertex_credentials: account }));
-  expect(scrubCredentials('bad key -----BEGIN PRIVATE KEY-----abc', credentials)).toBe('bad key [redacted]');
+  expect(scrubCredentials('bad key test-service-account-private-key', credentials)).toBe('bad key [redacted]');
 });
 
 test('a message without credentials is unchanged', () => {
