@@ -141,6 +141,8 @@ export const RouterSettingsSchema = Type.Object(
     tag_filtering_match_any: Type.Optional(Type.Boolean()),
     /** Skip deployments whose model_info context window is smaller than the prompt. */
     enable_pre_call_checks: Type.Optional(Type.Boolean()),
+    /** max_parallel_requests of every deployment that does not set its own. */
+    default_max_parallel_requests: Type.Optional(Num),
   },
   open,
 );

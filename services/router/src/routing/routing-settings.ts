@@ -34,6 +34,8 @@ export interface RoutingSettings {
   tagMatchAny: boolean;
   /** router_settings.enable_pre_call_checks: skip deployments whose context window is too small. */
   preCallChecks: boolean;
+  /** router_settings.default_max_parallel_requests: the parallel limit of deployments without their own (0: none). */
+  defaultMaxParallelRequests: number;
 }
 
 const SECOND = 1000;
@@ -80,5 +82,6 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     tagFiltering: router.enable_tag_filtering ?? false,
     tagMatchAny: router.tag_filtering_match_any ?? true,
     preCallChecks: router.enable_pre_call_checks ?? false,
+    defaultMaxParallelRequests: router.default_max_parallel_requests ?? 0,
   };
 }
