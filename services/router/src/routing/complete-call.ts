@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
+import { type ErrorCode, GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import { recordStoredResponse } from '../responses/record-stored-response.js';
 import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
@@ -14,7 +14,7 @@ import type { DeploymentStats } from './deployment-stats.js';
 import { type DeploymentLimitStore, type Lease, limitsOf, type LimitsOfDeployment } from './deployment-limits.js';
 import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
-import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
+import { backoffMs, countsAgainstDeployment, errorClassOf, errorCodeOf, fallbackKind, retriesFor } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, estimatePromptTokens, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment, UNKNOWN_COST } from './select-deployment.js';
@@ -121,6 +121,11 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     return price ? price.input + price.output : UNKNOWN_COST;
   };
 
+  const allowedFailsFor = (code: ErrorCode): number => {
+    const errorClass = errorClassOf(code);
+    return (errorClass !== undefined ? settings.allowedFailsPolicy?.[errorClass] : undefined) ?? settings.allowedFails;
+  };
+
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
     const code = errorCodeOf(error);
     if (countsAgainstDeployment(code)) stats.failed(deployment.id);
@@ -132,7 +137,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const immediate = code === 'upstream_rate_limited' && retryAfterMs !== undefined;
     const cooled = await cooldowns.recordFailure({
       deploymentId: deployment.id,
-      allowedFails: settings.allowedFails,
+      allowedFails: allowedFailsFor(code),
       cooldownMs: immediate ? Math.max(retryAfterMs, 1000) : cooldownMs,
       immediate,
     });
@@ -220,7 +225,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     let limitRetryAfterMs = Number.POSITIVE_INFINITY;
     let lastError: unknown;
     let lastDeployment: Deployment | undefined;
-    for (let retry = 0; retry <= settings.numRetries; retry += 1) {
+    const retryPolicy = settings.groupRetryPolicies.get(group) ?? settings.retryPolicy;
+    // The loop ends when a failure has used up the retries its error class gets (retriesFor).
+    for (let retry = 0; ; retry += 1) {
       const healthy = deployments.filter((deployment) => !cooldowns.coolingDown(deployment.id) && !atLimit?.has(deployment.id));
       const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
       const deployment = selectDeployment(fresh.length > 0 ? fresh : healthy, settings, stats, random, costOf);
@@ -273,7 +280,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
         await reportFailure(deployment, deployments.length, error);
         const code = errorCodeOf(error);
         logger.info({ requestId: state.request.requestId, deployment: deployment.id, errorCode: code, retry }, 'attempt failed');
-        if (!isRetryable(code)) break;
+        if (retry >= retriesFor(code, settings.numRetries, retryPolicy)) break;
       }
     }
     throw lastError ?? new GatewayError('no_deployment_available');
