@@ -29,10 +29,10 @@ import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-stor
 import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
-import { SharedLatency } from './routing/shared-latency.js';
+import { SharedRoutingStats } from './routing/shared-routing-stats.js';
 import { type DeploymentLimitStore, limitsOf, MemoryDeploymentLimits } from './routing/deployment-limits.js';
 import { RedisDeploymentLimits } from './routing/redis-deployment-limits.js';
-import { readRoutingSettings } from './routing/routing-settings.js';
+import { readRoutingSettings, type RoutingStrategy } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
@@ -127,13 +127,15 @@ function startDeploymentLimits(options: RouterOptions, deployments: readonly Dep
   };
 }
 
-/** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
-function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
-  const { settings, logger, backends, config } = options;
-  if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
+/** Strategies that decide on statistics, which router replicas share through Redis (not in embedded mode). */
+const SHARED_STATS_STRATEGIES = new Set<RoutingStrategy>(['latency-based-routing', 'least-busy', 'usage-based-routing']);
+
+function startSharedStats(options: RouterOptions, strategy: RoutingStrategy, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
+  const { settings, logger, backends } = options;
+  if (backends?.embedded || !settings.redisUrl || !SHARED_STATS_STRATEGIES.has(strategy)) return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
-  const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
-  stats.shareLatency((id) => shared.latencyMs(id));
+  const shared = new SharedRoutingStats({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
+  stats.share((id) => shared.figures(id));
   return {
     close: () => {
       shared.close();
@@ -173,7 +175,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const stats = new DeploymentStats();
   const cache = startResponseCache(options);
   const responses = await startResponseStore(options);
-  const sharedLatency = startSharedLatency(options, registry.deploymentIds(), stats);
+  const sharedStats = startSharedStats(options, routing.strategy, registry.deploymentIds(), stats);
   const limits = startDeploymentLimits(options, deployments, observer.redis);
   const prices = createPriceBook({ pricesFile: config.general_settings?.prices_file });
   warnUnpriced(deployments, prices, config.general_settings?.allow_unpriced_models === true, logger);
@@ -270,7 +272,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
       { name: 'close deployment limits', run: async () => limits?.close() },
-      { name: 'close routing statistics', run: async () => sharedLatency?.close() },
+      { name: 'close routing statistics', run: async () => sharedStats?.close() },
       { name: 'close response cache', run: async () => cache?.close() },
       { name: 'close response store', run: async () => responses?.close() },
       { name: 'close http', run: http.close },
