@@ -196,6 +196,8 @@ export const LitellmSettingsSchema = Type.Object(
     max_budget: Type.Optional(Num),
     budget_duration: Type.Optional(Str),
     log_level: Type.Optional(Str),
+    /** The model group of a request that names no model. */
+    default_model: Type.Optional(Type.String({ minLength: 1 })),
   },
   open,
 );

@@ -257,7 +257,7 @@ export const LITELLM_SETTINGS: Section = {
   content_policy_fallbacks: s,
   default_fallbacks: s,
   log_level: s,
-  default_model: i,
+  default_model: s,
   // The proxy-wide budget: without it nothing stops total spend.
   max_budget: r,
   budget_duration: r,
