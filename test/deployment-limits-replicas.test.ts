@@ -3,7 +3,7 @@
 // settled to what the provider reported, and a parallel slot comes back when its attempt ends,
 // a cancelled stream included.
 import type { RunningRouter } from '@sluice/router';
-import { createTestBackends, type FakeProvider, startFakeProvider, type TestBackends } from '@sluice/testing';
+import { createTestBackends, type FakeProvider, sampleValue, scrapeMetrics, startFakeProvider, type TestBackends } from '@sluice/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { completeVia, startRouterReplicas, stopRouterReplicas } from './helpers/router-replicas.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -60,6 +60,11 @@ test('rpm 10 across two replicas: exactly 10 requests reach the deployment, the 
   expect(new Set(refused.map((outcome) => outcome.error))).toEqual(new Set(['deployment_limits_reached']));
   expect(Math.min(...refused.map((outcome) => outcome.retryAfterSeconds ?? 0))).toBeGreaterThan(0);
   expect(fakes.rpm!.requests).toHaveLength(10);
+  let skipped = 0;
+  for (const router of routers) {
+    skipped += sampleValue(await scrapeMetrics(`http://127.0.0.1:${router.httpPort}/metrics`), 'sluice_deployment_limited_total', { deployment: 'rpm', limit: 'rpm' });
+  }
+  expect(skipped).toBe(20);
 });
 
 test('max_parallel_requests 2 across two replicas: two in flight at once, and the slots come back', async () => {

@@ -253,6 +253,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
         const reservation = await limitStore!.reserve(limits, deployment.id, `${REPLICA_TAG}:${(attemptSequence += 1)}`, estimatePromptTokens(state.request.body), now());
         if (!reservation.admitted) {
           (atLimit ??= new Set()).add(deployment.id);
+          dependencies.observer?.atLimit(deployment, reservation.reason);
           limitRetryAfterMs = Math.min(limitRetryAfterMs, reservation.retryAfterMs);
           // Nothing was attempted: picking another deployment spends no retry.
           retry -= 1;
