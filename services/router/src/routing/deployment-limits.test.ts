@@ -7,7 +7,7 @@ import { type FakeProvider, startFakeProvider } from '@sluice/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createCompleteCall } from './complete-call.js';
 import { MemoryCooldownStore } from './cooldown-store.js';
-import { MemoryDeploymentLimits } from './deployment-limits.js';
+import { limitsOf, MemoryDeploymentLimits } from './deployment-limits.js';
 import { DeploymentStats } from './deployment-stats.js';
 import { buildModelRegistry } from './model-registry.js';
 import { readRoutingSettings } from './routing-settings.js';
@@ -84,6 +84,18 @@ async function call(complete: ReturnType<typeof routerFor>, model: string, strea
 }
 
 describe('per-deployment limits', () => {
+  test('a deployment without limits has none to check; default_max_parallel_requests fills in the parallel limit', async () => {
+    const provider = await fake();
+    const registry = buildModelRegistry(
+      parseConfig({ model_list: [deployment('g', 'plain', provider, {}), deployment('g', 'own', provider, { rpm: 5, max_parallel_requests: 2, timeout: 30, stream_timeout: 90 })] }, {}).config,
+    );
+    const [plain, own] = registry.group('g')!;
+    expect(limitsOf(plain!)).toBeUndefined();
+    expect(limitsOf(plain!, 600_000, 4)).toEqual({ rpm: 0, tpm: 0, parallel: 4, slotTtlMs: 660_000 });
+    // The slot outlives the longest the attempt may take (here the stream's 90 s) by a minute.
+    expect(limitsOf(own!, 600_000, 4)).toEqual({ rpm: 5, tpm: 0, parallel: 2, slotTtlMs: 150_000 });
+  });
+
   test('a deployment at its rpm is skipped for the next one; with every one at its limit the client gets a 429', async () => {
     const [a, b] = [await fake(), await fake()];
     const complete = routerFor({ model_list: [deployment('g', 'a', a, { rpm: 2 }), deployment('g', 'b', b, { rpm: 1 })] });

@@ -54,7 +54,7 @@ export function limitsOf(deployment: Deployment, timeoutMs = DEFAULT_TIMEOUT_MS,
   const parallel = positive(deployment.params.max_parallel_requests) || positive(defaultParallel);
   if (rpm === 0 && tpm === 0 && parallel === 0) return undefined;
   const timeout = deployment.params.timeout !== undefined ? deployment.params.timeout * 1000 : timeoutMs;
-  return { rpm, tpm, parallel, slotTtlMs: Math.max(timeout, deployment.params.stream_timeout ?? 0) + SLOT_MARGIN_MS };
+  return { rpm, tpm, parallel, slotTtlMs: Math.max(timeout, (deployment.params.stream_timeout ?? 0) * 1000) + SLOT_MARGIN_MS };
 }
 
 interface Window {
