@@ -1,6 +1,7 @@
-// litellm_settings.default_model through the whole gateway (embedded mode; only the providers are fake):
-// a request that names no model goes to the default model group, one that names a model keeps it, and a
-// key may only reach the default model when it is allowed that model.
+// Router settings through the whole gateway (embedded mode; only the providers are fake):
+// litellm_settings.default_model (a request that names no model goes to the default model group, one that
+// names a model keeps it, and a key may only reach the default model when it is allowed that model), and
+// a deployment at its rpm answering as LiteLLM does: 429, OpenAI-shaped, with Retry-After.
 import { type FakeProvider, startFakeProvider, writeConfigFile } from '@sluice/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type EmbeddedLauncher, startEmbedded } from './helpers/embedded-launcher.js';
@@ -11,11 +12,18 @@ const fakes: Record<string, FakeProvider> = {};
 let launcher: EmbeddedLauncher | undefined;
 
 beforeAll(async () => {
-  for (const name of ['main', 'other']) fakes[name] = await startFakeProvider(() => ({ json: ANSWER }));
+  for (const name of ['main', 'other', 'limited']) fakes[name] = await startFakeProvider(() => ({ json: ANSWER }));
   const config = writeConfigFile({
-    model_list: ['main', 'other'].map((name) => ({
+    model_list: ['main', 'other', 'limited'].map((name) => ({
       model_name: name,
-      litellm_params: { model: `openai/gpt-4o-${name}`, api_base: `${fakes[name]!.url}/v1`, api_key: 'sk-up', input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 },
+      litellm_params: {
+        model: `openai/gpt-4o-${name}`,
+        api_base: `${fakes[name]!.url}/v1`,
+        api_key: 'sk-up',
+        input_cost_per_token: 0.000001,
+        output_cost_per_token: 0.000002,
+        ...(name === 'limited' ? { rpm: 1 } : {}),
+      },
     })),
     litellm_settings: { default_model: 'main' },
     general_settings: { master_key: MASTER },
@@ -62,5 +70,17 @@ test('the default model is subject to the key’s model access', async () => {
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
   expect(fakes.main!.requests).toHaveLength(2);
   expect((await chat(key, { model: 'other' })).status).toBe(200);
+});
+
+test('a group whose deployments are all at their rpm answers 429 with Retry-After', async () => {
+  expect((await chat(MASTER, { model: 'limited' })).status).toBe(200);
+  const refused = await chat(MASTER, { model: 'limited' });
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  const { error } = (await refused.json()) as { error: { code: string; type: string; message: string } };
+  expect(error.code).toBe('deployment_limits_reached');
+  expect(error.type).toBe('rate_limit_error');
+  expect(error.message).toContain('No deployments available for selected model');
+  expect(fakes.limited!.requests).toHaveLength(1);
   expect(await launcher!.stop()).toBe(0);
 });
