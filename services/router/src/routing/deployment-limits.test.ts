@@ -110,6 +110,17 @@ describe('per-deployment limits', () => {
     expect(b.requests).toHaveLength(1);
   });
 
+  test('usage-based-routing: with every deployment at its rpm the client gets the same 429', async () => {
+    const [a, b] = [await fake(), await fake()];
+    const complete = routerFor({
+      model_list: [deployment('g', 'a', a, { rpm: 1 }), deployment('g', 'b', b, { rpm: 1 })],
+      router_settings: { routing_strategy: 'usage-based-routing' },
+    });
+    const served = [(await call(complete, 'g')).deployment, (await call(complete, 'g')).deployment];
+    expect(served.sort()).toEqual(['a', 'b']);
+    expect((await call(complete, 'g')).error?.code).toBe('deployment_limits_reached');
+  });
+
   test('the window starts again a minute after its first request', async () => {
     const a = await fake();
     let clock = 1_000_000;
