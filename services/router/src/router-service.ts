@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import {
   type Backends,
   connectRedis,
+  redisConfigured,
+  subscriberConnection,
   connectSql,
   migrate,
   type GatewayConfig,
@@ -73,11 +75,12 @@ function modelStatus(registry: ModelRegistry, cooldowns: CooldownStore, stats: D
 
 async function startCooldowns(options: RouterOptions, deploymentIds: string[], timed: TimedCall): Promise<CooldownStore> {
   const { settings, logger, backends } = options;
-  // Embedded mode (and a router run without REDIS_URL) keeps cooldowns in this process.
-  if (backends?.embedded || !settings.redisUrl) return new MemoryCooldownStore();
+  // Embedded mode (and a router run without any Redis) keeps cooldowns in this process.
+  if (backends?.embedded || !redisConfigured(settings)) return new MemoryCooldownStore();
+  const redis = connectRedis(settings, logger, { name: 'sluice-router' });
   const store = await RedisCooldownStore.start({
-    redis: connectRedis(settings, logger, { name: 'sluice-router' }),
-    subscriber: connectRedis(settings, logger, { name: 'sluice-router-cooldowns' }),
+    redis,
+    subscriber: subscriberConnection(redis),
     prefix: settings.redisPrefix,
     deploymentIds,
     logger,
@@ -110,7 +113,7 @@ function grpcError(error: unknown): Error & { code: number } {
 /** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
 function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
   const { settings, logger, backends, config } = options;
-  if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
+  if (backends?.embedded || !redisConfigured(settings) || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
   const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
   stats.shareLatency((id) => shared.latencyMs(id));

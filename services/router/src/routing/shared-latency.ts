@@ -1,4 +1,4 @@
-import type { Redis } from '@sluice/common';
+import { hashTagged, pipelinePerItem, type RedisClient } from '@sluice/common';
 import type { DeploymentStats } from './deployment-stats.js';
 
 // latency-based-routing on every router replica from the same picture: each replica publishes its
@@ -11,7 +11,7 @@ const FRESH_MS = 10_000;
 const KEY_TTL_MS = 30_000;
 
 export interface SharedLatencyOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** This replica's name among the others. */
   replicaId: string;
   deploymentIds: readonly string[];
@@ -20,7 +20,8 @@ export interface SharedLatencyOptions {
   now?: () => number;
 }
 
-const keyOf = (deploymentId: string) => `router:latency:${deploymentId}`;
+// Tagged like the deployment's cooldown keys: one slot per deployment on a Redis Cluster.
+const keyOf = (deploymentId: string) => `router:${hashTagged(deploymentId)}:latency`;
 
 export class SharedLatency {
   private readonly shared = new Map<string, number>();
@@ -42,28 +43,21 @@ export class SharedLatency {
     return this.shared.get(deploymentId);
   }
 
-  /** Publishes this replica's figures and reads everyone's, in one round trip. */
+  /** Publishes this replica's figures and reads everyone's, in one round trip (one per deployment on a cluster). */
   async sync(): Promise<void> {
     const { redis, replicaId, deploymentIds, local } = this.options;
     if (deploymentIds.length === 0) return;
     const now = this.now();
-    const pipeline = redis.pipeline();
-    const reads: number[] = [];
-    let commands = 0;
-    for (const id of deploymentIds) {
+    const results = await pipelinePerItem(redis, deploymentIds, (pipeline, id) => {
       const mine = local.localLatencyMs(id);
       if (mine !== undefined) {
         pipeline.hset(keyOf(id), replicaId, `${mine}:${now}`);
         pipeline.pexpire(keyOf(id), KEY_TTL_MS);
-        commands += 2;
       }
       pipeline.hgetall(keyOf(id));
-      reads.push(commands);
-      commands += 1;
-    }
-    const results = (await pipeline.exec()) ?? [];
+    });
     deploymentIds.forEach((id, index) => {
-      const [error, value] = results[reads[index]!] ?? [null, null];
+      const [error, value] = results[index]!.at(-1) ?? [null, null];
       if (error || value === null || typeof value !== 'object') return;
       const fields = value as Record<string, string>;
       const fresh = Object.values(fields)
