@@ -20,7 +20,8 @@ export interface RedisOptions {
   /**
    * Send the commands issued in one tick in one write. Worth it where many independent commands arrive
    * together (policy's decisions come in bursts from the multiplexed stream); a write per command is a
-   * syscall each. On a cluster the batches are made per node.
+   * syscall each. Not on a cluster: ioredis' pipelines there cannot follow a slot migration (ASK, then
+   * TRYAGAIN) for scripts, so every command goes on its own and is redirected on its own.
    */
   autoPipelining?: boolean;
   /**
@@ -53,7 +54,7 @@ export function connectRedis(settings: Settings, logger: Logger, options: RedisO
   const blocking = options.waitForever === true;
   const common = {
     keyPrefix: options.unprefixed ? undefined : settings.redisPrefix,
-    enableAutoPipelining: options.autoPipelining ?? false,
+    enableAutoPipelining: cluster ? false : (options.autoPipelining ?? false),
   };
   const perConnection: IoRedisOptions = {
     connectionName: options.name,
@@ -117,7 +118,8 @@ export function subscriberConnection(redis: RedisClient): RedisClient {
 /**
  * Runs each item's commands (which all touch the item's one key, or keys of one hash tag) in a
  * pipeline: one pipeline for everything on a single server, one per item on a cluster, where a
- * pipeline must stay within one node's slots. Returns each item's results, in order.
+ * pipeline must stay within one node's slots. Returns each item's results, in order. Not for scripts
+ * on a cluster (see autoPipelining).
  */
 export async function pipelinePerItem<T>(
   redis: RedisClient,

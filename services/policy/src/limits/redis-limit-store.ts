@@ -131,17 +131,20 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
     },
 
     async settle(settlements) {
-      let applied = 0;
-      // Chunks keep one script run short: Redis serves nobody else while it runs.
-      const pipeline = redis.pipeline();
+      // Chunks keep one script run short: Redis serves nobody else while it runs. One pipeline on a
+      // single server; on a cluster each chunk goes alone, so each follows a slot migration by itself.
+      const chunks: Array<Array<string | number>> = [];
       for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
         const chunk = settlements.slice(start, start + SETTLE_CHUNK);
-        (pipeline as unknown as ScriptCommands).sluiceSettle(
-          namespace,
-          fence,
-          ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens]),
-        );
+        chunks.push([namespace, fence, ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens])]);
       }
+      let applied = 0;
+      if (redis.isCluster) {
+        for (const value of await Promise.all(chunks.map((args) => commands.sluiceSettle(...args)))) applied += Number(value);
+        return applied;
+      }
+      const pipeline = redis.pipeline();
+      for (const args of chunks) (pipeline as unknown as ScriptCommands).sluiceSettle(...args);
       const results = (await pipeline.exec()) ?? [];
       for (const [error, value] of results) {
         if (error) throw error;
