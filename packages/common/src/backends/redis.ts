@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import type { ChainableCommander, Cluster, ClusterOptions, Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { RedisClusterSettings } from '../redis-cluster-settings.js';
@@ -75,9 +76,12 @@ export function connectRedis(settings: Settings, logger: Logger, options: RedisO
         ...perConnection,
         username: cluster.username,
         password: cluster.password,
-        tls: cluster.tls ? {} : undefined,
+        // Managed clusters announce their nodes by address (Azure) or by name (ElastiCache); their
+        // certificates are wildcards for the domain of the endpoint the user gave, so that name is
+        // checked on every node.
+        tls: cluster.tls ? (isIP(cluster.nodes[0]!.host) ? {} : { servername: cluster.nodes[0]!.host }) : undefined,
       },
-      // Managed clusters (ElastiCache, Azure) hand out node names that must be used as given for TLS.
+      // Names are resolved when connecting, so TLS sees the name and not an address.
       dnsLookup: cluster.tls ? (address, callback) => callback(null, address) : undefined,
     };
     redis = new (loadIoredis().Cluster)(cluster.nodes, clusterOptions);
