@@ -69,9 +69,10 @@ export function connectRedis(settings: Settings, logger: Logger, options: RedisO
       ...common,
       enableOfflineQueue: blocking,
       clusterRetryStrategy: retryStrategy,
-      // A slot being migrated answers TRYAGAIN to a script until the move ends; keep asking a while.
-      retryDelayOnTryAgain: 50,
-      maxRedirections: 32,
+      // A slot being migrated answers a script ASK, then TRYAGAIN, until the move ends: keep asking for
+      // about 3 s (32 rounds of two redirections); the command timeout still bounds a request's wait.
+      retryDelayOnTryAgain: 100,
+      maxRedirections: 64,
       redisOptions: {
         ...perConnection,
         username: cluster.username,

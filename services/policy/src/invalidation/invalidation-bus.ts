@@ -41,7 +41,6 @@ export function createRedisInvalidationBus(redis: RedisClient, prefix: string, l
         logger.info('invalidation channel back; refreshing cached keys');
         onGap();
       });
-      subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, text: string) => {
         try {
           onMessage(JSON.parse(text) as Invalidation[]);
