@@ -55,7 +55,14 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   const connections: Array<Redis | Cluster> = [];
   const direct = new Map<number, Redis>();
 
+  // A test process that dies without stop() must not leave servers behind.
+  const killAll = () => {
+    for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
   const stop = async () => {
+    process.off('exit', killAll);
     for (const connection of connections) connection.disconnect();
     await Promise.all(
       processes.map(
