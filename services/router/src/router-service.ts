@@ -80,7 +80,7 @@ async function startCooldowns(options: RouterOptions, deploymentIds: string[], t
   const redis = connectRedis(settings, logger, { name: 'sluice-router' });
   const store = await RedisCooldownStore.start({
     redis,
-    subscriber: subscriberConnection(redis),
+    subscriber: subscriberConnection(redis, 'sluice-router-cooldowns'),
     prefix: settings.redisPrefix,
     deploymentIds,
     logger,

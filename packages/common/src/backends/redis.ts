@@ -107,13 +107,16 @@ export function connectRedis(settings: Settings, logger: Logger, options: RedisO
  * subscribes again by itself on reconnect; on a cluster the subscription moves to another node when
  * its node goes away, and PUBLISH reaches every node, so any node will do.
  */
-export function subscriberConnection(redis: RedisClient): RedisClient {
+export function subscriberConnection(redis: RedisClient, name: string): RedisClient {
   let subscriber: RedisClient;
   if (redis.isCluster) {
     const cluster = redis as Cluster;
-    subscriber = cluster.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...cluster.options.redisOptions, commandTimeout: undefined } });
+    subscriber = cluster.duplicate(undefined, {
+      enableOfflineQueue: true,
+      redisOptions: { ...cluster.options.redisOptions, connectionName: name, commandTimeout: undefined },
+    });
   } else {
-    subscriber = (redis as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    subscriber = (redis as Redis).duplicate({ connectionName: name, enableOfflineQueue: true, commandTimeout: undefined });
   }
   // The client it was made from reports outages already.
   subscriber.on('error', () => undefined);

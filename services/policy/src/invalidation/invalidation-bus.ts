@@ -30,7 +30,7 @@ export function createRedisInvalidationBus(redis: RedisClient, prefix: string, l
       await redis.publish(channel, JSON.stringify(invalidations));
     },
     async subscribe(onMessage, onGap) {
-      subscriber = subscriberConnection(redis);
+      subscriber = subscriberConnection(redis, 'sluice-policy-invalidations');
       let lost = false;
       subscriber.on('close', () => {
         lost = true;

@@ -39,7 +39,7 @@ async function connect(name: string): Promise<RedisClient> {
 
 async function replica(): Promise<RedisCooldownStore> {
   const redis = await connect('test-router');
-  const store = await RedisCooldownStore.start({ redis, subscriber: subscriberConnection(redis), prefix: PREFIX, deploymentIds: DEPLOYMENTS, logger });
+  const store = await RedisCooldownStore.start({ redis, subscriber: subscriberConnection(redis, 'test-router-cooldowns'), prefix: PREFIX, deploymentIds: DEPLOYMENTS, logger });
   closers.push(() => store.close());
   return store;
 }
