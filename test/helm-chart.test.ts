@@ -649,6 +649,8 @@ describe('values.schema.json', () => {
     ['an edge metrics port that is not a port', { edge: { metricsPort: 0 } }],
     ['client keys in clear', { config: { general_settings: { client_keys: 'sk-clientA,sk-clientB' } } }],
     ['a client key entry in clear', { config: { general_settings: { client_keys: [{ key: 'sk-clientA', rpm_limit: 10 }] } } }],
+    ['Redis Cluster nodes with credentials', { redis: { cluster: { nodes: 'user:pw@redis:6379' } } }],
+    ['a Redis prefix with a hash tag of its own', { redis: { keyPrefix: '{sluice}:' } }],
   ])('rejects %s', (_name, override) => {
     expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
   });
@@ -696,6 +698,29 @@ describe('rendering details', () => {
     expect(first[0]).toMatch(/^[a-f0-9]{64}$/);
     expect(again).toEqual(first);
     for (const [index, checksum] of changed.entries()) expect(checksum).not.toBe(first[index]);
+  });
+
+  test('redis.cluster points every Redis user at a Redis Cluster, its password from the Secret', () => {
+    const objects = render({
+      values: { redis: { cluster: { nodes: 'clustercfg.sluice.abc123.use1.cache.amazonaws.com:6379', passwordKey: 'REDIS_AUTH_TOKEN', tls: true } } },
+    });
+    for (const service of SERVICES) {
+      const deployment = deploymentOf(objects, service);
+      const environment = processEnvironment(deployment);
+      const usesRedis = service !== 'edge';
+      expect('REDIS_URL' in environment).toBe(false);
+      expect('REDIS_CLUSTER_NODES' in environment).toBe(usesRedis);
+      if (!usesRedis) continue;
+      const password = envOf(deployment).find((entry) => entry.name === 'REDIS_PASSWORD');
+      expect(password?.valueFrom?.secretKeyRef).toEqual({ name: 'sluice-secrets', key: 'REDIS_AUTH_TOKEN' });
+      const settings = loadSettings(environment);
+      expect(settings.redisCluster).toEqual({
+        nodes: [{ host: 'clustercfg.sluice.abc123.use1.cache.amazonaws.com', port: 6379 }],
+        username: undefined,
+        password: 'stand-in-for-REDIS_AUTH_TOKEN',
+        tls: true,
+      });
+    }
   });
 
   test('disable_key_management and client_keys reach the config policy loads, the keys from the Secret', () => {

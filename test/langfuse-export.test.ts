@@ -120,14 +120,14 @@ describe('with message logging on', () => {
     expect(span.attributeMap['langfuse.observation.output']).toContain('CANARY-ANSWER-11');
     // One span per request, each its own trace.
     expect(new Set(spans.map((candidate) => candidate.traceId)).size).toBe(total);
-    // The queue lives under the deployment's Redis prefix.
+    // The queue lives under the deployment's Redis prefix, with a hash tag (one slot on a cluster).
     const redis = new Redis(TEST_REDIS_URL);
     try {
       // Every page of the scan: the shared Redis may hold many other runs' keys.
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, page] = await redis.scan(cursor, 'MATCH', `${run.env.SLUICE_REDIS_PREFIX}bull:langfuse-traces:*`, 'COUNT', 10_000);
+        const [next, page] = await redis.scan(cursor, 'MATCH', `${run.env.SLUICE_REDIS_PREFIX}{${run.env.SLUICE_REDIS_PREFIX}bull}:langfuse-traces:*`, 'COUNT', 10_000);
         cursor = next;
         keys.push(...page);
       } while (cursor !== '0' && keys.length === 0);

@@ -38,9 +38,8 @@ test('a replica avoids the deployment the other replica keeps busy', async () =>
   const held: Array<Promise<CompleteOutcome>> = [];
   for (let index = 0; index < 20 && fakes.busy!.requests.length < 1; index += 1) {
     const outcome = completeVia(backends, first, { model: 'g' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (fakes.busy!.requests.length > held.length) held.push(outcome);
-    else await outcome;
+    // Held (the slow deployment has it) or answered (the idle one did), however loaded the machine is.
+    if ((await heldOrAnswered(outcome)) === 'held') held.push(outcome);
   }
   expect(held).toHaveLength(1);
   // Shared once a second: wait for the first replica's in-flight count to be published and read.
@@ -52,3 +51,19 @@ test('a replica avoids the deployment the other replica keeps busy', async () =>
   expect(fakes.busy!.requests).toHaveLength(1);
   expect((await Promise.all(held)).map((outcome) => outcome.deployment)).toEqual(['busy']);
 });
+
+function heldOrAnswered(outcome: Promise<CompleteOutcome>): Promise<'held' | 'answered'> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (fakes.busy!.requests.length > 0) finish('held');
+    }, 10);
+    const finish = (result: 'held' | 'answered') => {
+      clearInterval(timer);
+      resolve(result);
+    };
+    outcome.then(
+      () => finish('answered'),
+      () => finish('answered'),
+    );
+  });
+}

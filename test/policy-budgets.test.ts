@@ -1,5 +1,6 @@
 // Budgets as hard caps under concurrency and across replicas: reservations, settlement to the ledger's
 // exact cost, team and organisation budgets, live spend, rebuilding Redis from Postgres, and resets.
+import { limitStateNamespace } from '@sluice/common';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, startPolicyStack } from './helpers/policy-stack.js';
@@ -64,11 +65,12 @@ describe('a key budget is a hard cap', () => {
     expect(ledger.spent).toBeLessThanOrEqual(1_000_000);
     const redis = stack.backends.redis();
     const keyId = (await stack.backends.sql.query<{ key_id: string }>('SELECT key_id FROM api_keys WHERE token = $1', [key.token])).rows[0]!.key_id;
-    // The live counters count nano-USD, under the limit state's namespace ("n:").
-    const counters = await redis.hgetall(`n:s:k:${keyId}`);
+    // The live counters count nano-USD, under the limit state's namespace.
+    const namespace = limitStateNamespace(stack.backends.env.SLUICE_REDIS_PREFIX!);
+    const counters = await redis.hgetall(`${namespace}s:k:${keyId}`);
     expect(Number(counters.sp)).toBe(ledger.spent * 1000);
     expect(Number(counters.rs)).toBe(0);
-    expect(await redis.zcard(`n:zc:k:${keyId}`)).toBe(0);
+    expect(await redis.zcard(`${namespace}zc:k:${keyId}`)).toBe(0);
     const info = await get(`/key/info?key=${key.key}`);
     expect(info.info).toMatchObject({ spend_micros: ledger.spent, reserved_spend_micros: 0, spend: ledger.spent / 1_000_000 });
   });
@@ -171,9 +173,10 @@ describe('spend is live, rebuilt when Redis loses it, and reset on schedule', ()
     const redis = stack.backends.redis();
     const prefix = stack.backends.env.SLUICE_REDIS_PREFIX!;
     const keys = await redis.keys(`${prefix}*`);
-    expect(keys.some((name) => name.startsWith(`${prefix}n:s:`))).toBe(true);
+    const namespace = limitStateNamespace(prefix);
+    expect(keys.some((name) => name.startsWith(`${prefix}${namespace}s:`))).toBe(true);
     await redis.del(...keys.map((name) => name.slice(prefix.length)));
-    expect(await redis.keys(`${prefix}n:s:*`)).toEqual([]);
+    expect(await redis.keys(`${prefix}${namespace}s:*`)).toEqual([]);
 
     const info = await get(`/team/info?team_id=${team.team_id}`);
     expect(info.team_info.spend_micros).toBe(2 * CALL_COST);

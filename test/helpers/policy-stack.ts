@@ -1,5 +1,6 @@
 // A whole stack for the policy tests, with a fake OpenAI provider, an admin client for the master key,
 // and (on request) a second policy replica with its own edge, as two pods behind a load balancer.
+import { limitStateNamespace } from '@sluice/common';
 import {
   createTestBackends,
   type FakeProvider,
@@ -148,7 +149,7 @@ export async function startPolicyStack(
   };
 }
 
-/** Limit-state keys of this run whose name starts with `segment` (after the prefix and the n: namespace). */
+/** Limit-state keys of this run whose name starts with `segment` (after the prefix and the limit namespace). */
 async function limitKeys(backends: TestBackends, segment: string): Promise<number> {
   const redis = backends.redis();
   const prefix = backends.env.SLUICE_REDIS_PREFIX!;
@@ -156,7 +157,7 @@ async function limitKeys(backends: TestBackends, segment: string): Promise<numbe
   let count = 0;
   do {
     // SCAN matches full key names, so the pattern carries the prefix the client would otherwise add.
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}n:${segment}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${limitStateNamespace(prefix)}${segment}*`, 'COUNT', 1000);
     cursor = next;
     count += keys.length;
   } while (cursor !== '0');

@@ -290,9 +290,23 @@ patches env lists by name, and a repeated name breaks upgrades.
 {{- $order = append $order "DATABASE_URL" }}
 {{- end }}
 {{- if has "redis" $svc.backends }}
+{{- if $values.redis.cluster.nodes }}
+{{- $_ := set $vars "REDIS_CLUSTER_NODES" (dict "name" "REDIS_CLUSTER_NODES" "value" (toString $values.redis.cluster.nodes)) }}
+{{- $order = append $order "REDIS_CLUSTER_NODES" }}
+{{- if $values.redis.cluster.passwordKey }}
+{{- $_ := set $vars "REDIS_PASSWORD" (dict "name" "REDIS_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" $values.redis.cluster.passwordKey))) }}
+{{- $order = append $order "REDIS_PASSWORD" }}
+{{- end }}
+{{- if $values.redis.cluster.tls }}
+{{- $_ := set $vars "REDIS_SSL" (dict "name" "REDIS_SSL" "value" "true") }}
+{{- $order = append $order "REDIS_SSL" }}
+{{- end }}
+{{- else }}
 {{- $_ := set $vars "REDIS_URL" (dict "name" "REDIS_URL" "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" $values.redis.urlKey))) }}
+{{- $order = append $order "REDIS_URL" }}
+{{- end }}
 {{- $_ := set $vars "SLUICE_REDIS_PREFIX" (dict "name" "SLUICE_REDIS_PREFIX" "value" (toString $values.redis.keyPrefix)) }}
-{{- $order = concat $order (list "REDIS_URL" "SLUICE_REDIS_PREFIX") }}
+{{- $order = append $order "SLUICE_REDIS_PREFIX" }}
 {{- end }}
 {{- if has "nats" $svc.backends }}
 {{- if $values.nats.url }}

@@ -27,6 +27,8 @@ export * from './http/service-http-server.js';
 export * from './run-service.js';
 export * from './backends/connect-backends.js';
 export * from './backends/redis.js';
+export * from './backends/redis-keys.js';
+export * from './redis-cluster-settings.js';
 export * from './admin/limit-fields.js';
 export * from './admin/admin-routes.js';
 export * from './grpc/stream-pool.js';

@@ -2,6 +2,8 @@
 // the Helm chart, to a value that sets that variable); services receive a Settings object and never
 // look at process.env themselves.
 
+import { isTrue, parseClusterNodes, type RedisClusterSettings } from './redis-cluster-settings.js';
+
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface ListenSettings {
@@ -60,6 +62,8 @@ export interface Settings {
   logLevel: string | undefined;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES (LiteLLM's name): a Redis Cluster instead of REDIS_URL's single server. */
+  redisCluster: RedisClusterSettings | undefined;
   natsUrl: string | undefined;
   /** Prefix for every Redis key, so deployments (and test runs) can share a Redis. */
   redisPrefix: string;
@@ -170,6 +174,12 @@ export function redisUrlFromParts(parts: { host?: string | undefined; port?: num
   return `redis://${auth}${host}:${parts.port ?? 6379}`;
 }
 
+function clusterFromEnvironment(env: Environment, password: string | undefined): RedisClusterSettings | undefined {
+  const nodes = parseClusterNodes(optionalText(env, 'REDIS_CLUSTER_NODES'), 'environment variable REDIS_CLUSTER_NODES');
+  if (!nodes) return undefined;
+  return { nodes, username: optionalText(env, 'REDIS_USERNAME'), password, tls: isTrue(optionalText(env, 'REDIS_SSL')) };
+}
+
 export function loadSettings(env: Environment = process.env): Settings {
   const storage = text(env, 'SLUICE_USAGE_STORAGE', 'file');
   if (storage !== 'file' && storage !== 'memory') {
@@ -193,6 +203,7 @@ export function loadSettings(env: Environment = process.env): Settings {
     logLevel: optionalText(env, 'LOG_LEVEL'),
     databaseUrl: optionalText(env, 'DATABASE_URL'),
     redisUrl: optionalText(env, 'REDIS_URL') ?? redisUrlFromParts(redisParts),
+    redisCluster: clusterFromEnvironment(env, redisParts.password),
     natsUrl: optionalText(env, 'NATS_URL'),
     redisPrefix: text(env, 'SLUICE_REDIS_PREFIX', 'sluice:'),
     usage: {

@@ -30,10 +30,13 @@ try {
   const configured = { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, natsUrl: env.NATS_URL };
   // A data directory without DATABASE_URL asks for the embedded database kept on disk, whatever answers locally.
   const keepsData = loadSettings(env).dataDir !== undefined && !configured.databaseUrl;
+  // REDIS_CLUSTER_NODES names a Redis Cluster, which every service connects to instead of REDIS_URL.
+  const redisCluster = loadSettings(env).redisCluster;
   const servers = args.embedded || keepsData ? { ...configured, createdDatabase: false } : await findServers(configured, logger);
-  if (!args.embedded && servers.databaseUrl && servers.redisUrl && servers.natsUrl) {
+  const redisUrl = redisCluster ? undefined : servers.redisUrl;
+  if (!args.embedded && servers.databaseUrl && (redisUrl || redisCluster) && servers.natsUrl) {
     env.DATABASE_URL = servers.databaseUrl;
-    env.REDIS_URL = servers.redisUrl;
+    if (redisUrl) env.REDIS_URL = redisUrl;
     env.NATS_URL = servers.natsUrl;
     const picked = await assignInternalPorts(env);
     const settings = loadSettings(env);
@@ -41,7 +44,7 @@ try {
     logger.info(
       {
         postgres: redactUrl(servers.databaseUrl),
-        redis: redactUrl(servers.redisUrl),
+        redis: redisUrl ? redactUrl(redisUrl) : `cluster ${redisCluster!.nodes.map((node) => `${node.host}:${node.port}`).join(',')}`,
         nats: redactUrl(servers.natsUrl),
         ...(picked.length > 0 ? { internalPorts: Object.fromEntries(picked.map((name) => [name, Number(env[name])])) } : {}),
         ...(servers.createdDatabase ? { createdDatabase: 'sluice' } : {}),

@@ -8,6 +8,7 @@ import {
   instrumentSql,
   migrate,
   Readiness,
+  redisConfigured,
   registerConsumerLag,
   type Settings,
   type ShutdownStep,
@@ -70,13 +71,12 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       { messages: langfuse.messages, serviceVersion: SERVICE_VERSION },
       logger,
     );
-    if (options.backends?.embedded || !settings.redisUrl) {
-      if (!options.backends?.embedded) logger.warn('REDIS_URL is not set: Langfuse export retries run in this process');
+    if (options.backends?.embedded || !redisConfigured(settings)) {
+      if (!options.backends?.embedded) logger.warn('no Redis is configured: Langfuse export retries run in this process');
       traceQueue = createMemoryTraceQueue(exportTraces, langfuse.settings, logger);
     } else {
       traceQueue = createBullmqTraceQueue({
-        redisUrl: settings.redisUrl,
-        redisPrefix: settings.redisPrefix,
+        settings,
         langfuse: langfuse.settings,
         exportTraces,
         logger,

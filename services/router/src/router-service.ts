@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import {
   type Backends,
   connectRedis,
+  redisConfigured,
+  subscriberConnection,
   connectSql,
   migrate,
   type GatewayConfig,
@@ -75,11 +77,12 @@ function modelStatus(registry: ModelRegistry, cooldowns: CooldownStore, stats: D
 
 async function startCooldowns(options: RouterOptions, deploymentIds: string[], timed: TimedCall): Promise<CooldownStore> {
   const { settings, logger, backends } = options;
-  // Embedded mode (and a router run without REDIS_URL) keeps cooldowns in this process.
-  if (backends?.embedded || !settings.redisUrl) return new MemoryCooldownStore();
+  // Embedded mode (and a router run without any Redis) keeps cooldowns in this process.
+  if (backends?.embedded || !redisConfigured(settings)) return new MemoryCooldownStore();
+  const redis = connectRedis(settings, logger, { name: 'sluice-router' });
   const store = await RedisCooldownStore.start({
-    redis: connectRedis(settings, logger, { name: 'sluice-router' }),
-    subscriber: connectRedis(settings, logger, { name: 'sluice-router-cooldowns' }),
+    redis,
+    subscriber: subscriberConnection(redis, 'sluice-router-cooldowns'),
     prefix: settings.redisPrefix,
     deploymentIds,
     logger,
@@ -117,7 +120,7 @@ function startDeploymentLimits(options: RouterOptions, deployments: readonly Dep
   const { settings, logger, backends, config } = options;
   const defaultParallel = config.router_settings?.default_max_parallel_requests ?? 0;
   if (!deployments.some((deployment) => limitsOf(deployment, undefined, defaultParallel) !== undefined)) return undefined;
-  if (backends?.embedded || !settings.redisUrl) return new MemoryDeploymentLimits();
+  if (backends?.embedded || !redisConfigured(settings)) return new MemoryDeploymentLimits();
   // Reservations made in the same turn of the event loop share one write to Redis.
   const store = new RedisDeploymentLimits({ redis: connectRedis(settings, logger, { name: 'sluice-router-limits', autoPipelining: true }), logger });
   return {
@@ -132,7 +135,7 @@ const SHARED_STATS_STRATEGIES = new Set<RoutingStrategy>(['latency-based-routing
 
 function startSharedStats(options: RouterOptions, strategy: RoutingStrategy, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
   const { settings, logger, backends } = options;
-  if (backends?.embedded || !settings.redisUrl || !SHARED_STATS_STRATEGIES.has(strategy)) return undefined;
+  if (backends?.embedded || !redisConfigured(settings) || !SHARED_STATS_STRATEGIES.has(strategy)) return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
   const shared = new SharedRoutingStats({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
   stats.share((id) => shared.figures(id));

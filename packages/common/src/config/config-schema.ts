@@ -8,6 +8,11 @@ const Num = Type.Number();
 const Str = Type.String();
 const StrList = Type.Array(Type.String());
 const open = { additionalProperties: true } as const;
+/** LiteLLM writes ports as numbers or strings: [{"host": "10.0.0.1", "port": "7001"}]. */
+const RedisStartupNodesSchema = Type.Array(
+  Type.Union([Type.Object({ host: Str, port: Type.Optional(Type.Union([Num, Str])) }, open), Str]),
+  { minItems: 1 },
+);
 
 /** `[{"gpt-4o": ["claude-3-5-sonnet"]}]`, the LiteLLM fallback shape. */
 export const FallbackListSchema = Type.Array(Type.Record(Type.String(), StrList));
@@ -134,6 +139,8 @@ export const RouterSettingsSchema = Type.Object(
     redis_port: Type.Optional(Num),
     redis_password: Type.Optional(Str),
     redis_url: Type.Optional(Str),
+    /** A Redis Cluster: [{host, port}, ...] (LiteLLM's cache_params name; REDIS_CLUSTER_NODES wins). */
+    redis_startup_nodes: Type.Optional(RedisStartupNodesSchema),
     /** Sluice: seconds a stream may stay silent between two chunks before it is cut. */
     stream_idle_timeout: Type.Optional(Num),
     /** Sluice: seconds between SSE keep-alive comments while a stream waits for its first token. */
@@ -174,6 +181,7 @@ export const CacheParamsSchema = Type.Object(
     redis_host: Type.Optional(Str),
     redis_port: Type.Optional(Num),
     redis_password: Type.Optional(Str),
+    redis_startup_nodes: Type.Optional(RedisStartupNodesSchema),
   },
   open,
 );

@@ -144,6 +144,26 @@ general_settings:
       /litellm_settings\.cache_params\.redis_port/,
     );
   });
+
+  test("a Redis Cluster by LiteLLM's names: REDIS_CLUSTER_NODES, or router_settings.redis_startup_nodes", () => {
+    const nodes = [{ host: '10.0.0.1', port: 7001 }, { host: 'redis-2.internal', port: 7002 }];
+    const fromJson = loadSettings({ REDIS_CLUSTER_NODES: '[{"host": "10.0.0.1", "port": "7001"}, {"host": "redis-2.internal", "port": 7002}]', REDIS_PASSWORD: 'pw', REDIS_SSL: 'True' });
+    expect(fromJson.redisCluster).toEqual({ nodes, username: undefined, password: 'pw', tls: true });
+    expect(loadSettings({ REDIS_CLUSTER_NODES: '10.0.0.1:7001, redis-2.internal:7002' }).redisCluster).toEqual({ nodes, username: undefined, password: undefined, tls: false });
+    expect(loadSettings({}).redisCluster).toBeUndefined();
+    expect(() => loadSettings({ REDIS_CLUSTER_NODES: '[{"host": "a", "port": "x"}]' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => loadSettings({ REDIS_CLUSTER_NODES: '[]' })).toThrow(/at least one/);
+    const { config } = parseConfig(
+      { router_settings: { redis_startup_nodes: [{ host: 'os.environ/CLUSTER_HOST', port: '7001' }], redis_password: 'os.environ/W' } },
+      { CLUSTER_HOST: '10.0.0.9', W: 'w' },
+    );
+    const configured = settingsWithConfig(loadSettings({}), config);
+    expect(configured.redisCluster).toEqual({ nodes: [{ host: '10.0.0.9', port: 7001 }], username: undefined, password: 'w', tls: false });
+    expect(configured.redisUrl).toBeUndefined();
+    // The environment wins: a REDIS_URL (or REDIS_CLUSTER_NODES) set there is what every service uses.
+    expect(settingsWithConfig(loadSettings({ REDIS_URL: 'redis://env:1' }), config).redisCluster).toBeUndefined();
+    expect(() => parseConfig({ router_settings: { redis_startup_nodes: [] } }, {})).toThrow(/redis_startup_nodes/);
+  });
 });
 
 describe('settings Sluice does not implement', () => {

@@ -1,9 +1,11 @@
-import type { Logger, Redis } from '@sluice/common';
+import { type Logger, type RedisClient, subscriberConnection } from '@sluice/common';
 import type { EntityKind } from '../keys/key-record.js';
 
 // Admin changes are announced to every policy replica so their key caches drop the old copy at once
 // (Redis pub/sub, a few milliseconds). It is an accelerator: every decision also compares the cached
-// entity versions with the ones in Redis, so a replica that missed a message still notices.
+// entity versions with the ones in Redis, so a replica that missed a message still notices. On a Redis
+// Cluster, PUBLISH reaches subscribers on every node; the versions are written by a limit script, which
+// rides out MOVED, ASK and TRYAGAIN while its slot is being migrated (see scriptKeys).
 
 export interface Invalidation {
   kind: EntityKind;
@@ -19,18 +21,16 @@ export interface InvalidationBus {
   close(): Promise<void>;
 }
 
-export function createRedisInvalidationBus(redis: Redis, prefix: string, logger: Logger): InvalidationBus {
+export function createRedisInvalidationBus(redis: RedisClient, prefix: string, logger: Logger): InvalidationBus {
   const channel = `${prefix}policy:invalidate`;
-  let subscriber: Redis | undefined;
+  let subscriber: RedisClient | undefined;
   return {
     async publish(invalidations) {
       if (invalidations.length === 0) return;
       await redis.publish(channel, JSON.stringify(invalidations));
     },
     async subscribe(onMessage, onGap) {
-      // Subscriber connections can do nothing else; this one may queue while disconnected, because
-      // ioredis re-subscribes by itself on reconnect.
-      subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+      subscriber = subscriberConnection(redis, 'sluice-policy-invalidations');
       let lost = false;
       subscriber.on('close', () => {
         lost = true;
@@ -41,7 +41,6 @@ export function createRedisInvalidationBus(redis: Redis, prefix: string, logger:
         logger.info('invalidation channel back; refreshing cached keys');
         onGap();
       });
-      subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, text: string) => {
         try {
           onMessage(JSON.parse(text) as Invalidation[]);

@@ -1,8 +1,10 @@
-// One suite, two stores: the Redis scripts (real Redis, own key prefix) and the in-process stand-in of
-// embedded mode must behave identically. Time is injected, so windows and hold expiry are exact.
+// One suite, three stores: the Redis scripts (real Redis, own key prefix; and a real three-node Redis
+// Cluster) and the in-process stand-in of embedded mode must behave identically. Time is injected, so
+// windows and hold expiry are exact.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestBackends, type TestBackends } from '@sluice/testing';
+import { connectRedis, createLogger, limitStateNamespace, loadSettings, type RedisClient } from '@sluice/common';
+import { createTestBackends, startRedisCluster, type TestBackends, type TestRedisCluster } from '@sluice/testing';
 import type { LimitStore, ReserveInput, ScopeLimits } from './limit-store.js';
 import { createMemoryLimitStore } from './memory-limit-store.js';
 import { createRedisLimitStore } from './redis-limit-store.js';
@@ -11,18 +13,34 @@ const HOLD_TTL_MS = 600_000;
 const T0 = 1_800_000_000_000;
 
 let backends: TestBackends;
+let cluster: TestRedisCluster;
+const clusterClients: RedisClient[] = [];
 
 beforeAll(async () => {
-  backends = await createTestBackends('limitstore');
-});
+  [backends, cluster] = await Promise.all([createTestBackends('limitstore'), startRedisCluster()]);
+}, 60_000);
 
 afterAll(async () => {
+  for (const client of clusterClients) client.disconnect();
+  await cluster?.stop();
   await backends?.cleanup();
 });
 
-const stores: Array<[string, () => LimitStore]> = [
+/** The service's own way to connect (connectRedis), pointed at the test cluster by REDIS_CLUSTER_NODES. */
+async function clusterRedis(): Promise<RedisClient> {
+  const settings = loadSettings({ ...backends.env, REDIS_URL: '', ...cluster.env });
+  const redis = connectRedis(settings, createLogger({ service: 'test', level: 'silent' }), { name: 'test-policy', commandTimeoutMs: 5_000, autoPipelining: true });
+  clusterClients.push(redis);
+  // Like a policy that reports ready only once Redis is: commands fail at once before that.
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  expect(redis.isCluster).toBe(true);
+  return redis;
+}
+
+const stores: Array<[string, () => LimitStore | Promise<LimitStore>]> = [
   ['memory', () => createMemoryLimitStore({ holdTtlMs: HOLD_TTL_MS })],
   ['redis', () => createRedisLimitStore({ redis: backends.redis(), prefix: backends.env.SLUICE_REDIS_PREFIX!, holdTtlMs: HOLD_TTL_MS })],
+  ['redis cluster', async () => createRedisLimitStore({ redis: await clusterRedis(), prefix: backends.env.SLUICE_REDIS_PREFIX!, holdTtlMs: HOLD_TTL_MS })],
 ];
 
 function scope(fields: Partial<ScopeLimits> = {}): ScopeLimits {
@@ -35,8 +53,8 @@ function request(scopes: ScopeLimits[], fields: Partial<ReserveInput> = {}): Res
 
 describe.each(stores)('%s limit store', (_name, create) => {
   let store: LimitStore;
-  beforeAll(() => {
-    store = create();
+  beforeAll(async () => {
+    store = await create();
   });
 
   test('admits exactly rpm requests per window, then again when the window ends', async () => {
@@ -211,5 +229,47 @@ describe.each(stores)('%s limit store', (_name, create) => {
       const results = await Promise.all(Array.from({ length: 50 }, () => store.reserve(request([key]))));
       expect(results.filter((result) => result.kind === 'ok')).toHaveLength(1);
     }
+  });
+});
+
+describe('redis cluster limit store while its slot migrates', () => {
+  test('scripts wait out a slot migration (ASK, TRYAGAIN, then MOVED) and find every counter on the new node', async () => {
+    const redis = await clusterRedis();
+    const prefix = backends.env.SLUICE_REDIS_PREFIX!;
+    const store = createRedisLimitStore({ redis, prefix, holdTtlMs: HOLD_TTL_MS });
+    const key = scope({ rpm: 10, budget: 1_000, trackSpend: true, version: 1 });
+    const team = scope({ tpm: 1_000 });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 100 }]);
+    const first = request([key, team], { costNanos: 50 });
+    expect((await store.reserve(first)).kind).toBe('ok');
+
+    const slot = Number(await cluster.node(0).call('CLUSTER', 'KEYSLOT', `${prefix}${limitStateNamespace(prefix)}`));
+    const from = await cluster.ownerOf(slot);
+    const to = (from + 1) % cluster.nodes.length;
+    let pending: Promise<unknown[]> | undefined;
+    const settledEarly: string[] = [];
+    await cluster.moveSlot(slot, to, async () => {
+      // Half the slot's keys are on each node now: each of these must wait, not run on half the state.
+      // (They may run in any order once the slot has moved, so this decision is made from version 2.)
+      const second = request([{ ...key, version: 2 }, team], { costNanos: 50, tokens: 20 });
+      pending = Promise.all([
+        store.reserve(second).finally(() => settledEarly.push('reserve')),
+        store.settle([{ requestId: first.requestId, costNanos: 40, tokens: 10 }]).finally(() => settledEarly.push('settle')),
+        store.announceVersions([{ name: key.name, version: 2 }]).finally(() => settledEarly.push('announce')),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    expect(settledEarly).toEqual([]);
+    const [reserved, settledCount] = (await pending!) as [Awaited<ReturnType<LimitStore['reserve']>>, number];
+    expect(await cluster.ownerOf(slot)).toBe(to);
+    // The second request counted on top of the first (state that had moved and state that had not).
+    expect(reserved).toEqual({ kind: 'ok', windows: [{ requests: 2, tokens: 30, windowStartMs: T0 }, { requests: 2, tokens: 30, windowStartMs: T0 }] });
+    expect(settledCount).toBe(1);
+    const [usage] = await store.read([{ name: key.name, periodStart: 0 }], T0);
+    expect(usage).toMatchObject({ spentNanos: 140, reservedNanos: 50, requests: 2 });
+    // The announced version is in force on the new node: a decision from version 1 is stale.
+    expect(await store.reserve(request([key]))).toEqual({ kind: 'stale', scope: 0 });
+    // Nothing of the limit state was left behind or written twice: the old node holds none of the slot.
+    expect(Number(await cluster.node(from).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBe(0);
   });
 });

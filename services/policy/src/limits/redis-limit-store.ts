@@ -1,4 +1,4 @@
-import type { Redis } from '@sluice/common';
+import { limitStateNamespace, type RedisClient, scriptKeys } from '@sluice/common';
 import {
   ANNOUNCE_VERSIONS_SCRIPT,
   READ_SCRIPT,
@@ -17,16 +17,8 @@ import {
   type WindowState,
 } from './limit-store.js';
 
-/**
- * Every key of the limit state lives under this segment after the prefix. Money is counted in nano-USD
- * here; the counters of releases that counted micro-USD lived without it, so an upgraded policy never
- * reads them as nano-USD: it rebuilds spend from the ledger (cost_nanos) on first use instead, and rate
- * windows start afresh.
- */
-export const LIMIT_STATE_NAMESPACE = 'n:';
-
-// The scripts build their keys from the prefix passed in ARGV (ioredis prefixes only declared KEYS). With
-// SLUICE_REDIS_PREFIX set to a hash tag such as "{sluice}:" every key lands in one Redis Cluster slot.
+// The scripts build their key names from KEYS[1], the namespace (ioredis adds the client's prefix to
+// declared KEYS, so KEYS[1] arrives as the full prefix); see scriptKeys for KEYS[2].
 
 interface ScriptCommands {
   sluiceReserve(...args: Array<string | number>): Promise<Array<Array<string | number>>>;
@@ -40,7 +32,8 @@ interface ScriptCommands {
 }
 
 export interface RedisLimitStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
+  /** The deployment's prefix (SLUICE_REDIS_PREFIX); the client must add it to keys itself (connectRedis). */
   prefix: string;
   holdTtlMs: number;
   /** How long after its release a hold can still be settled (its real cost counted). */
@@ -95,17 +88,17 @@ function parseReserveReply(reply: Array<string | number>): ReserveResult {
 
 export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitStore {
   const { holdTtlMs } = options;
-  const prefix = options.prefix + LIMIT_STATE_NAMESPACE;
+  const [namespace, fence] = scriptKeys(limitStateNamespace(options.prefix));
   const recordTtlMs = holdTtlMs + (options.lateSettleMs ?? 3_600_000);
   const redis = options.redis;
-  redis.defineCommand('sluiceReserve', { numberOfKeys: 0, lua: RESERVE_SCRIPT });
-  redis.defineCommand('sluiceSettle', { numberOfKeys: 0, lua: SETTLE_SCRIPT });
-  redis.defineCommand('sluiceRelease', { numberOfKeys: 0, lua: RELEASE_SCRIPT });
-  redis.defineCommand('sluiceAbandon', { numberOfKeys: 0, lua: ABANDON_SCRIPT });
-  redis.defineCommand('sluiceRead', { numberOfKeys: 0, lua: READ_SCRIPT });
-  redis.defineCommand('sluiceSeed', { numberOfKeys: 0, lua: SEED_SCRIPT });
-  redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 0, lua: ANNOUNCE_VERSIONS_SCRIPT });
-  redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 0, lua: RESET_PERIODS_SCRIPT });
+  redis.defineCommand('sluiceReserve', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
+  redis.defineCommand('sluiceSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
+  redis.defineCommand('sluiceRelease', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
+  redis.defineCommand('sluiceAbandon', { numberOfKeys: 2, lua: ABANDON_SCRIPT });
+  redis.defineCommand('sluiceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+  redis.defineCommand('sluiceSeed', { numberOfKeys: 2, lua: SEED_SCRIPT });
+  redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 2, lua: ANNOUNCE_VERSIONS_SCRIPT });
+  redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 2, lua: RESET_PERIODS_SCRIPT });
   const commands = redis as unknown as ScriptCommands;
 
   // Decisions that arrive in the same turn of the event loop go to Redis as one script call.
@@ -115,7 +108,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
     queued = [];
     for (let start = 0; start < taken.length; start += RESERVE_BATCH) {
       const chunk = taken.slice(start, start + RESERVE_BATCH);
-      const args: Array<string | number> = [prefix, holdTtlMs, recordTtlMs, WINDOW_MS];
+      const args: Array<string | number> = [namespace, fence, holdTtlMs, recordTtlMs, WINDOW_MS];
       for (const { input } of chunk) args.push(input.requestId, input.nowMs, input.tokens, input.costNanos, scopesJson(input));
       commands.sluiceReserve(...args).then(
         (replies) => chunk.forEach((entry, index) => entry.resolve(parseReserveReply(replies[index] as Array<string | number>))),
@@ -134,20 +127,24 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
 
     async seed(entries) {
       if (entries.length === 0) return;
-      await commands.sluiceSeed(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentNanos]));
+      await commands.sluiceSeed(namespace, fence, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentNanos]));
     },
 
     async settle(settlements) {
-      let applied = 0;
-      // Chunks keep one script run short: Redis serves nobody else while it runs.
-      const pipeline = redis.pipeline();
+      // Chunks keep one script run short: Redis serves nobody else while it runs. One pipeline on a
+      // single server; on a cluster each chunk goes alone, so each follows a slot migration by itself.
+      const chunks: Array<Array<string | number>> = [];
       for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
         const chunk = settlements.slice(start, start + SETTLE_CHUNK);
-        (pipeline as unknown as ScriptCommands).sluiceSettle(
-          prefix,
-          ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens]),
-        );
+        chunks.push([namespace, fence, ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens])]);
       }
+      let applied = 0;
+      if (redis.isCluster) {
+        for (const value of await Promise.all(chunks.map((args) => commands.sluiceSettle(...args)))) applied += Number(value);
+        return applied;
+      }
+      const pipeline = redis.pipeline();
+      for (const args of chunks) (pipeline as unknown as ScriptCommands).sluiceSettle(...args);
       const results = (await pipeline.exec()) ?? [];
       for (const [error, value] of results) {
         if (error) throw error;
@@ -157,17 +154,17 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
     },
 
     async release(requestId) {
-      return (await commands.sluiceRelease(prefix, requestId)) > 0;
+      return (await commands.sluiceRelease(namespace, fence, requestId)) > 0;
     },
 
     async abandon(requestId) {
       // The marker outlives any decision still on its way: those wait at most a deadline of seconds.
-      return (await commands.sluiceAbandon(prefix, requestId, holdTtlMs)) > 0;
+      return (await commands.sluiceAbandon(namespace, fence, requestId, holdTtlMs)) > 0;
     },
 
     async read(scopes, nowMs): Promise<ScopeUsage[]> {
       if (scopes.length === 0) return [];
-      const reply = await commands.sluiceRead(prefix, nowMs, WINDOW_MS, ...scopes.flatMap((scope) => [scope.name, scope.periodStart]));
+      const reply = await commands.sluiceRead(namespace, fence, nowMs, WINDOW_MS, ...scopes.flatMap((scope) => [scope.name, scope.periodStart]));
       return scopes.map((scope, index) => {
         const at = index * 6;
         const spent = Number(reply[at]);
@@ -185,12 +182,12 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
 
     async announceVersions(entries) {
       if (entries.length === 0) return;
-      await commands.sluiceAnnounceVersions(prefix, ...entries.flatMap((entry) => [entry.name, entry.version]));
+      await commands.sluiceAnnounceVersions(namespace, fence, ...entries.flatMap((entry) => [entry.name, entry.version]));
     },
 
     async resetPeriods(entries) {
       if (entries.length === 0) return;
-      await commands.sluiceResetPeriods(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart]));
+      await commands.sluiceResetPeriods(namespace, fence, ...entries.flatMap((entry) => [entry.name, entry.periodStart]));
     },
 
     async close() {

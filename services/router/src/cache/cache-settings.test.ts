@@ -24,6 +24,17 @@ test('a url is used as given; ssl and a username are honoured with separate fiel
   expect(read({ cache: true, cache_params: { host: 'h', ssl: true, username: 'u' } })).toMatchObject({ settings: { redisUrl: 'rediss://u@h:6379' } });
 });
 
+test("cache_params.redis_startup_nodes: the cache's own Redis Cluster (LiteLLM's name)", () => {
+  const result = read(
+    { cache: true, cache_params: { type: 'redis', redis_startup_nodes: [{ host: '127.0.0.1', port: '7001' }, { host: 'os.environ/NODE2' }], password: 'os.environ/PW', ssl: true } },
+    { NODE2: 'cache-2.internal', PW: 'secret' },
+  );
+  expect(result).toMatchObject({
+    kind: 'on',
+    settings: { redisUrl: undefined, redisCluster: { nodes: [{ host: '127.0.0.1', port: 7001 }, { host: 'cache-2.internal', port: 6379 }], password: 'secret', tls: true } },
+  });
+});
+
 test('defaults: Redis from REDIS_URL, an hour, every call type, default on', () => {
   const result = read({ cache: true });
   expect(result.kind).toBe('on');

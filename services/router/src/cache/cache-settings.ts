@@ -1,12 +1,14 @@
-import type { GatewayConfig } from '@sluice/common';
+import { type GatewayConfig, parseClusterNodes, type RedisClusterSettings } from '@sluice/common';
 import { CallType } from '@sluice/proto';
 
 /** litellm_settings.cache / cache_params, read once into what the router's response cache uses. */
 export interface CacheSettings {
   /** `redis` is shared by every replica; `local` lives in one router process. */
   type: 'redis' | 'local';
-  /** The cache's own Redis from cache_params; undefined means REDIS_URL. */
+  /** The cache's own Redis from cache_params; undefined (and no cluster) means the deployment's Redis. */
   redisUrl: string | undefined;
+  /** The cache's own Redis Cluster from cache_params.redis_startup_nodes. */
+  redisCluster: RedisClusterSettings | undefined;
   ttlSeconds: number;
   namespace: string;
   callTypes: ReadonlySet<CallType>;
@@ -51,6 +53,12 @@ function redisUrlOf(params: NonNullable<NonNullable<GatewayConfig['litellm_setti
   return `${scheme}://${auth}${bracketed}:${port ?? 6379}`;
 }
 
+function redisClusterOf(params: NonNullable<NonNullable<GatewayConfig['litellm_settings']>['cache_params']>): RedisClusterSettings | undefined {
+  const nodes = parseClusterNodes(params.redis_startup_nodes, 'litellm_settings.cache_params.redis_startup_nodes');
+  if (!nodes) return undefined;
+  return { nodes, username: params.username, password: params.password ?? params.redis_password, tls: params.ssl === true };
+}
+
 export function readCacheSettings(config: GatewayConfig): CacheSettingsResult {
   const litellm = config.litellm_settings ?? {};
   if (litellm.cache !== true) return { kind: 'off' };
@@ -68,6 +76,7 @@ export function readCacheSettings(config: GatewayConfig): CacheSettingsResult {
     settings: {
       type,
       redisUrl: type === 'redis' ? redisUrlOf(params) : undefined,
+      redisCluster: type === 'redis' ? redisClusterOf(params) : undefined,
       ttlSeconds: ttl,
       namespace: params.namespace ?? '',
       // An empty list is LiteLLM's way to keep Redis for routing only: no call type is cached.

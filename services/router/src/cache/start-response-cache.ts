@@ -1,4 +1,4 @@
-import { type Backends, connectRedis, type GatewayConfig, type Logger, type Settings } from '@sluice/common';
+import { type Backends, connectRedis, type GatewayConfig, type Logger, redisConfigured, type Settings } from '@sluice/common';
 import type { CacheStore } from './cache-store.js';
 import { readCacheSettings } from './cache-settings.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
@@ -17,7 +17,7 @@ export interface ResponseCacheStartOptions {
 
 /**
  * The router's response cache from litellm_settings.cache / cache_params, or undefined when caching is
- * off. `type: redis` uses cache_params' server, else REDIS_URL; embedded mode, `type: local` and a
+ * off. `type: redis` uses cache_params' server or cluster, else the deployment's Redis; embedded mode, `type: local` and a
  * router without any Redis keep the cache in this process instead.
  */
 export function startResponseCache(options: ResponseCacheStartOptions): ResponseCache | undefined {
@@ -29,10 +29,16 @@ export function startResponseCache(options: ResponseCacheStartOptions): Response
     return undefined;
   }
   const cacheSettings = result.settings;
-  const redisUrl = cacheSettings.redisUrl ?? settings.redisUrl;
+  const ownRedis = cacheSettings.redisCluster !== undefined || cacheSettings.redisUrl !== undefined;
   let store: CacheStore;
-  if (cacheSettings.type === 'redis' && !backends?.embedded && redisUrl) {
-    store = new RedisCacheStore(connectRedis(settings, logger, { name: 'sluice-router-cache', url: redisUrl, commandTimeoutMs: LOOKUP_TIMEOUT_MS }));
+  if (cacheSettings.type === 'redis' && !backends?.embedded && (ownRedis || redisConfigured(settings))) {
+    const redis = connectRedis(settings, logger, {
+      name: 'sluice-router-cache',
+      url: cacheSettings.redisUrl,
+      cluster: cacheSettings.redisCluster,
+      commandTimeoutMs: LOOKUP_TIMEOUT_MS,
+    });
+    store = new RedisCacheStore(redis);
   } else {
     if (cacheSettings.type === 'redis' && !backends?.embedded) logger.warn('no Redis for the response cache; each router process caches on its own');
     store = new MemoryCacheStore();

@@ -57,6 +57,6 @@ test('a replica started during a cooldown picks it up from Redis', async () => {
   expect(await one.recordFailure({ deploymentId: 'b', allowedFails: 3, cooldownMs: 30_000, immediate: true })).toBe(true);
   const late = await replica();
   await until(() => late.coolingDown('b'));
-  const ttl = await backends.redis().pttl('router:cooldown:b');
+  const ttl = await backends.redis().pttl('router:{b}:cooldown');
   expect(ttl).toBeGreaterThan(20_000);
 });

@@ -1,9 +1,11 @@
-import type { Logger, Redis } from '@sluice/common';
+import { hashTagged, type Logger, pipelinePerItem, type RedisClient } from '@sluice/common';
 import { type CooldownStore, type FailureReport, MemoryCooldownStore } from './cooldown-store.js';
 
 // One round trip per failure: count it in this minute's window and, past allowed_fails (or at once for
 // a 429 with Retry-After), set the cooldown key with its TTL and tell the other replicas. Keys go
 // through the client's prefix; the channel name is prefixed by hand, as ioredis does not prefix channels.
+// Both keys of one deployment carry its hash tag, so on a Redis Cluster they share a slot (and different
+// deployments spread over the nodes).
 const RECORD_FAILURE = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], 120000) end
@@ -21,7 +23,7 @@ const MINUTE = 60_000;
 const RESYNC_INTERVAL_MS = 5_000;
 const START_WAIT_MS = 2_000;
 
-function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -35,9 +37,9 @@ function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
 }
 
 export interface RedisCooldownOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** A second connection for the subscription (a subscribed connection can send nothing else). */
-  subscriber: Redis;
+  subscriber: RedisClient;
   prefix: string;
   /** Every deployment id, to read the current cooldowns at start and after a reconnect. */
   deploymentIds: string[];
@@ -45,8 +47,9 @@ export interface RedisCooldownOptions {
   now?: () => number;
 }
 
-const failuresKey = (id: string, minute: number) => `router:fails:${id}:${minute}`;
-const cooldownKey = (id: string) => `router:cooldown:${id}`;
+const deploymentKeys = (id: string) => `router:${hashTagged(id)}:`;
+const failuresKey = (id: string, minute: number) => `${deploymentKeys(id)}fails:${minute}`;
+const cooldownKey = (id: string) => `${deploymentKeys(id)}cooldown`;
 
 /**
  * Cooldowns shared by every router replica through Redis. Each replica keeps a local mirror, fed by its
@@ -96,10 +99,8 @@ export class RedisCooldownStore implements CooldownStore {
     const { redis, deploymentIds } = this.options;
     if (deploymentIds.length === 0 || redis.status !== 'ready') return;
     try {
-      const pipeline = redis.pipeline();
-      for (const id of deploymentIds) pipeline.pttl(cooldownKey(id));
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error, ttl], index) => {
+      const results = await pipelinePerItem(redis, deploymentIds, (pipeline, id) => pipeline.pttl(cooldownKey(id)));
+      results.forEach(([[error, ttl] = [null, null]], index) => {
         if (!error && typeof ttl === 'number' && ttl > 0) this.local.coolFor(deploymentIds[index]!, ttl);
       });
     } catch {

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@sluice/common';
+import type { Logger, RedisClient } from '@sluice/common';
 import {
   type DeploymentLimitStore,
   type Lease,
@@ -68,7 +68,7 @@ const windowKey = (id: string) => `router:limits:{${id}}`;
 const slotsKey = (id: string) => `router:limits:{${id}}:slots`;
 
 export interface RedisDeploymentLimitsOptions {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 // Two DeploymentStats with their SharedRoutingStats on one Redis stand for two router replicas: each
 // sees the other's requests in flight, minute usage and latency after a sync, and routes on them.
 // Real Redis, own key prefix per run.
-import { connectRedis, createLogger, loadSettings, type Redis } from '@sluice/common';
+import { connectRedis, createLogger, loadSettings, type RedisClient } from '@sluice/common';
 import { createTestBackends, type TestBackends } from '@sluice/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Deployment } from '../providers/provider-adapter.js';
@@ -11,7 +11,7 @@ import { SharedRoutingStats } from './shared-routing-stats.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 let backends: TestBackends;
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 let clock = 1_800_000_000_000;
 const now = () => clock;
 

@@ -1,9 +1,9 @@
-import type { Redis } from '@sluice/common';
+import { hashTagged, pipelinePerItem, type RedisClient } from '@sluice/common';
 import type { DeploymentStats } from './deployment-stats.js';
 
 // Routing statistics on every router replica from the same picture: each replica publishes its own
 // figures per deployment to Redis once a second (moving average latency, requests in flight, this
-// minute's requests and tokens) and reads every replica's, in one pipelined round trip off the request
+// minute's requests and tokens) and reads every replica's, in one pipelined round trip (one per deployment on a cluster) off the request
 // path. latency-based-routing then averages everyone's latency, least-busy adds the other replicas'
 // requests in flight to its own, and usage-based-routing their minute's usage. A second of staleness is
 // fine: these steer load, they are not limits (those are exact, see deployment-limits.ts).
@@ -25,7 +25,7 @@ export interface SharedFigures {
 }
 
 export interface SharedRoutingStatsOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** This replica's name among the others. */
   replicaId: string;
   deploymentIds: readonly string[];
@@ -34,7 +34,8 @@ export interface SharedRoutingStatsOptions {
   now?: () => number;
 }
 
-const keyOf = (deploymentId: string) => `router:stats:${deploymentId}`;
+// Tagged like the deployment's cooldown keys: one slot per deployment on a Redis Cluster.
+const keyOf = (deploymentId: string) => `router:${hashTagged(deploymentId)}:stats`;
 
 export class SharedRoutingStats {
   private readonly shared = new Map<string, SharedFigures>();
@@ -61,24 +62,17 @@ export class SharedRoutingStats {
     if (deploymentIds.length === 0) return;
     const now = this.now();
     const minute = Math.floor(now / MINUTE);
-    const pipeline = redis.pipeline();
-    const reads: number[] = [];
-    let commands = 0;
-    for (const id of deploymentIds) {
+    const results = await pipelinePerItem(redis, deploymentIds, (pipeline, id) => {
       const own = local.own(id);
       if (own) {
         // latency (empty when unmeasured), in flight, minute, requests, tokens, published at
         pipeline.hset(keyOf(id), replicaId, `${own.latencyMs ?? ''},${own.inFlight},${own.minute},${own.requests},${own.tokens},${now}`);
         pipeline.pexpire(keyOf(id), KEY_TTL_MS);
-        commands += 2;
       }
       pipeline.hgetall(keyOf(id));
-      reads.push(commands);
-      commands += 1;
-    }
-    const results = (await pipeline.exec()) ?? [];
+    });
     deploymentIds.forEach((id, index) => {
-      const [error, value] = results[reads[index]!] ?? [null, null];
+      const [error, value] = results[index]!.at(-1) ?? [null, null];
       if (error || value === null || typeof value !== 'object') return;
       const figures: SharedFigures = { latencyMs: undefined, othersInFlight: 0, minute, othersRequests: 0, othersTokens: 0 };
       let latencySum = 0;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { LangfuseSettings, Logger } from '@sluice/common';
+import { connectRedis, hashTagged, type LangfuseSettings, type Logger, type Settings } from '@sluice/common';
 import type { ExportTraces } from './export-traces.js';
 import { retryDelayMs, type TraceQueue } from './trace-queue.js';
 
@@ -9,17 +9,17 @@ const CONCURRENCY = 2;
 const ADD_TIMEOUT_MS = 5_000;
 
 export interface BullmqTraceQueueOptions {
-  redisUrl: string;
-  /** The deployment's Redis prefix (SLUICE_REDIS_PREFIX). */
-  redisPrefix: string;
+  /** The deployment's Redis (a server or a cluster) and prefix (SLUICE_REDIS_PREFIX). */
+  settings: Settings;
   langfuse: LangfuseSettings;
   exportTraces: ExportTraces;
   logger: Logger;
 }
 
 /**
- * The export queue on BullMQ. BullMQ cannot run on a client with an ioredis keyPrefix (connectRedis),
- * so its keys get the deployment's prefix through BullMQ's own `prefix` instead; and its worker needs a
+ * The export queue on BullMQ. BullMQ cannot run on a client with an ioredis keyPrefix, so its keys get
+ * the deployment's prefix through BullMQ's own `prefix` instead, with a hash tag: BullMQ's scripts touch
+ * several keys of a queue at once, which a Redis Cluster allows only within one slot. Its worker needs a
  * connection that retries forever (maxRetriesPerRequest: null), while the producer side fails fast so
  * the relay never waits on a Redis that is away. A job whose attempts run out stays in the outbox and
  * is queued again by the relay, so nothing is dropped, however long Langfuse is down.
@@ -28,12 +28,10 @@ export function createBullmqTraceQueue(options: BullmqTraceQueueOptions): TraceQ
   // Loaded only when Langfuse export is on.
   const require = createRequire(import.meta.url);
   const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
-  const { Redis } = require('ioredis') as typeof import('ioredis');
-  const { logger } = options;
-  const prefix = `${options.redisPrefix}bull`;
-  const producer = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'sluice-accounting-trace-queue' });
-  const consumer = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: 'sluice-accounting-trace-worker' });
-  for (const client of [producer, consumer]) client.on('error', (error) => logger.debug({ err: error }, 'trace queue redis error'));
+  const { logger, settings } = options;
+  const prefix = `${settings.redisPrefix}${hashTagged(`${settings.redisPrefix}bull`)}`;
+  const producer = connectRedis(settings, logger, { name: 'sluice-accounting-trace-queue', unprefixed: true, commandTimeoutMs: ADD_TIMEOUT_MS });
+  const consumer = connectRedis(settings, logger, { name: 'sluice-accounting-trace-worker', unprefixed: true, waitForever: true });
 
   const queue = new Queue(QUEUE_NAME, {
     connection: producer,

@@ -1,15 +1,19 @@
 // The small scripts around the decision: reading usage, seeding spend from the ledger, announcing
 // entity versions, and starting new budget periods. Each is one round trip for many scopes.
+//
+// Every limit script takes KEYS[1] = the limit namespace (one hash tag, so all its keys share a Redis
+// Cluster slot; key names are built from it) and KEYS[2] = a fence that is never written (see
+// scriptKeys in @sluice/common: it keeps a script from running while the slot is being migrated).
 
-// ARGV: prefix, now ms, window ms, then (name, period start) per scope. Expired holds are pruned first,
+// ARGV: now ms, window ms, then (name, period start) per scope. Expired holds are pruned first,
 // as a decision would. Returns per scope: spent (-1 = not seeded), reserved, requests, tokens, window
 // reset ms (0 = no window running), parallel slots.
 export const READ_SCRIPT = `
-local prefix = ARGV[1]
-local now = tonumber(ARGV[2])
-local windowMs = tonumber(ARGV[3])
+local prefix = KEYS[1]
+local now = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
 local out = {}
-for j = 4, #ARGV, 2 do
+for j = 3, #ARGV, 2 do
   local name = ARGV[j]
   local periodStart = tonumber(ARGV[j + 1])
   local key = prefix .. 's:' .. name
@@ -50,21 +54,21 @@ end
 return out
 `;
 
-// ARGV: prefix, then (name, period start, spent) per scope. Only scopes without a period are set, so two
+// ARGV: (name, period start, spent) per scope. Only scopes without a period are set, so two
 // replicas seeding at once agree, and a scope counted since is never overwritten.
 export const SEED_SCRIPT = `
-local prefix = ARGV[1]
-for j = 2, #ARGV, 3 do
+local prefix = KEYS[1]
+for j = 1, #ARGV, 3 do
   local key = prefix .. 's:' .. ARGV[j]
   if redis.call('HSETNX', key, 'p', ARGV[j + 1]) == 1 then redis.call('HSET', key, 'sp', ARGV[j + 2]) end
 end
 return 1
 `;
 
-// ARGV: prefix, then (name, version) per scope.
+// ARGV: (name, version) per scope.
 export const ANNOUNCE_VERSIONS_SCRIPT = `
-local prefix = ARGV[1]
-for j = 2, #ARGV, 2 do
+local prefix = KEYS[1]
+for j = 1, #ARGV, 2 do
   local key = prefix .. 's:' .. ARGV[j]
   local current = tonumber(redis.call('HGET', key, 'v'))
   local version = tonumber(ARGV[j + 1])
@@ -73,10 +77,10 @@ end
 return 1
 `;
 
-// ARGV: prefix, then (name, period start) per scope.
+// ARGV: (name, period start) per scope.
 export const RESET_PERIODS_SCRIPT = `
-local prefix = ARGV[1]
-for j = 2, #ARGV, 2 do
+local prefix = KEYS[1]
+for j = 1, #ARGV, 2 do
   local key = prefix .. 's:' .. ARGV[j]
   local current = tonumber(redis.call('HGET', key, 'p'))
   local period = tonumber(ARGV[j + 1])

@@ -8,14 +8,14 @@
 //
 // A request its edge has abandoned already (see ABANDON_SCRIPT) reserves nothing.
 //
-// ARGV: prefix, hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
+// ARGV: hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
 // tokens, cost nano-USD, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
 export const RESERVE_SCRIPT = `
-local prefix = ARGV[1]
-local holdTtl = tonumber(ARGV[2])
-local recordTtl = tonumber(ARGV[3])
-local windowMs = tonumber(ARGV[4])
+local prefix = KEYS[1]
+local holdTtl = tonumber(ARGV[1])
+local recordTtl = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
 
 local function reserve(rid, now, tokens, cost, scopes)
   local holdKey = prefix .. 'h:' .. rid
@@ -124,7 +124,7 @@ local function reserve(rid, now, tokens, cost, scopes)
 end
 
 local replies = {}
-for at = 5, #ARGV, 5 do
+for at = 4, #ARGV, 5 do
   replies[#replies + 1] = reserve(ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), cjson.decode(ARGV[at + 4]))
 end
 return replies

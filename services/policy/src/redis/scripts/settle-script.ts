@@ -15,11 +15,11 @@ end
 // when that window is still running. The hold record is the idempotency token: it is deleted here, so a
 // redelivered usage event finds nothing and changes nothing.
 //
-// ARGV: prefix, then (request id, cost nano-USD, tokens) for each request.
+// ARGV: (request id, cost nano-USD, tokens) for each request.
 export const SETTLE_SCRIPT = `${FREE_ENTRY}
-local prefix = ARGV[1]
+local prefix = KEYS[1]
 local applied = 0
-for j = 2, #ARGV, 3 do
+for j = 1, #ARGV, 3 do
   local rid = ARGV[j]
   local cost = tonumber(ARGV[j + 1])
   local tokens = tonumber(ARGV[j + 2])
@@ -41,10 +41,10 @@ end
 return applied
 `;
 
-// Frees a request's parallel slots before its usage event arrives. ARGV: prefix, request id.
+// Frees a request's parallel slots before its usage event arrives. ARGV: request id.
 export const RELEASE_SCRIPT = `
-local prefix = ARGV[1]
-local rid = ARGV[2]
+local prefix = KEYS[1]
+local rid = ARGV[1]
 local raw = redis.call('GET', prefix .. 'h:' .. rid)
 if not raw then return 0 end
 local hold = cjson.decode(raw)
@@ -58,11 +58,11 @@ return released
 // Gives back everything a request reserved when it never ran (its decision did not reach the edge):
 // money, parallel slot, and its request and token estimate in the window still running. When the
 // decision is still being made the hold does not exist yet, so a marker is left that makes that
-// reservation refuse instead (see the reserve script). ARGV: prefix, request id, marker ttl ms.
+// reservation refuse instead (see the reserve script). ARGV: request id, marker ttl ms.
 export const ABANDON_SCRIPT = `${FREE_ENTRY}
-local prefix = ARGV[1]
-local rid = ARGV[2]
-redis.call('SET', prefix .. 'x:' .. rid, 1, 'PX', tonumber(ARGV[3]))
+local prefix = KEYS[1]
+local rid = ARGV[1]
+redis.call('SET', prefix .. 'x:' .. rid, 1, 'PX', tonumber(ARGV[2]))
 local holdKey = prefix .. 'h:' .. rid
 local raw = redis.call('GET', holdKey)
 if not raw then return 0 end
