@@ -116,7 +116,7 @@ describe('upgrading an unpartitioned spend_logs', () => {
       'spend_logs_model_time',
       'spend_logs_organization_time',
       'spend_logs_pkey',
-      'spend_logs_start_time',
+      'spend_logs_start_time_request',
       'spend_logs_team_time',
       'spend_logs_user_time',
     ]);
