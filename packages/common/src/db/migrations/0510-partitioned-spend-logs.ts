@@ -8,7 +8,7 @@ import { FINANCE_VIEWS, LITELLM_VIEWS_SQL } from './0480-litellm-views.js';
 // Exactly once: a partitioned table's unique keys must include the partition key, so the idempotency key
 // becomes (request_id, start_time). That dedupes exactly as request_id alone did, because start_time is
 // part of the event: the edge fixes it when the request starts, and every delivery of the event (NATS
-// redelivery, a duplicate publish, a replay from the edge's spool) carries the same bytes, hence the same
+// redelivery, a duplicate publish, a publish the edge retried) carries the same bytes, hence the same
 // start_time and the same partition. A separate dedupe table would have cost a second unique index
 // insert per row and would have had to be pruned in step with the partitions.
 //
