@@ -30,6 +30,7 @@ import { type OutboxRelay, startOutboxRelay } from './sinks/langfuse/outbox-rela
 import type { TraceQueue } from './sinks/langfuse/trace-queue.js';
 import { AccountingMetrics } from './observability/ledger-observer.js';
 import { startBudgetAlerts } from './alerts/budget-alerts.js';
+import { startLedgerMaintenance } from './ledger/ledger-maintenance.js';
 
 const DATABASE_PROBE_MS = 5_000;
 const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -58,6 +59,15 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
   const rawSql = options.backends?.sql ?? connectSql(settings, logger);
   const sql = instrumentSql(rawSql, metrics.registry);
   await migrate(sql, logger);
+  // Partitions ahead and retention (every replica runs it; an advisory lock lets one work at a time).
+  const maintenance = await startLedgerMaintenance({
+    sql,
+    logger,
+    registry: metrics.registry,
+    retentionPeriod: config.general_settings?.maximum_spend_logs_retention_period,
+    retentionInterval: config.general_settings?.maximum_spend_logs_retention_interval,
+    redeliveryWindowMs: settings.usage.maxAgeMs,
+  });
   const bus = options.backends?.bus ?? (await connectUsageBus(settings, logger, 'sluice-accounting'));
 
   // Langfuse: the ledger's transaction queues each new request in trace_outbox; the relay hands them to
@@ -166,6 +176,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
         },
       },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
+      { name: 'stop ledger maintenance', run: () => maintenance.stop() },
       ...(alerts ? [{ name: 'stop budget alerts', run: () => alerts.stop() }] : []),
       ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
       ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),

@@ -2,7 +2,7 @@
 // litellm_settings / general_settings), so a LiteLLM user can bring a config file unchanged. Keys we do
 // not use are allowed and ignored; keys we use are type-checked.
 import { type Static, Type } from '@sinclair/typebox';
-import { LimitFields } from '../admin/limit-fields.js';
+import { DurationSchema, LimitFields } from '../admin/limit-fields.js';
 
 const Num = Type.Number();
 const Str = Type.String();
@@ -247,6 +247,10 @@ export const GeneralSettingsSchema = Type.Object(
     background_health_checks: Type.Optional(Type.Boolean()),
     /** Seconds between background health checks (LiteLLM's default: 300). */
     health_check_interval: Type.Optional(Num),
+    // The ledger over years (issue 21): spend_logs partitions older than this are dropped (LiteLLM's
+    // duration format, e.g. "30d", "1mo"); the aggregates are kept. The interval is how often that runs (1d).
+    maximum_spend_logs_retention_period: Type.Optional(DurationSchema),
+    maximum_spend_logs_retention_interval: Type.Optional(DurationSchema),
     // Admin console (issue 18): true = the edge serves no /ui (404), for deployments that want no UI.
     disable_admin_ui: Type.Optional(Type.Boolean()),
     // LiteLLM compatibility: settings Sluice does not implement that the operator accepts being ignored.

@@ -60,6 +60,10 @@ general_settings:
     );
     expect(() => parseConfig({ router_settings: { routing_strategy: 'fastest' } }, {})).toThrow(ConfigError);
     expect(() => parseConfig({ general_settings: { disable_admin_ui: 'yes' } }, {})).toThrow(/disable_admin_ui/);
+    // LiteLLM's duration format ("7d", "24h", "1mo"); anything else would silently keep every row.
+    expect(parseConfig({ general_settings: { maximum_spend_logs_retention_period: '7d', maximum_spend_logs_retention_interval: '24h' } }, {}).config.general_settings)
+      .toMatchObject({ maximum_spend_logs_retention_period: '7d' });
+    expect(() => parseConfig({ general_settings: { maximum_spend_logs_retention_period: '7 days' } }, {})).toThrow(/maximum_spend_logs_retention_period/);
     expect(parseConfig({ general_settings: { disable_admin_ui: true } }, {}).config.general_settings?.disable_admin_ui).toBe(true);
   });
 

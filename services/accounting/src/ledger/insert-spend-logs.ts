@@ -3,8 +3,10 @@ import { jsonbParameter } from './jsonb-parameter.js';
 
 // The whole batch travels as one jsonb parameter and is unpacked by jsonb_to_recordset: one statement
 // and one round trip per batch, whatever its size. ON CONFLICT DO NOTHING makes a redelivered or
-// duplicated event a no-op, and RETURNING hands back only the rows that are new, grouped the way the
-// daily table is keyed, so the aggregates grow by exactly what was inserted.
+// duplicated event a no-op (the key is (request_id, start_time), start_time being the partition key,
+// which every delivery of an event carries unchanged: see migration 0510), and RETURNING hands back only
+// the rows that are new, grouped the way the daily table is keyed, so the aggregates grow by exactly what
+// was inserted.
 //
 // Rows go in sorted by request_id: two replicas inserting overlapping batches (a duplicate published
 // after the dedupe window) then take their index locks in the same order and cannot deadlock.
@@ -44,7 +46,7 @@ inserted AS (
     coalesce(price_source, ''), coalesce(cache_write_5m_tokens, 0), coalesce(cache_write_1h_tokens, 0)
   FROM incoming
   ORDER BY request_id
-  ON CONFLICT (request_id) DO NOTHING
+  ON CONFLICT (request_id, start_time) DO NOTHING
   RETURNING request_id, key_hash, key_alias, team_id, user_id, organization_id, model_group, model, provider,
     prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, cost_nanos, status, start_time
 ),

@@ -24,15 +24,25 @@ export interface DailySum {
 
 export type DailyColumn = 'key_hash' | 'team_id' | 'user_id' | 'model_group' | 'provider' | 'tag';
 
-/** Sums spend_daily over the range, per day and per the given columns (the others come back empty). */
-export async function queryDailySpend(sql: SqlClient, range: DayRange, by: readonly DailyColumn[], filters: SpendFilters = {}): Promise<DailySum[]> {
+/**
+ * Sums spend_daily over the range, per day and per the given columns (the others come back empty).
+ * `perDay: false` sums the whole range instead (day comes back empty): a top-N list then gets one row per
+ * key, not one per key and day.
+ */
+export async function queryDailySpend(
+  sql: SqlClient,
+  range: DayRange,
+  by: readonly DailyColumn[],
+  filters: SpendFilters = {},
+  { perDay = true }: { perDay?: boolean } = {},
+): Promise<DailySum[]> {
   const params: unknown[] = [range.from, range.to];
   const clauses = ['day BETWEEN $1::date AND $2::date', ...filterClauses(filters, params)];
   const all: DailyColumn[] = ['key_hash', 'team_id', 'user_id', 'model_group', 'provider'];
   const columns = [...all.map((column) => (by.includes(column) ? column : `''::text AS ${column}`)), "''::text AS tag"];
-  const groups = ['day', ...by];
+  const groups = perDay ? ['day', ...by] : [...by];
   const result = await sql.query<DailySum>(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns.join(', ')},
+    `SELECT ${perDay ? "to_char(day, 'YYYY-MM-DD')" : "''::text"} AS day, ${columns.join(', ')},
        ${by.includes('key_hash') ? 'max(key_alias)' : "''::text"} AS key_alias,
        sum(spend_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
        sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, sum(requests)::bigint AS requests,

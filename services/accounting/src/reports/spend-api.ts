@@ -227,7 +227,7 @@ export function createSpendApi(options: SpendApiOptions) {
         const range = dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!;
         const column = route === '/global/spend/keys' ? 'key_hash' : 'model_group';
         const limit = positiveInteger(query, 'limit', DEFAULT_TOP_LIMIT, MAX_LOG_LIMIT);
-        const sums = await queryDailySpend(sql, range, [column], filters(query, keyPepper, masterKey));
+        const sums = await queryDailySpend(sql, range, [column], filters(query, keyPepper, masterKey), { perDay: false });
         return reply(200, topSpend(sums, column, limit));
       }
       default:

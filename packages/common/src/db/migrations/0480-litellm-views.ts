@@ -13,7 +13,7 @@ import type { Migration } from '../migrate.js';
 // (GRANT sluice_finance TO alice). Roles belong to the whole server: it is created only if missing, and
 // a database user without CREATEROLE skips it (with a notice) rather than failing the migration.
 
-const FINANCE_VIEWS = [
+export const FINANCE_VIEWS = [
   'LiteLLM_SpendLogs',
   'LiteLLM_TeamTable',
   'LiteLLM_VerificationToken',
@@ -48,10 +48,9 @@ const dailyColumns = `
 
 // Numbered after every column change of the release it came in: Postgres cannot change the type of a column
 // a view reads, so a later migration that changes one of these columns drops the views and creates them anew.
-export const litellmViews: Migration = {
-  version: 480,
-  name: 'litellm-views',
-  sql: `
+//
+// The SQL is exported on its own: a migration that rebuilds spend_logs (0510) drops the views and runs it again.
+export const LITELLM_VIEWS_SQL = `
 CREATE VIEW "LiteLLM_SpendLogs" AS
 SELECT
   s.request_id,
@@ -227,5 +226,6 @@ BEGIN
   END IF;
 END
 $$;
-`,
-};
+`;
+
+export const litellmViews: Migration = { version: 480, name: 'litellm-views', sql: LITELLM_VIEWS_SQL };
