@@ -29,6 +29,7 @@ export * from './backends/connect-backends.js';
 export * from './backends/redis.js';
 export * from './admin/limit-fields.js';
 export * from './admin/admin-routes.js';
+export * from './admin/spend-routes.js';
 export * from './grpc/stream-pool.js';
 export * from './grpc/multiplexed-streams.js';
 export * from './grpc/pre-encoded.js';
