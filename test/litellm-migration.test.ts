@@ -348,7 +348,7 @@ describe("LiteLLM's /key/generate, /key/update and /team/new fields", () => {
   const REFUSED_KEY_FIELDS = ['permissions', 'guardrails', 'budget_id', 'auto_rotate', 'rotation_interval', 'config', 'router_settings',
     'object_permission', 'policies', 'prompts', 'access_group_ids', 'allowed_passthrough_routes', 'rpm_limit_type', 'tpm_limit_type',
     'disable_global_guardrails', 'spend'];
-  const REFUSED_TEAM_FIELDS = ['guardrails', 'model_aliases', 'router_settings', 'team_member_permissions', 'team_member_budget',
+  const REFUSED_TEAM_FIELDS = ['guardrails', 'router_settings', 'team_member_permissions', 'team_member_budget',
     'budget_limits', 'object_permission', 'default_team_member_models', 'access_group_ids', 'secret_manager_settings', 'admins', 'members'];
   test.each(REFUSED_KEY_FIELDS)('/key/generate and /key/update refuse %s by name', async (field) => {
     const generateReply = await stack.admin('POST', '/key/generate', { [field]: null });

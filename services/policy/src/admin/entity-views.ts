@@ -130,6 +130,7 @@ export function teamView(row: Row, usage?: LiveUsage) {
   return {
     team_id: row.team_id,
     team_alias: row.team_alias ?? null,
+    model_aliases: row.model_aliases ?? {},
     tags: tagsOf(row),
     organization_id: row.organization_id ?? null,
     ...limitView(limitStateFromRow(row)),

@@ -10,6 +10,7 @@ import { unpricedRefusal } from '../budgets/unpriced-model.js';
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../budgets/spend-ledger.js';
 import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
+import { resolveModelAlias } from './resolve-model-alias.js';
 import { routeAllowed } from './route-access.js';
 
 export interface AuthorizeDependencies {
@@ -285,10 +286,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     const untracked = new Set<string>();
     for (let attempt = 1; ; attempt += 1) {
       if (!record) return deny('invalid_api_key');
-      // Own properties only: a model named "constructor" must not resolve to Object's prototype.
-      const aliases = record.key.aliases;
-      const alias = Object.hasOwn(aliases, request.model) ? aliases[request.model] : undefined;
-      const modelGroup = typeof alias === 'string' && alias !== '' ? alias : request.model;
+      const modelGroup = resolveModelAlias(record, request.model);
       const refused = check(record, request, modelGroup);
       if (refused) return refused;
       const identity = identityFor(record);

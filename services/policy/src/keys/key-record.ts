@@ -33,7 +33,8 @@ export interface KeyRecord {
     enforcedParams?: string[];
   };
   user: (Entity & { role: string }) | undefined;
-  team: (Entity & { alias: string | null }) | undefined;
+  /** modelAliases: the team's model_aliases, applied after the key's own aliases. */
+  team: (Entity & { alias: string | null; modelAliases?: Record<string, string> }) | undefined;
   organization: Entity | undefined;
 }
 
@@ -92,7 +93,13 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       enforcedParams: (key.enforced_params as string[] | null) ?? [],
     },
     user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
-    team: team ? { ...entity('team', String(team.team_id), team), alias: (team.team_alias as string | null) ?? null } : undefined,
+    team: team
+      ? {
+          ...entity('team', String(team.team_id), team),
+          alias: (team.team_alias as string | null) ?? null,
+          modelAliases: (team.model_aliases as Record<string, string> | null) ?? {},
+        }
+      : undefined,
     organization: organization ? entity('organization', String(organization.organization_id), organization) : undefined,
   };
 }
