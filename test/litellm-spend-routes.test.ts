@@ -1,6 +1,7 @@
 // LiteLLM's spend breakdowns (/spend/tags, /global/spend/{teams,tags,end_users,provider,logs}) after real
 // requests through the gateway: each equals a direct sum over spend_logs to the nano-dollar, in LiteLLM's
-// shapes, admin only; and the daily aggregates they read equal the log.
+// shapes, admin only (or a key with permissions.get_spend_routes); and the daily aggregates they read
+// equal the log.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -150,5 +151,41 @@ describe("LiteLLM's spend breakdowns", () => {
        WHERE a.s IS DISTINCT FROM b.s2 OR a.n IS DISTINCT FROM b.n2`,
     );
     expect(endUsers.rows).toEqual([]);
+  });
+});
+
+describe("LiteLLM's key permissions", () => {
+  test('get_spend_routes: true lets a key that is not an admin read the spend routes, and nothing else', async () => {
+    const created = await stack.admin('POST', '/key/generate', { permissions: { get_spend_routes: true } });
+    expect(created.status).toBe(200);
+    expect(created.body.permissions).toEqual({ get_spend_routes: true });
+    const reader = created.body.key as string;
+    expect((await get('/spend/tags', reader)).status).toBe(200);
+    expect((await get('/global/spend/teams', reader)).body.teams).toContain('Alpha');
+    expect((await stack.admin('POST', '/global/spend/end_users', {}, reader)).status).toBe(200);
+    const admin = await get('/key/list', reader);
+    expect(admin.status).toBe(403);
+    expect(admin.body.error.code).toBe('admin_only');
+    expect((await stack.chat(reader)).status).toBe(200);
+  });
+
+  test('get_spend_routes: false (or none) keeps them admin only; /key/update grants it live', async () => {
+    const key = (await stack.admin('POST', '/key/generate', { permissions: { get_spend_routes: false } })).body;
+    expect((await get('/global/spend/tags', key.key)).status).toBe(403);
+    const updated = await stack.admin('POST', '/key/update', { key: key.key, permissions: { get_spend_routes: true } });
+    expect(updated.body.permissions).toEqual({ get_spend_routes: true });
+    await waitFor(async () => (await get('/global/spend/tags', key.key)).status === 200, { timeoutMs: 15_000, message: 'the permission did not reach policy' });
+    expect((await stack.admin('GET', `/key/info?key=${encodeURIComponent(key.key)}`)).body.info.permissions).toEqual({ get_spend_routes: true });
+    await stack.admin('POST', '/key/update', { key: key.key, permissions: null });
+    await waitFor(async () => (await get('/global/spend/tags', key.key)).status === 403, { timeoutMs: 15_000, message: 'the permission was not taken back' });
+  });
+
+  test('a permission Sluice does not implement is refused by name', async () => {
+    for (const permission of ['enable_llm_guard_check', 'allow_pii_controls']) {
+      const reply = await stack.admin('POST', '/key/generate', { permissions: { [permission]: true } });
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.param).toBe(`permissions.${permission}`);
+    }
+    expect((await stack.admin('POST', '/key/generate', { permissions: { get_spend_routes: 'yes' } })).status).toBe(400);
   });
 });

@@ -21,6 +21,12 @@ const KeyTypeSchema = Type.Union(KEY_TYPES.map((name) => Type.Literal(name)));
 /** LiteLLM's `tags` on keys and teams: kept in metadata.tags and recorded with every request of the key. */
 const TagsField = Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })));
 
+/**
+ * LiteLLM's key `permissions`. Only get_spend_routes changes what a key may do in Sluice (true: a key that
+ * is not an admin may read the spend routes); any other permission is refused by name.
+ */
+export const KeyPermissionsSchema = Type.Object({ get_spend_routes: Type.Optional(Type.Boolean()) }, closed);
+
 /** A name a client may send → the model group it routes to (key `aliases`, team `model_aliases`). */
 const ModelAliases = Type.Optional(Nullable(Type.Record(Name, Name)));
 
@@ -28,6 +34,7 @@ const KeyFields = {
   key_alias: Type.Optional(Nullable(Name)),
   duration: Type.Optional(Nullable(DurationSchema)),
   aliases: ModelAliases,
+  permissions: Type.Optional(Nullable(KeyPermissionsSchema)),
   team_id: OptionalId,
   user_id: OptionalId,
   organization_id: OptionalId,

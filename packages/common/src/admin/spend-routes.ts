@@ -1,5 +1,5 @@
 // LiteLLM's spend routes, answered by the accounting service from the ledger. The edge registers them
-// from this table.
+// from this table; policy lets a key with permissions.get_spend_routes call them without being an admin.
 
 export interface SpendRoute {
   method: 'GET' | 'POST';
@@ -19,3 +19,10 @@ export const SPEND_ROUTES: readonly SpendRoute[] = [
   // LiteLLM reads its filters from a JSON body here ({"startTime", "endTime", "api_key"}).
   { method: 'POST', route: '/global/spend/end_users' },
 ];
+
+const SPEND_ROUTE_NAMES: ReadonlySet<string> = new Set(SPEND_ROUTES.map((route) => route.route));
+
+/** Is this (with or without a /v1 prefix) one of the spend routes? */
+export function isSpendRoute(route: string): boolean {
+  return SPEND_ROUTE_NAMES.has(route.startsWith('/v1/') ? route.slice(3) : route);
+}

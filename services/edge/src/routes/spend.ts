@@ -5,8 +5,8 @@ import { extractApiKey } from '../openai/api-key.js';
 import { denial } from '../proxy/forward-to-router.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
 
-// LiteLLM's spend routes, answered by the accounting service from the ledger. Admin only: the master key
-// or a key policy marks as admin.
+// LiteLLM's spend routes, answered by the accounting service from the ledger. Policy decides who may
+// read them: the master key, a key policy marks as admin, or a key with permissions.get_spend_routes.
 
 function queryStrings(query: unknown): Record<string, string> {
   // Query names are client text: a null prototype keeps "__proto__" or "constructor" a plain name.
@@ -28,7 +28,6 @@ export function spendRoutes(app: FastifyInstance, context: EdgeContext): void {
       authorizeRequest({ requestId: request.id, apiKey, route, adminRoute: true, checkOnly: true }),
     );
     if (!decision.allowed) throw denial(decision);
-    if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
     const result = await context.clients.spend({
       method: request.method,
       route,

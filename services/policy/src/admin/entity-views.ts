@@ -112,6 +112,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     key_alias: row.key_alias ?? null,
     expires: iso(row.expires),
     aliases: row.aliases ?? {},
+    permissions: row.permissions ?? {},
     allowed_cache_controls: row.allowed_cache_controls ?? [],
     key_type: row.key_type ?? null,
     allowed_routes: row.allowed_routes ?? [],

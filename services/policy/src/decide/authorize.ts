@@ -1,4 +1,4 @@
-import { type ErrorCode, GatewayError, type Logger, MASTER_KEY_LABEL, type SqlClient } from '@sluice/common';
+import { type ErrorCode, GatewayError, isSpendRoute, type Logger, MASTER_KEY_LABEL, type SqlClient } from '@sluice/common';
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
@@ -238,7 +238,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       return deny('route_not_allowed', `This key is not allowed to call ${request.route}; allowed: ${allowedRoutes.join(', ')}.`, { identity });
     }
     if (request.adminRoute) {
-      return identity.isAdmin ? undefined : deny('admin_only', '', { identity });
+      // LiteLLM's permissions.get_spend_routes: a key that is not an admin may read the spend routes.
+      if (identity.isAdmin || (record.key.spendRoutes === true && isSpendRoute(request.route))) return undefined;
+      return deny('admin_only', '', { identity });
     }
     if (!request.checkOnly && request.endUser === '' && record.key.enforcedParams?.includes('user')) {
       return deny('invalid_request', "This key must send 'user' on every request (enforced_params).", { identity });

@@ -31,6 +31,8 @@ export interface KeyRecord {
     allowedRoutes?: string[];
     /** Request fields the key must send on every call (LiteLLM's enforced_params). */
     enforcedParams?: string[];
+    /** LiteLLM's permissions.get_spend_routes: this key may read the spend routes without being an admin. */
+    spendRoutes?: boolean;
   };
   user: (Entity & { role: string }) | undefined;
   /** modelAliases: the team's model_aliases, applied after the key's own aliases. */
@@ -91,6 +93,7 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       allowedCacheControls: (key.allowed_cache_controls as string[] | null) ?? [],
       allowedRoutes: (key.allowed_routes as string[] | null) ?? [],
       enforcedParams: (key.enforced_params as string[] | null) ?? [],
+      spendRoutes: (key.permissions as { get_spend_routes?: unknown } | null)?.get_spend_routes === true,
     },
     user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
     team: team

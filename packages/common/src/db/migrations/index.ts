@@ -15,6 +15,7 @@ import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
 import { tagEndUserAggregates } from './0495-tag-end-user-aggregates.js';
 import { teamModelAliases } from './0496-team-model-aliases.js';
+import { keyPermissions } from './0497-key-permissions.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   litellmViews,
   tagEndUserAggregates,
   teamModelAliases,
+  keyPermissions,
 ];
