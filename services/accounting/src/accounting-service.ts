@@ -91,7 +91,13 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     });
   }
 
-  const alerts = startBudgetAlerts({ sql, config, settings: settings.alerting, logger });
+  const alerts = startBudgetAlerts({
+    sql,
+    config,
+    settings: settings.alerting,
+    logger,
+    onThreshold: (entityType, threshold) => metrics.budgetThreshold(entityType, threshold),
+  });
 
   const consumer = await startUsageConsumer({
     bus,
@@ -106,7 +112,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       exportMessages: langfuse?.messages ?? false,
       onTracesQueued: () => relay?.kick(),
       observer: metrics,
-      onAggregated: alerts ? (deltas) => alerts.committed(deltas) : undefined,
+      onAggregated: (deltas) => alerts.committed(deltas),
     }),
     logger,
   });
@@ -166,7 +172,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
         },
       },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
-      ...(alerts ? [{ name: 'stop budget alerts', run: () => alerts.stop() }] : []),
+      { name: 'stop budget alerts', run: () => alerts.stop() },
       ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
       ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),
       ...(ownsBackends
