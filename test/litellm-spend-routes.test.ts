@@ -167,6 +167,9 @@ describe("LiteLLM's key permissions", () => {
     expect(admin.status).toBe(403);
     expect(admin.body.error.code).toBe('admin_only');
     expect((await stack.chat(reader)).status).toBe(200);
+    // The finance view of keys shows them as LiteLLM's table does.
+    const row = await stack.backends.sql.query<{ permissions: unknown }>('SELECT permissions FROM "LiteLLM_VerificationToken" WHERE token = $1', [created.body.token_id]);
+    expect(row.rows[0]!.permissions).toEqual({ get_spend_routes: true });
   });
 
   test('get_spend_routes: false (or none) keeps them admin only; /key/update grants it live', async () => {
