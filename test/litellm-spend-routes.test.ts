@@ -126,8 +126,14 @@ describe("LiteLLM's spend breakdowns", () => {
     expect((await get(`/global/spend/logs?api_key=${loneKey.key}`)).body).toEqual([{ date: today, spend: lone / 1e9, spend_nanos: lone, api_key: loneKey.token_id }]);
   });
 
+  test('/global/spend/all_tag_names and /global/all_end_users list what the ledger has seen', async () => {
+    expect((await get('/global/spend/all_tag_names')).body).toEqual({ tag_names: ['key-tag', 'request-tag', 'team-tag'] });
+    expect((await get('/global/all_end_users')).body).toEqual({ end_users: [null, 'customer-1', 'customer-2'] });
+  });
+
   test('a key that is not an admin is refused every spend route', async () => {
-    for (const path of ['/spend/tags', '/global/spend/teams', '/global/spend/tags', `/global/spend/provider?start_date=${today}&end_date=${today}`, '/global/spend/logs']) {
+    const paths = ['/spend/tags', '/global/spend/teams', '/global/spend/tags', `/global/spend/provider?start_date=${today}&end_date=${today}`, '/global/spend/logs'];
+    for (const path of [...paths, '/global/spend/all_tag_names', '/global/all_end_users']) {
       const reply = await get(path, loneKey.key);
       expect(reply.status, path).toBe(403);
       expect(reply.body.error.code).toBe('admin_only');

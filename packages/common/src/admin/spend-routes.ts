@@ -16,6 +16,8 @@ export const SPEND_ROUTES: readonly SpendRoute[] = [
   { method: 'GET', route: '/global/spend/tags' },
   { method: 'GET', route: '/global/spend/provider' },
   { method: 'GET', route: '/global/spend/logs' },
+  { method: 'GET', route: '/global/spend/all_tag_names' },
+  { method: 'GET', route: '/global/all_end_users' },
   // LiteLLM reads its filters from a JSON body here ({"startTime", "endTime", "api_key"}).
   { method: 'POST', route: '/global/spend/end_users' },
 ];

@@ -179,3 +179,15 @@ export async function globalSpendEndUsers(sql: SqlClient, filter: EndUsersFilter
     total_spend_nanos: row.spend_nanos,
   }));
 }
+
+/** LiteLLM's GET /global/spend/all_tag_names: every request tag the ledger has seen. */
+export async function allTagNames(sql: SqlClient) {
+  const result = await sql.query<{ tag: string }>('SELECT DISTINCT tag FROM spend_daily_tags ORDER BY tag');
+  return { tag_names: result.rows.map((row) => row.tag) };
+}
+
+/** LiteLLM's GET /global/all_end_users: every end user the ledger has seen (no `user`: null). */
+export async function allEndUsers(sql: SqlClient) {
+  const result = await sql.query<{ end_user: string }>('SELECT DISTINCT end_user FROM spend_daily_end_users ORDER BY end_user');
+  return { end_users: result.rows.map((row) => (row.end_user === '' ? null : row.end_user)) };
+}

@@ -2,7 +2,16 @@ import { type ErrorCode, type Logger, openAiErrorBody, type SqlClient } from '@s
 import type { JsonCall, JsonResult } from '@sluice/proto';
 import { type DailyColumn, type DailySum, queryDailySpend, queryDailyTagSpend } from './daily-spend-query.js';
 import { type DayRange, lastDays, parseDayRange, ReportInputError } from './day-range.js';
-import { globalSpendEndUsers, globalSpendLogs, globalSpendProvider, globalSpendTags, globalSpendTeams, spendTags } from './breakdown-routes.js';
+import {
+  allEndUsers,
+  allTagNames,
+  globalSpendEndUsers,
+  globalSpendLogs,
+  globalSpendProvider,
+  globalSpendTags,
+  globalSpendTeams,
+  spendTags,
+} from './breakdown-routes.js';
 import { keyHashFilter } from './key-hash-filter.js';
 import type { SpendFilters } from './spend-filters.js';
 import { querySpendLogs } from './spend-logs-query.js';
@@ -213,6 +222,10 @@ export function createSpendApi(options: SpendApiOptions) {
         return reply(200, await spendTags(sql, dateRange(query, undefined)));
       case '/global/spend/tags':
         return reply(200, await globalSpendTags(sql, dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!, optional(query, 'tags')));
+      case '/global/spend/all_tag_names':
+        return reply(200, await allTagNames(sql));
+      case '/global/all_end_users':
+        return reply(200, await allEndUsers(sql));
       case '/global/spend/teams':
         return reply(200, await globalSpendTeams(sql));
       case '/global/spend/provider': {
