@@ -22,7 +22,10 @@ const TEAM_ROUTES: Route[] = ['/team/new', '/team/update'];
 const ALL_ROUTES: Route[] = [...KEY_ROUTES, ...TEAM_ROUTES];
 
 let stack: PolicyStack;
+/** Owners that refuse every request of their keys: setting one as a key's owner shows the field works. */
 let blockedOrganization: string;
+let blockedTeam: string;
+const BLOCKED_USER = 'blocked-owner';
 
 /** A request through the gateway with a key: does it show the field's effect? */
 type Effect = (key: string) => Promise<boolean>;
@@ -70,15 +73,19 @@ const HONOURED: Honoured[] = [
   { field: 'duration', routes: KEY_ROUTES, value: '1s', effect: async (key) => (await errorCode(key)) === 'key_expired' },
   { field: 'key', routes: ['/key/generate'], shownBy: ['test/litellm-migration.test.ts', '/key/generate takes a chosen sk- key; it answers'] },
   { field: 'key', routes: ['/key/update'], shownBy: ['test/policy-admin-api.test.ts', '/key/update changes limits and takes effect on the next call'] },
-  { field: 'key_alias', routes: KEY_ROUTES, shownBy: ['test/policy-admin-api.test.ts', '/key/delete by value and by alias'] },
-  { field: 'team_id', routes: KEY_ROUTES, shownBy: ['test/policy-budgets.test.ts', 'a team budget stops every key of the team'] },
+  { field: 'key_alias', routes: ['/key/generate'], shownBy: ['test/policy-admin-api.test.ts', '/key/delete by value and by alias'] },
+  { field: 'key_alias', routes: ['/key/update'], shownBy: ['test/litellm-admin-fields.test.ts', 'key_alias, metadata and budget_duration changed by /key/update'] },
+  { field: 'team_id', routes: KEY_ROUTES, effect: async (key) => (await errorCode(key)) === 'team_blocked' },
   { field: 'team_id', routes: TEAM_ROUTES, shownBy: ['test/policy-admin-api.test.ts', 'organisation → team → members → keys, with info and list'] },
-  { field: 'user_id', routes: KEY_ROUTES, shownBy: ['test/policy-budgets.test.ts', 'a user budget caps all of their keys'] },
+  { field: 'user_id', routes: KEY_ROUTES, effect: async (key) => (await errorCode(key)) === 'user_blocked' },
   { field: 'max_parallel_requests', routes: KEY_ROUTES, shownBy: ['test/policy-rate-limits.test.ts', 'max_parallel_requests across replicas'] },
-  { field: 'budget_duration', routes: KEY_ROUTES, shownBy: ['test/policy-budgets.test.ts', 'budget_duration resets spend when the period ends'] },
+  { field: 'budget_duration', routes: ['/key/generate'], shownBy: ['test/policy-budgets.test.ts', 'budget_duration resets spend when the period ends'] },
+  { field: 'budget_duration', routes: ['/key/update'], shownBy: ['test/litellm-admin-fields.test.ts', 'key_alias, metadata and budget_duration changed by /key/update'] },
   { field: 'budget_duration', routes: TEAM_ROUTES, shownBy: ['test/litellm-admin-fields.test.ts', 'budget_duration on a team gives it a reset time'] },
-  { field: 'soft_budget', routes: [...KEY_ROUTES, ...TEAM_ROUTES], shownBy: ['test/soft-budget-alerts.test.ts', 'reached by a key, its team and its user'] },
-  { field: 'metadata', routes: KEY_ROUTES, shownBy: ['test/litellm-migration.test.ts', 'metadata is kept and send_invite_email is accepted'] },
+  { field: 'soft_budget', routes: ['/key/generate', '/team/new'], shownBy: ['test/soft-budget-alerts.test.ts', 'reached by a key, its team and its user'] },
+  { field: 'soft_budget', routes: ['/key/update', '/team/update'], shownBy: ['test/soft-budget-alerts.test.ts', 'set later by /key/update and /team/update'] },
+  { field: 'metadata', routes: ['/key/generate'], shownBy: ['test/litellm-migration.test.ts', 'metadata is kept and send_invite_email is accepted'] },
+  { field: 'metadata', routes: ['/key/update'], shownBy: ['test/litellm-admin-fields.test.ts', 'key_alias, metadata and budget_duration changed by /key/update'] },
   { field: 'metadata', routes: TEAM_ROUTES, shownBy: ['test/litellm-admin-fields.test.ts', 'metadata and team_alias on a team are kept'] },
   { field: 'team_alias', routes: TEAM_ROUTES, shownBy: ['test/litellm-spend-routes.test.ts', '/global/spend/teams: daily spend per team alias'] },
   { field: 'tags', routes: [...KEY_ROUTES, '/team/new'], shownBy: ['test/litellm-migration.test.ts', 'tags on a key, its team and the request are all recorded in the ledger'] },
@@ -128,13 +135,16 @@ const refusedOn = (route: Route) => REFUSED.filter((entry) => entry.routes.inclu
 beforeAll(async () => {
   stack = await startPolicyStack('adminfields');
   blockedOrganization = (await stack.admin('POST', '/organization/new', { organization_alias: 'Blocked org', blocked: true })).body.organization_id;
+  blockedTeam = (await stack.admin('POST', '/team/new', { team_alias: 'Blocked team', blocked: true })).body.team_id;
+  await stack.admin('POST', '/user/new', { user_id: BLOCKED_USER, blocked: true, auto_create_key: false });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
-const valueOf = (entry: Honoured) => (entry.field === 'organization_id' ? blockedOrganization : entry.value);
+const valueOf = (entry: Honoured) =>
+  entry.field === 'organization_id' ? blockedOrganization : entry.field === 'team_id' ? blockedTeam : entry.field === 'user_id' ? BLOCKED_USER : entry.value;
 
 /** A fresh key with `field` set through `route` (on the key, or on its team); resolves to the key. */
 async function keyWith(route: Route, field: string, value: unknown): Promise<string> {
@@ -187,6 +197,25 @@ describe('honoured fields change what a request may do', () => {
     if (entry.field === 'duration') await new Promise((resolve) => setTimeout(resolve, 1_100));
     // Changes travel to policy by an announcement: an update may take a moment.
     await waitFor(() => entry.effect!(key), { timeoutMs: 10_000, message: `${route} ${entry.field} had no effect` });
+  });
+
+  test('key_alias, metadata and budget_duration changed by /key/update are what /key/info and the ledger show', async () => {
+    const key = (await stack.admin('POST', '/key/generate', { key_alias: 'first-name', metadata: { owner: 'a' } })).body;
+    const updated = await stack.admin('POST', '/key/update', { key: key.key, key_alias: 'second-name', metadata: { owner: 'b' }, budget_duration: '1d' });
+    expect(updated.body).toMatchObject({ key_alias: 'second-name', metadata: { owner: 'b' }, budget_duration: '1d' });
+    expect(Date.parse(updated.body.budget_reset_at) - Date.now()).toBeLessThan(86_400_001);
+    await waitFor(
+      async () => {
+        const id = (await stack.chat(key.key)).headers.get('x-request-id');
+        let alias: string | undefined;
+        await waitFor(async () => {
+          alias = (await stack.backends.sql.query<{ key_alias: string }>('SELECT key_alias FROM spend_logs WHERE request_id = $1', [id])).rows[0]?.key_alias;
+          return alias !== undefined;
+        }, { timeoutMs: 30_000, message: 'the request did not reach the ledger' });
+        return alias === 'second-name';
+      },
+      { timeoutMs: 15_000, message: 'the ledger did not record the new alias' },
+    );
   });
 
   test('budget_duration on a team gives it a reset time; /team/update changes it', async () => {

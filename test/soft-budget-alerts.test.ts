@@ -1,6 +1,6 @@
 // LiteLLM's soft_budget reaches the alerting that exists with no alerting channel configured at all:
-// when a key's, team's or user's spend reaches it, accounting writes one log line and counts it once in
-// sluice_budget_thresholds_total, and a further request that stays past it adds nothing.
+// when a key's, team's or user's spend reaches it (set when created or by an update), accounting writes one
+// log line and counts it once in sluice_budget_thresholds_total, and a further request past it adds nothing.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type PolicyStack, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -57,5 +57,18 @@ describe('soft_budget', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(accountingLogs()).toHaveLength(3);
     expect(await thresholdCount('key', 'soft')).toBe(1);
+  });
+
+  test('set later by /key/update and /team/update, it is reached the same way', async () => {
+    const team = (await stack.admin('POST', '/team/new', {})).body;
+    const key = (await stack.admin('POST', '/key/generate', { team_id: team.team_id })).body;
+    expect((await stack.admin('POST', '/key/update', { key: key.key, soft_budget: 0.01 })).body.soft_budget).toBe(0.01);
+    expect((await stack.admin('POST', '/team/update', { team_id: team.team_id, soft_budget: 0.01 })).body.soft_budget).toBe(0.01);
+    expect((await stack.chat(key.key)).status).toBe(200);
+    await waitFor(async () => (await thresholdCount('key', 'soft')) === 2 && (await thresholdCount('team', 'soft')) === 2, {
+      timeoutMs: 30_000,
+      message: 'the soft budgets set by update were not counted',
+    });
+    expect(accountingLogs().some((line) => line.includes(key.token_id))).toBe(true);
   });
 });
