@@ -33,6 +33,7 @@ export * from './backends/redis-keys.js';
 export * from './redis-cluster-settings.js';
 export * from './admin/limit-fields.js';
 export * from './admin/admin-routes.js';
+export * from './admin/spend-routes.js';
 export * from './grpc/stream-pool.js';
 export * from './grpc/multiplexed-streams.js';
 export * from './grpc/pre-encoded.js';

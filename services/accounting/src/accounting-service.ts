@@ -101,7 +101,13 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
     });
   }
 
-  const alerts = startBudgetAlerts({ sql, config, settings: settings.alerting, logger });
+  const alerts = startBudgetAlerts({
+    sql,
+    config,
+    settings: settings.alerting,
+    logger,
+    onThreshold: (entityType, threshold) => metrics.budgetThreshold(entityType, threshold),
+  });
 
   const consumer = await startUsageConsumer({
     bus,
@@ -116,7 +122,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       exportMessages: langfuse?.messages ?? false,
       onTracesQueued: () => relay?.kick(),
       observer: metrics,
-      onAggregated: alerts ? (deltas) => alerts.committed(deltas) : undefined,
+      onAggregated: (deltas) => alerts.committed(deltas),
     }),
     logger,
   });
@@ -177,7 +183,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
       },
       { name: 'drain accounting calls', run: () => grpc.shutdown(drainTimeoutMs) },
       { name: 'stop ledger maintenance', run: () => maintenance.stop() },
-      ...(alerts ? [{ name: 'stop budget alerts', run: () => alerts.stop() }] : []),
+      { name: 'stop budget alerts', run: () => alerts.stop() },
       ...(relay ? [{ name: 'stop the trace relay', run: () => relay.stop() }] : []),
       ...(traceQueue ? [{ name: 'close the trace queue', run: () => traceQueue.close() }] : []),
       ...(ownsBackends

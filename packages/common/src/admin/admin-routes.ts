@@ -21,10 +21,20 @@ const KeyTypeSchema = Type.Union(KEY_TYPES.map((name) => Type.Literal(name)));
 /** LiteLLM's `tags` on keys and teams: kept in metadata.tags and recorded with every request of the key. */
 const TagsField = Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })));
 
+/**
+ * LiteLLM's key `permissions`. Only get_spend_routes changes what a key may do in Sluice (true: a key that
+ * is not an admin may read the spend routes); any other permission is refused by name.
+ */
+export const KeyPermissionsSchema = Type.Object({ get_spend_routes: Type.Optional(Type.Boolean()) }, closed);
+
+/** A name a client may send → the model group it routes to (key `aliases`, team `model_aliases`). */
+const ModelAliases = Type.Optional(Nullable(Type.Record(Name, Name)));
+
 const KeyFields = {
   key_alias: Type.Optional(Nullable(Name)),
   duration: Type.Optional(Nullable(DurationSchema)),
-  aliases: Type.Optional(Nullable(Type.Record(Name, Name))),
+  aliases: ModelAliases,
+  permissions: Type.Optional(Nullable(KeyPermissionsSchema)),
   team_id: OptionalId,
   user_id: OptionalId,
   organization_id: OptionalId,
@@ -80,6 +90,8 @@ export const TeamMemberSchema = Type.Object(
 const TeamFields = {
   team_alias: Type.Optional(Nullable(Name)),
   tags: TagsField,
+  // Applied after the key's own aliases: a request for the alias routes to the model group it names.
+  model_aliases: ModelAliases,
   organization_id: OptionalId,
   ...LimitFields,
 };
@@ -134,7 +146,7 @@ export const UserNewBody = Type.Object(
     auto_create_key: Type.Optional(Type.Boolean()),
     key_alias: Type.Optional(Nullable(Name)),
     duration: Type.Optional(Nullable(DurationSchema)),
-    aliases: Type.Optional(Nullable(Type.Record(Name, Name))),
+    aliases: ModelAliases,
     ...UserFields,
   },
   closed,

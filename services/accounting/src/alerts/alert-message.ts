@@ -6,7 +6,8 @@ import type { ThresholdName } from './budget-thresholds.js';
 // for LiteLLM keep working; Slack gets the same facts as one line of text. No key itself, ever: `token`
 // is the key's hash, as LiteLLM sends it.
 
-export type AlertChannel = 'slack' | 'webhook';
+/** 'log': the accounting log and the sluice_budget_thresholds_total metric, always on. */
+export type AlertChannel = 'slack' | 'webhook' | 'log';
 
 const usd = (micros: number): number => micros / 1_000_000;
 const dollars = (micros: number): string => `$${usd(micros).toFixed(micros % 10_000 === 0 ? 2 : 6)}`;

@@ -10,6 +10,9 @@ import { reachedThresholds } from './budget-thresholds.js';
 // behind it, coalescing whatever commits happened meanwhile. A crossing is claimed in budget_alerts
 // (the once-only guard) before it is sent; a send that fails is retried with backoff, and what is still
 // undelivered is picked up by a periodic sweep, on this replica or any other, after a restart too.
+//
+// Every crossing also goes to the 'log' channel, configured or not: one log line and one count in
+// sluice_budget_thresholds_total, on whichever replica claims it, so a soft_budget reached is never silent.
 
 const CLAIM = `
 INSERT INTO budget_alerts (entity_type, entity_id, period_start, threshold, channel, payload, next_attempt_at)
@@ -63,6 +66,8 @@ export interface BudgetAlertOptions {
   settings: AlertingSettings;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** Counts a crossing this replica claimed (the sluice_budget_thresholds_total metric). */
+  onThreshold?: (entityType: string, threshold: string) => void;
 }
 
 /** The channels alerts go to: those listed in general_settings.alerting that have a URL. */
@@ -84,11 +89,11 @@ export function alertChannels(config: GatewayConfig, settings: AlertingSettings,
   return channels;
 }
 
-/** Budget alerts, or undefined when no channel is configured. */
-export function startBudgetAlerts(options: BudgetAlertOptions): BudgetAlerts | undefined {
+/** Budget alerts: to the configured channels, and always to the log and the metric. */
+export function startBudgetAlerts(options: BudgetAlertOptions): BudgetAlerts {
   const { sql, settings, logger } = options;
   const channels = alertChannels(options.config, settings, logger);
-  if (channels.size === 0) return undefined;
+  const targets: AlertChannel[] = [...channels.keys(), 'log'];
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
   // While a send is being retried in this process, its row is leased for the whole backoff schedule.
   const leaseSeconds = Math.ceil((settings.retryBaseMs * 2 ** settings.attempts + SEND_TIMEOUT_MS * settings.attempts) / 1000) + 30;
@@ -113,6 +118,17 @@ export function startBudgetAlerts(options: BudgetAlertOptions): BudgetAlerts | u
   async function deliver(alert: ClaimedAlert): Promise<void> {
     const url = channels.get(alert.channel);
     const where = [alert.entity_type, alert.entity_id, alert.period_start, alert.threshold, alert.channel];
+    if (alert.channel === 'log') {
+      // `token` is a key's hash (as in the webhook event), never the key.
+      const { event_message: message, spend, max_budget: maxBudget, soft_budget: softBudget, token } = alert.payload;
+      logger.warn(
+        { entityType: alert.entity_type, entityId: alert.entity_id, token, threshold: alert.threshold, spend, maxBudget, softBudget },
+        `budget threshold reached: ${String(message)}`,
+      );
+      options.onThreshold?.(alert.entity_type, alert.threshold);
+      await sql.query(DELIVERED, [...where, 1]);
+      return;
+    }
     if (!url) return; // A channel since removed from the config: left for a replica that still has it.
     let lastError = '';
     for (let attempt = 1; attempt <= settings.attempts && !stopped; attempt += 1) {
@@ -151,7 +167,7 @@ export function startBudgetAlerts(options: BudgetAlertOptions): BudgetAlerts | u
       });
       for (const threshold of thresholds) {
         const payload = webhookEvent({ threshold, entity });
-        for (const channel of channels.keys()) {
+        for (const channel of targets) {
           claims.push({ entity_type: entity.entity_type, entity_id: entity.entity_id, period_start: entity.budget_period_start, threshold, channel, payload });
         }
       }

@@ -12,7 +12,8 @@ import { jsonbParameter } from './jsonb-parameter.js';
 // after the dedupe window) then take their index locks in the same order and cannot deadlock.
 //
 // The same statement queues the new rows for the Langfuse export (trace_outbox), so a committed request
-// can never miss its trace. $2: keep prompts/responses in spend_logs; $3: queue for export; $4: include
+// can never miss its trace, and adds them to the per-tag and per-end-user daily sums (rows in key order,
+// for the same reason as above). $2: keep prompts/responses in spend_logs; $3: queue for export; $4: include
 // prompts/responses in the export.
 const INSERT_SPEND_LOGS = `
 WITH incoming AS (
@@ -48,7 +49,32 @@ inserted AS (
   ORDER BY request_id
   ON CONFLICT (request_id, start_time) DO NOTHING
   RETURNING request_id, key_hash, key_alias, team_id, user_id, organization_id, model_group, model, provider,
-    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, cost_nanos, status, start_time
+    prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_micros, cost_nanos, status, start_time,
+    tags, end_user
+),
+tagged AS (
+  INSERT INTO spend_daily_tags (day, tag, model_group, prompt_tokens, completion_tokens, spend_nanos, requests)
+  SELECT (start_time AT TIME ZONE 'UTC')::date, tag, model_group, sum(prompt_tokens), sum(completion_tokens), sum(cost_nanos), count(*)
+  FROM inserted, unnest(tags) AS tag
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3
+  ON CONFLICT (day, tag, model_group) DO UPDATE SET
+    prompt_tokens = spend_daily_tags.prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = spend_daily_tags.completion_tokens + excluded.completion_tokens,
+    spend_nanos = spend_daily_tags.spend_nanos + excluded.spend_nanos,
+    requests = spend_daily_tags.requests + excluded.requests
+),
+by_end_user AS (
+  INSERT INTO spend_daily_end_users (day, end_user, key_hash, prompt_tokens, completion_tokens, spend_nanos, requests)
+  SELECT (start_time AT TIME ZONE 'UTC')::date, end_user, key_hash, sum(prompt_tokens), sum(completion_tokens), sum(cost_nanos), count(*)
+  FROM inserted
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3
+  ON CONFLICT (day, end_user, key_hash) DO UPDATE SET
+    prompt_tokens = spend_daily_end_users.prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = spend_daily_end_users.completion_tokens + excluded.completion_tokens,
+    spend_nanos = spend_daily_end_users.spend_nanos + excluded.spend_nanos,
+    requests = spend_daily_end_users.requests + excluded.requests
 ),
 queued AS (
   INSERT INTO trace_outbox (request_id, messages, response)

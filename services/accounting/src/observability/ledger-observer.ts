@@ -27,6 +27,7 @@ export class AccountingMetrics implements LedgerObserver {
   private readonly events: Counter;
   private readonly batchDuration: Histogram;
   private readonly age: Histogram;
+  private readonly thresholds: Counter;
 
   constructor(
     private readonly tracer: Tracer | undefined,
@@ -42,7 +43,17 @@ export class AccountingMetrics implements LedgerObserver {
       [],
       AGE_BUCKETS,
     );
+    this.thresholds = registry.counter(
+      'sluice_budget_thresholds_total',
+      'Budget thresholds reached (soft_budget and 50/80/100/300% of max_budget), once per entity, period and threshold.',
+      ['entity_type', 'threshold'],
+    );
     registerProcessMetrics(registry);
+  }
+
+  /** A budget threshold this replica claimed (see alerts/budget-alerts.ts). */
+  budgetThreshold(entityType: string, threshold: string): void {
+    this.thresholds.labels(entityType, threshold).inc();
   }
 
   batch(result: { inserted: number; duplicates: number; retried: number; deadLettered: number }, seconds: number): void {

@@ -2,6 +2,16 @@ import { type ErrorCode, type Logger, openAiErrorBody, type SqlClient } from '@s
 import type { JsonCall, JsonResult } from '@sluice/proto';
 import { type DailyColumn, type DailySum, queryDailySpend, queryDailyTagSpend } from './daily-spend-query.js';
 import { type DayRange, lastDays, parseDayRange, ReportInputError } from './day-range.js';
+import {
+  allEndUsers,
+  allTagNames,
+  globalSpendEndUsers,
+  globalSpendLogs,
+  globalSpendProvider,
+  globalSpendTags,
+  globalSpendTeams,
+  spendTags,
+} from './breakdown-routes.js';
 import { keyHashFilter } from './key-hash-filter.js';
 import type { SpendFilters } from './spend-filters.js';
 import { querySpendLogs } from './spend-logs-query.js';
@@ -197,8 +207,53 @@ function failure(code: ErrorCode, message?: string, param: string | null = null)
 export function createSpendApi(options: SpendApiOptions) {
   const { sql, keyPepper, logger, masterKey } = options;
 
-  async function answer(route: string, query: Query): Promise<JsonResult> {
+  /** A JSON object body (LiteLLM's POST /global/spend/end_users); none is an empty one. */
+  function bodyObject(bytes: Uint8Array): Record<string, unknown> {
+    if (bytes.length === 0) return {};
+    const body: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    if (body === null) return {};
+    if (typeof body !== 'object' || Array.isArray(body)) throw new ReportInputError('The body must be a JSON object.', 'body');
+    return body as Record<string, unknown>;
+  }
+
+  async function answer(route: string, query: Query, body: Uint8Array): Promise<JsonResult> {
     switch (route) {
+      case '/spend/tags':
+        return reply(200, await spendTags(sql, dateRange(query, undefined)));
+      case '/global/spend/tags':
+        return reply(200, await globalSpendTags(sql, dateRange(query, lastDays(DEFAULT_WINDOW_DAYS))!, optional(query, 'tags')));
+      case '/global/spend/all_tag_names':
+        return reply(200, await allTagNames(sql));
+      case '/global/all_end_users':
+        return reply(200, await allEndUsers(sql));
+      case '/global/spend/teams':
+        return reply(200, await globalSpendTeams(sql));
+      case '/global/spend/provider': {
+        // As LiteLLM: both dates are required here.
+        const range = dateRange(query, undefined);
+        if (!range) throw new ReportInputError("'start_date' and 'end_date' are required.", 'start_date');
+        return reply(200, await globalSpendProvider(sql, range));
+      }
+      case '/global/spend/logs': {
+        const apiKey = optional(query, 'api_key');
+        return reply(200, await globalSpendLogs(sql, apiKey === undefined ? undefined : keyHashFilter(apiKey, keyPepper, masterKey)));
+      }
+      case '/global/spend/end_users': {
+        const filter = bodyObject(body);
+        for (const name of Object.keys(filter)) {
+          if (name !== 'startTime' && name !== 'endTime' && name !== 'api_key') throw new ReportInputError(`Unknown parameter: '${name}'.`, name);
+        }
+        const apiKey = filter.api_key;
+        if (apiKey !== undefined && apiKey !== null && typeof apiKey !== 'string') throw new ReportInputError("'api_key' must be a string.", 'api_key');
+        return reply(
+          200,
+          await globalSpendEndUsers(sql, {
+            startTime: filter.startTime,
+            endTime: filter.endTime,
+            keyHash: typeof apiKey === 'string' && apiKey !== '' ? keyHashFilter(apiKey, keyPepper, masterKey) : undefined,
+          }),
+        );
+      }
       case '/spend/logs': {
         const requestId = optional(query, 'request_id');
         const range = dateRange(query, undefined);
@@ -237,9 +292,10 @@ export function createSpendApi(options: SpendApiOptions) {
 
   return async function spend(call: JsonCall): Promise<JsonResult> {
     try {
-      return await answer(call.route.replace(/^\/v1(?=\/)/, ''), call.query);
+      return await answer(call.route.replace(/^\/v1(?=\/)/, ''), call.query, call.bodyJson);
     } catch (error) {
       if (error instanceof ReportInputError) return failure('invalid_request', error.message, error.param);
+      if (error instanceof SyntaxError) return failure('invalid_request', 'The body is not valid JSON.', 'body');
       logger.error({ err: error, route: call.route }, 'spend report failed');
       return failure('internal_error');
     }

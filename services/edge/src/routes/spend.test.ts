@@ -72,8 +72,8 @@ test('an admin key reaches accounting with the route and query, and gets its ans
   expect(forwarded).toMatchObject([{ method: 'GET', route: '/global/spend/models', query: { start_date: '2026-11-01', end_date: '2026-11-21', limit: '5' }, apiKey: '' }]);
 });
 
-test('a valid key that is not an admin gets 403 admin_only, and accounting is never asked', async () => {
-  const { app, forwarded } = appWith(decision(true, false));
+test("policy's admin_only refusal (a key that is neither admin nor given get_spend_routes) is 403, and accounting is never asked", async () => {
+  const { app, forwarded } = appWith(decision(false, false, 'admin_only'));
   const response = await app.inject({ method: 'GET', url: '/spend/logs', headers: { authorization: 'Bearer sk-user' } });
   expect(response.statusCode).toBe(403);
   expect(response.json().error.code).toBe('admin_only');

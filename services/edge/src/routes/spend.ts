@@ -1,13 +1,12 @@
-import { GatewayError } from '@sluice/common';
+import { GatewayError, SPEND_ROUTES } from '@sluice/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { extractApiKey } from '../openai/api-key.js';
 import { denial } from '../proxy/forward-to-router.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
 
-// LiteLLM's spend routes, answered by the accounting service from the ledger. Admin only: the master key
-// or a key policy marks as admin.
-export const SPEND_ROUTES = ['/spend/logs', '/global/spend/report', '/global/spend/keys', '/global/spend/models'] as const;
+// LiteLLM's spend routes, answered by the accounting service from the ledger. Policy decides who may
+// read them: the master key, a key policy marks as admin, or a key with permissions.get_spend_routes.
 
 function queryStrings(query: unknown): Record<string, string> {
   // Query names are client text: a null prototype keeps "__proto__" or "constructor" a plain name.
@@ -29,17 +28,16 @@ export function spendRoutes(app: FastifyInstance, context: EdgeContext): void {
       authorizeRequest({ requestId: request.id, apiKey, route, adminRoute: true, checkOnly: true }),
     );
     if (!decision.allowed) throw denial(decision);
-    if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
     const result = await context.clients.spend({
-      method: 'GET',
+      method: request.method,
       route,
       query: queryStrings(request.query),
-      bodyJson: Buffer.alloc(0),
+      bodyJson: request.method === 'POST' ? (request.rawBody ?? Buffer.alloc(0)) : Buffer.alloc(0),
       // Accounting trusts the edge's check above; the key itself does not travel further.
       apiKey: '',
       requestId: request.id,
     });
     reply.code(result.status).type('application/json').send(Buffer.from(result.bodyJson));
   };
-  for (const route of SPEND_ROUTES) app.get(route, handler);
+  for (const { method, route } of SPEND_ROUTES) app.route({ method, url: route, handler });
 }

@@ -112,6 +112,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     key_alias: row.key_alias ?? null,
     expires: iso(row.expires),
     aliases: row.aliases ?? {},
+    permissions: row.permissions ?? {},
     allowed_cache_controls: row.allowed_cache_controls ?? [],
     key_type: row.key_type ?? null,
     allowed_routes: row.allowed_routes ?? [],
@@ -130,6 +131,7 @@ export function teamView(row: Row, usage?: LiveUsage) {
   return {
     team_id: row.team_id,
     team_alias: row.team_alias ?? null,
+    model_aliases: row.model_aliases ?? {},
     tags: tagsOf(row),
     organization_id: row.organization_id ?? null,
     ...limitView(limitStateFromRow(row)),

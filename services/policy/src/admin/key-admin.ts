@@ -109,6 +109,7 @@ export async function createKey(
       key_alias: request.key_alias ?? null,
       expires: expiresFrom(request.duration, nowMs),
       aliases: JSON.stringify(request.aliases ?? {}),
+      permissions: JSON.stringify(request.permissions ?? {}),
       allowed_cache_controls: request.allowed_cache_controls ?? [],
       ...routeAccessColumns(request),
       team_id: request.team_id ?? null,
@@ -149,6 +150,7 @@ async function changeKey(
   if (request.key_alias !== undefined) columns.key_alias = request.key_alias;
   if (request.duration !== undefined) columns.expires = expiresFrom(request.duration, nowMs);
   if (request.aliases !== undefined) columns.aliases = JSON.stringify(request.aliases ?? {});
+  if (request.permissions !== undefined) columns.permissions = JSON.stringify(request.permissions ?? {});
   if (request.allowed_cache_controls !== undefined) columns.allowed_cache_controls = request.allowed_cache_controls ?? [];
   Object.assign(columns, routeAccessColumns(request));
   if (request.team_id !== undefined) columns.team_id = request.team_id;

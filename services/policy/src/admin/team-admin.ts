@@ -84,6 +84,7 @@ export async function newTeam(context: AdminContext, caller: Caller, request: Te
       {
         team_id: teamId,
         team_alias: request.team_alias ?? null,
+        model_aliases: JSON.stringify(request.model_aliases ?? {}),
         organization_id: request.organization_id ?? null,
         created_by: caller.name,
         updated_by: caller.name,
@@ -114,6 +115,7 @@ export function updateTeam(context: AdminContext, caller: Caller, request: TeamU
     await checkOrganization(tx, request.organization_id);
     const columns: Record<string, unknown> = {};
     if (request.team_alias !== undefined) columns.team_alias = request.team_alias;
+    if (request.model_aliases !== undefined) columns.model_aliases = JSON.stringify(request.model_aliases ?? {});
     if (request.organization_id !== undefined) columns.organization_id = request.organization_id;
     const nowMs = context.now();
     return updateEntity(tx, 'team', request.team_id, columns, applyLimitFields(limitStateFromRow(current), request, nowMs), caller.name, nowMs);

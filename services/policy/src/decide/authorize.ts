@@ -1,4 +1,4 @@
-import { type ErrorCode, GatewayError, type Logger, MASTER_KEY_LABEL, type SqlClient } from '@sluice/common';
+import { type ErrorCode, GatewayError, isSpendRoute, type Logger, MASTER_KEY_LABEL, type SqlClient } from '@sluice/common';
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
@@ -10,6 +10,7 @@ import { unpricedRefusal } from '../budgets/unpriced-model.js';
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../budgets/spend-ledger.js';
 import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
+import { resolveModelAlias } from './resolve-model-alias.js';
 import { routeAllowed } from './route-access.js';
 
 export interface AuthorizeDependencies {
@@ -237,7 +238,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       return deny('route_not_allowed', `This key is not allowed to call ${request.route}; allowed: ${allowedRoutes.join(', ')}.`, { identity });
     }
     if (request.adminRoute) {
-      return identity.isAdmin ? undefined : deny('admin_only', '', { identity });
+      // LiteLLM's permissions.get_spend_routes: a key that is not an admin may read the spend routes.
+      if (identity.isAdmin || (record.key.spendRoutes === true && isSpendRoute(request.route))) return undefined;
+      return deny('admin_only', '', { identity });
     }
     if (!request.checkOnly && request.endUser === '' && record.key.enforcedParams?.includes('user')) {
       return deny('invalid_request', "This key must send 'user' on every request (enforced_params).", { identity });
@@ -285,10 +288,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
     const untracked = new Set<string>();
     for (let attempt = 1; ; attempt += 1) {
       if (!record) return deny('invalid_api_key');
-      // Own properties only: a model named "constructor" must not resolve to Object's prototype.
-      const aliases = record.key.aliases;
-      const alias = Object.hasOwn(aliases, request.model) ? aliases[request.model] : undefined;
-      const modelGroup = typeof alias === 'string' && alias !== '' ? alias : request.model;
+      const modelGroup = resolveModelAlias(record, request.model);
       const refused = check(record, request, modelGroup);
       if (refused) return refused;
       const identity = identityFor(record);

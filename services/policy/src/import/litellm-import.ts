@@ -356,9 +356,13 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
         requireImported('user', text(row.user_id));
         requireImported('organization', text(row.organization_id));
         // Restrictions Sluice cannot enforce: importing the key without them would widen what it may do.
-        for (const field of ['config', 'router_settings', 'permissions'] as const) {
+        for (const field of ['config', 'router_settings'] as const) {
           if (nonEmpty(row[field])) throw new Unmappable(`${field} is set and Sluice cannot enforce it`);
         }
+        // get_spend_routes is the one permission Sluice honours.
+        const permissions = object(row.permissions);
+        const unknownPermission = Object.keys(permissions).find((name) => name !== 'get_spend_routes');
+        if (unknownPermission !== undefined) throw new Unmappable(`permissions.${unknownPermission} is set and Sluice cannot enforce it`);
         if (text(row.object_permission_id) !== null) throw new Unmappable('object_permission_id is set and Sluice cannot enforce it');
         const controls = strings(row.allowed_cache_controls);
         const unknown = controls.find((control) => !CACHE_CONTROLS.has(control));
@@ -373,6 +377,7 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
             key_alias: alias,
             expires: utcMs(row.expires),
             aliases: object(row.aliases),
+            permissions: permissions.get_spend_routes === true ? { get_spend_routes: true } : {},
             allowed_cache_controls: controls,
             allowed_routes: strings(row.allowed_routes),
             team_id: text(row.team_id),
@@ -424,7 +429,7 @@ function sqlColumns(own: Record<string, unknown>): Record<string, unknown> {
   const columns: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(own)) {
     if (TIMESTAMP_COLUMNS.has(column)) columns[column] = value === null ? null : new Date(value as number);
-    else if (column === 'aliases') columns[column] = JSON.stringify(value);
+    else if (column === 'aliases' || column === 'permissions') columns[column] = JSON.stringify(value);
     else columns[column] = value;
   }
   return columns;

@@ -31,9 +31,12 @@ export interface KeyRecord {
     allowedRoutes?: string[];
     /** Request fields the key must send on every call (LiteLLM's enforced_params). */
     enforcedParams?: string[];
+    /** LiteLLM's permissions.get_spend_routes: this key may read the spend routes without being an admin. */
+    spendRoutes?: boolean;
   };
   user: (Entity & { role: string }) | undefined;
-  team: (Entity & { alias: string | null }) | undefined;
+  /** modelAliases: the team's model_aliases, applied after the key's own aliases. */
+  team: (Entity & { alias: string | null; modelAliases?: Record<string, string> }) | undefined;
   organization: Entity | undefined;
 }
 
@@ -90,9 +93,16 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
       allowedCacheControls: (key.allowed_cache_controls as string[] | null) ?? [],
       allowedRoutes: (key.allowed_routes as string[] | null) ?? [],
       enforcedParams: (key.enforced_params as string[] | null) ?? [],
+      spendRoutes: (key.permissions as { get_spend_routes?: unknown } | null)?.get_spend_routes === true,
     },
     user: user ? { ...entity('user', String(user.user_id), user), role: String(user.user_role) } : undefined,
-    team: team ? { ...entity('team', String(team.team_id), team), alias: (team.team_alias as string | null) ?? null } : undefined,
+    team: team
+      ? {
+          ...entity('team', String(team.team_id), team),
+          alias: (team.team_alias as string | null) ?? null,
+          modelAliases: (team.model_aliases as Record<string, string> | null) ?? {},
+        }
+      : undefined,
     organization: organization ? entity('organization', String(organization.organization_id), organization) : undefined,
   };
 }

@@ -46,6 +46,38 @@ const dailyColumns = `
   sum(d.successes)::bigint AS successful_requests,
   sum(d.failures)::bigint AS failed_requests`;
 
+/**
+ * "LiteLLM_VerificationToken"'s query. `permissions` is the column's expression: constant in this
+ * migration, the key's own since 497 (which replaces the view with the same columns).
+ */
+export const verificationTokenView = (permissions: string) => `
+SELECT
+  k.token,
+  k.key_name,
+  k.key_alias,
+  ${periodSpend('l.key_hash = ANY (k.token || k.retired_tokens)', 'k')} AS spend,
+  k.expires,
+  k.models,
+  k.aliases,
+  '{}'::jsonb AS config,
+  k.user_id,
+  k.team_id,
+  ${permissions} AS permissions,
+  k.max_parallel_requests,
+  k.metadata,
+  k.blocked,
+  k.tpm_limit,
+  k.rpm_limit,
+  ${usdFromMicros('k.max_budget_micros')} AS max_budget,
+  k.budget_duration,
+  k.budget_reset_at,
+  k.allowed_cache_controls,
+  k.model_max_budget,
+  k.organization_id,
+  k.created_by,
+  k.updated_by
+FROM api_keys k;`;
+
 // Numbered after every column change of the release it came in: Postgres cannot change the type of a column
 // a view reads, so a later migration that changes one of these columns drops the views and creates them anew.
 //
@@ -109,33 +141,7 @@ SELECT
   t.model_max_budget
 FROM teams t;
 
-CREATE VIEW "LiteLLM_VerificationToken" AS
-SELECT
-  k.token,
-  k.key_name,
-  k.key_alias,
-  ${periodSpend('l.key_hash = ANY (k.token || k.retired_tokens)', 'k')} AS spend,
-  k.expires,
-  k.models,
-  k.aliases,
-  '{}'::jsonb AS config,
-  k.user_id,
-  k.team_id,
-  '{}'::jsonb AS permissions,
-  k.max_parallel_requests,
-  k.metadata,
-  k.blocked,
-  k.tpm_limit,
-  k.rpm_limit,
-  ${usdFromMicros('k.max_budget_micros')} AS max_budget,
-  k.budget_duration,
-  k.budget_reset_at,
-  k.allowed_cache_controls,
-  k.model_max_budget,
-  k.organization_id,
-  k.created_by,
-  k.updated_by
-FROM api_keys k;
+CREATE VIEW "LiteLLM_VerificationToken" AS${verificationTokenView("'{}'::jsonb")}
 
 CREATE VIEW "LiteLLM_UserTable" AS
 SELECT

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { FINANCE_VIEWS, LITELLM_VIEWS_SQL } from './0480-litellm-views.js';
+import { KEY_PERMISSIONS_VIEW_SQL } from './0497-key-permissions.js';
 
 // spend_logs partitioned by month of the request's start time (UTC), so a year of traffic is twelve tables
 // that queries with a time range prune to, and retention drops a whole month with DROP TABLE instead of
@@ -138,5 +139,6 @@ ${ENSURE_PARTITION}
 ${DROP_PARTITIONS}
 ${CONVERT}
 ${LITELLM_VIEWS_SQL}
+${KEY_PERMISSIONS_VIEW_SQL}
 `,
 };

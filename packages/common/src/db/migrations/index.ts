@@ -13,15 +13,17 @@ import { litellmViews } from './0480-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
+import { tagEndUserAggregates } from './0495-tag-end-user-aggregates.js';
+import { teamModelAliases } from './0496-team-model-aliases.js';
+import { keyPermissions } from './0497-key-permissions.js';
 import { partitionedSpendLogs } from './0510-partitioned-spend-logs.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
-// 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
-// 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
-// 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments, 440-449 hardening,
-// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read), 510-519 the ledger over years
-// (monthly partitions, retention).
+// 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments,
+// 440-449 hardening, 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read),
+// 490-499 LiteLLM admin fields (budgets, end users, tags, aggregates) that came after the views,
+// 510-519 the ledger over years (monthly partitions, retention).
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -37,5 +39,8 @@ export const MIGRATIONS: readonly Migration[] = [
   bigintTokenCounts,
   budgetAlerts,
   litellmViews,
+  tagEndUserAggregates,
+  teamModelAliases,
+  keyPermissions,
   partitionedSpendLogs,
 ];
