@@ -345,7 +345,7 @@ describe("LiteLLM's /key/generate, /key/update and /team/new fields", () => {
   });
 
   // Fields of LiteLLM's requests that Sluice does not implement: each refused by a 400 naming it.
-  const REFUSED_KEY_FIELDS = ['permissions', 'guardrails', 'budget_id', 'auto_rotate', 'rotation_interval', 'config', 'router_settings',
+  const REFUSED_KEY_FIELDS = ['permissions', 'guardrails', 'auto_rotate', 'rotation_interval', 'config', 'router_settings',
     'object_permission', 'policies', 'prompts', 'access_group_ids', 'allowed_passthrough_routes', 'rpm_limit_type', 'tpm_limit_type',
     'disable_global_guardrails', 'spend'];
   const REFUSED_TEAM_FIELDS = ['guardrails', 'model_aliases', 'router_settings', 'team_member_permissions', 'team_member_budget',

@@ -81,6 +81,9 @@ function concerns(invalidation: Invalidation, token: string, record: KeyRecord |
       return record?.team?.id === invalidation.id;
     case 'organization':
       return record?.organization?.id === invalidation.id;
+    case 'end_user':
+    case 'tag':
+      return false;
   }
 }
 

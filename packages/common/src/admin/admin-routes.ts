@@ -2,7 +2,7 @@
 // it. The edge registers and validates from this table, policy dispatches and authorizes from it, and
 // the access-matrix test walks it, so a new route is covered everywhere by being added here.
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { DurationSchema, IdSchema, LimitFields, Nullable, OptionalId } from './limit-fields.js';
+import { BudgetLimitFields, DurationSchema, IdSchema, LimitFields, Nullable, OptionalId } from './limit-fields.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 256 });
 /** A key as a client names it: the `sk-...` value itself, or its hash (`token`). */
@@ -36,6 +36,8 @@ const KeyFields = {
   // Request fields the key must send on every call; policy can check `user` (the end user) only.
   enforced_params: Type.Optional(Nullable(Type.Array(Type.Literal('user'), { maxItems: 1 }))),
   tags: TagsField,
+  // A budget (/budget/new) whose limits fill the ones the key does not set itself.
+  budget_id: OptionalId,
   ...LimitFields,
 };
 
@@ -147,7 +149,7 @@ export const UserListQuery = Type.Object(
   closed,
 );
 
-const OrganizationFields = { ...LimitFields };
+const OrganizationFields = { budget_id: OptionalId, ...LimitFields };
 export const OrganizationNewBody = Type.Object({ organization_id: OptionalId, organization_alias: Name, ...OrganizationFields }, closed);
 export const OrganizationUpdateBody = Type.Object(
   { organization_id: IdSchema, organization_alias: Type.Optional(Name), ...OrganizationFields },
@@ -181,6 +183,18 @@ export const KeyResetSpendBody = Type.Object({ key: Type.Optional(KeyReference),
 export const OrganizationInfoQuery = Type.Object({ organization_id: IdSchema }, closed);
 export const OrganizationListQuery = Type.Object({}, closed);
 
+// LiteLLM's budgets: reusable limits that keys, organisations, end users and tags link by budget_id.
+// (model_max_budget has another shape on a budget than on a key in LiteLLM; it is refused by name.)
+export const BudgetNewBody = Type.Object({ budget_id: Type.Optional(IdSchema), ...BudgetLimitFields }, closed);
+export const BudgetUpdateBody = Type.Object({ budget_id: IdSchema, ...BudgetLimitFields }, closed);
+export const BudgetInfoBody = Type.Object({ budgets: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const BudgetDeleteBody = Type.Object({ id: IdSchema }, closed);
+export const BudgetListQuery = Type.Object({}, closed);
+
+export type BudgetNewRequest = Static<typeof BudgetNewBody>;
+export type BudgetUpdateRequest = Static<typeof BudgetUpdateBody>;
+export type BudgetInfoRequest = Static<typeof BudgetInfoBody>;
+export type BudgetDeleteRequest = Static<typeof BudgetDeleteBody>;
 export type KeyGenerateRequest = Static<typeof KeyGenerateBody>;
 export type KeyUpdateRequest = Static<typeof KeyUpdateBody>;
 export type KeyRegenerateRequest = Static<typeof KeyRegenerateBody>;
@@ -280,6 +294,11 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/organization/member_add', OrganizationMemberAddBody),
   post('/organization/member_update', OrganizationMemberUpdateBody),
   post('/organization/member_delete', OrganizationMemberDeleteBody),
+  post('/budget/new', BudgetNewBody),
+  post('/budget/update', BudgetUpdateBody),
+  { ...post('/budget/info', BudgetInfoBody), readOnly: true },
+  post('/budget/delete', BudgetDeleteBody),
+  get('/budget/list', BudgetListQuery),
 ];
 
 export function adminRouteKey(method: string, route: string): string {

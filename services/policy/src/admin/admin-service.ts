@@ -28,6 +28,7 @@ import {
 } from './organization-admin.js';
 import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam, updateTeamMember } from './team-admin.js';
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
+import { budgetInfo, deleteBudget, listBudgets, newBudget, updateBudget } from './budget-admin.js';
 
 // The admin API as policy answers it: who is calling (master key, compared in constant time, or a key
 // whose user has the proxy_admin role), whether the route lets them, the input checked against the
@@ -70,6 +71,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /organization/member_add': addOrganizationMembers,
   'POST /organization/member_update': updateOrganizationMember,
   'POST /organization/member_delete': deleteOrganizationMember,
+  'POST /budget/new': newBudget,
+  'POST /budget/update': updateBudget,
+  'POST /budget/info': budgetInfo,
+  'POST /budget/delete': deleteBudget,
+  'GET /budget/list': (context) => listBudgets(context),
 };
 
 interface CompiledRoute {

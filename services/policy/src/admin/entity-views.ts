@@ -1,7 +1,7 @@
 import { entityScopeName, type EntityKind } from '../keys/key-record.js';
 import { nanosToUsd } from '@sluice/pricing';
 import { carriedSpendFromRow, type LimitState, limitStateFromRow, microsToUsd } from '../entities/limit-state.js';
-import type { SpendSource } from '../limits/request-scopes.js';
+import { LEDGER_COLUMN, type SpendSource } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../budgets/spend-ledger.js';
 import type { AdminContext } from './admin-context.js';
 import type { Row } from './entity-tables.js';
@@ -23,7 +23,6 @@ export interface LiveUsage {
 const iso = (value: unknown): string | null => (value === null || value === undefined ? null : new Date(String(value)).toISOString());
 const usdOrNull = (micros: number | null): number | null => (micros === null ? null : microsToUsd(micros));
 
-const LEDGER_COLUMN = { key: 'key_hash', user: 'user_id', team: 'team_id', organization: 'organization_id' } as const;
 
 function spendSource(kind: EntityKind, id: string, row: Row, state: LimitState): SpendSource {
   const values = kind === 'key' ? [String(row.token), ...((row.retired_tokens as string[] | null) ?? [])] : [id];
@@ -120,6 +119,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     team_id: row.team_id ?? null,
     user_id: row.user_id ?? null,
     organization_id: row.organization_id ?? null,
+    budget_id: row.budget_id ?? null,
     ...limitView(limitStateFromRow(row)),
     ...usageView(usage),
     ...auditView(row),
@@ -155,6 +155,7 @@ export function organizationView(row: Row, usage?: LiveUsage) {
   return {
     organization_id: row.organization_id,
     organization_alias: row.organization_alias ?? null,
+    budget_id: row.budget_id ?? null,
     ...limitView(limitStateFromRow(row)),
     ...usageView(usage),
     ...auditView(row),

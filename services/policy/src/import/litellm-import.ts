@@ -194,6 +194,8 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
     team: await targetRows(target, 'team'),
     user: await targetRows(target, 'user'),
     key: await targetRows(target, 'key'),
+    end_user: new Map<string, Row>(),
+    tag: new Map<string, Row>(),
   };
   const members = await target.query<{ team_id: string; user_id: string; role: string }>('SELECT team_id, user_id, role FROM team_members');
   const existingMembers = new Map(members.rows.map((row) => [`${row.team_id}\n${row.user_id}`, row.role]));
@@ -201,7 +203,7 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
   const budgetById = new Map(budgets!.map((row) => [String(row.budget_id), row]));
   const usedBudgets = new Set<string>();
   const plan: ImportPlan = { actions: [], entities: [], members: [] };
-  const imported = { organization: new Set<string>(), team: new Set<string>(), user: new Set<string>() };
+  const imported = { organization: new Set<string>(), team: new Set<string>(), user: new Set<string>(), end_user: new Set<string>(), tag: new Set<string>() };
 
   const budgetOf = (row: Row): Row | undefined => {
     const id = text(row.budget_id);

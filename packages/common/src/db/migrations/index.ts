@@ -13,13 +13,15 @@ import { litellmViews } from './0480-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
+import { budgetsEndUsersTags } from './0490-budgets-end-users-tags.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
 // 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
 // 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments, 440-449 hardening,
-// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read).
+// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read), 490-494 budgets,
+// end users and tags.
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -35,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bigintTokenCounts,
   budgetAlerts,
   litellmViews,
+  budgetsEndUsersTags,
 ];

@@ -1,0 +1,118 @@
+// LiteLLM's budgets (budget_id): the admin routes in LiteLLM's shapes, their limits enforced by policy
+// for the rows that link them, and changes seen by every replica.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { holdsLeft, type PolicyStack, type Reply, startPolicyStack } from './helpers/policy-stack.js';
+import { waitFor } from './helpers/wait-for.js';
+
+/** With this max_tokens the worst case of one call is just under $0.05. */
+const MAX_TOKENS = 495;
+
+let stack: PolicyStack;
+let edgeB: string;
+
+beforeAll(async () => {
+  stack = await startPolicyStack('budgets16', { env: { SLUICE_POLICY_DEADLINE_MS: '5000' } });
+  edgeB = await stack.addReplica();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = async (path: string, body: unknown, edge?: string) => {
+  const reply = await stack.admin('POST', path, body, undefined, edge);
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body;
+};
+const get = async (path: string) => {
+  const reply = await stack.admin('GET', path);
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body;
+};
+const call = (key: string, edge?: string, body: Record<string, unknown> = {}) => stack.chat(key, { max_tokens: MAX_TOKENS, ...body }, edge);
+const budgetRefusal = (reply: Reply) => reply.status === 400 && reply.body.error.code === 'budget_exceeded';
+
+async function ledger(where: string, value: unknown): Promise<{ spent: number; rows: number }> {
+  const result = await stack.backends.sql.query<{ spent: number; rows: number }>(
+    `SELECT COALESCE(sum(cost_micros), 0)::bigint AS spent, count(*)::int AS rows FROM spend_logs WHERE ${where}`,
+    [value],
+  );
+  return { spent: Number(result.rows[0]!.spent), rows: Number(result.rows[0]!.rows) };
+}
+
+async function settled(where: string, value: unknown, admitted: number): Promise<void> {
+  await waitFor(async () => (await ledger(where, value)).rows === admitted && (await holdsLeft(stack.backends)) === 0, {
+    timeoutMs: 30_000,
+    message: 'usage did not settle',
+  });
+}
+
+describe('budgets (budget_id)', () => {
+  test('/budget/new|info|list|update|delete answer in LiteLLM_BudgetTable fields; a linked budget cannot be deleted', async () => {
+    const created = await post('/budget/new', { budget_id: 'tier-a', max_budget: 2.5, rpm_limit: 10, budget_duration: '30d', soft_budget: 2 });
+    expect(created).toMatchObject({ budget_id: 'tier-a', max_budget: 2.5, soft_budget: 2, rpm_limit: 10, tpm_limit: null, budget_duration: '30d' });
+    expect(typeof created.budget_reset_at).toBe('string');
+    expect((await stack.admin('POST', '/budget/new', { budget_id: 'tier-a' })).status).toBe(409);
+    expect((await post('/budget/info', { budgets: ['tier-a'] }))[0]).toMatchObject({ budget_id: 'tier-a', max_budget: 2.5 });
+    expect((await get('/budget/list')).map((budget: { budget_id: string }) => budget.budget_id)).toContain('tier-a');
+    expect(await post('/budget/update', { budget_id: 'tier-a', max_budget: 3, rpm_limit: null })).toMatchObject({ max_budget: 3, rpm_limit: null });
+    const refused = await stack.admin('POST', '/budget/new', { budget_id: 'x', model_max_budget: {} });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe('model_max_budget');
+
+    const key = await post('/key/generate', { budget_id: 'tier-a' });
+    expect(key.budget_id).toBe('tier-a');
+    const inUse = await stack.admin('POST', '/budget/delete', { id: 'tier-a' });
+    expect(inUse.status).toBe(400);
+    expect(inUse.body.error.message).toContain('1 key');
+    await post('/key/update', { key: key.key, budget_id: null });
+    expect((await post('/budget/delete', { id: 'tier-a' })).budget_id).toBe('tier-a');
+    expect((await stack.admin('POST', '/budget/info', { budgets: ['tier-a'] })).status).toBe(404);
+  });
+
+  test('/key/generate takes budget_id: the budget caps a key that sets no max_budget; a key\'s own field wins', async () => {
+    await post('/budget/new', { budget_id: 'tier-small', max_budget: 0.05 });
+    const capped = await post('/key/generate', { budget_id: 'tier-small' });
+    expect((await call(capped.key)).status).toBe(200);
+    await settled('key_hash = $1', capped.token, 1);
+    // $0.036 of $0.05 spent: the next worst case does not fit, on either replica.
+    const refusal = await call(capped.key, edgeB);
+    expect(budgetRefusal(refusal)).toBe(true);
+    expect(refusal.body.error.message).toContain('of a budget of $0.05');
+
+    const own = await post('/key/generate', { budget_id: 'tier-small', max_budget: 10 });
+    expect((await call(own.key)).status).toBe(200);
+    await settled('key_hash = $1', own.token, 1);
+    expect((await call(own.key, edgeB)).status).toBe(200);
+
+    const unknown = await stack.admin('POST', '/key/generate', { budget_id: 'no-such-budget' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.param).toBe('budget_id');
+  });
+
+  test('/key/update links a budget; /budget/update reaches every replica at once', async () => {
+    await post('/budget/new', { budget_id: 'tier-roomy', max_budget: 10 });
+    const key = await post('/key/generate', {});
+    expect((await post('/key/update', { key: key.key, budget_id: 'tier-roomy' })).budget_id).toBe('tier-roomy');
+    // Both replicas have the key cached with the $10 budget.
+    expect((await call(key.key)).status).toBe(200);
+    expect((await call(key.key, edgeB)).status).toBe(200);
+    await settled('key_hash = $1', key.token, 2);
+    await post('/budget/update', { budget_id: 'tier-roomy', max_budget: 0.08 });
+    // $0.073 spent of $0.08 now: refused on both replicas, with no wait for a cache to expire.
+    expect(budgetRefusal(await call(key.key, edgeB))).toBe(true);
+    expect(budgetRefusal(await call(key.key))).toBe(true);
+  });
+
+  test('/organization/new takes budget_id; its budget caps the organisation\'s keys', async () => {
+    await post('/budget/new', { budget_id: 'tier-org', max_budget: 0.05 });
+    const organization = await post('/organization/new', { organization_alias: 'Budgeted Org', budget_id: 'tier-org' });
+    expect(organization.budget_id).toBe('tier-org');
+    const key = await post('/key/generate', { organization_id: organization.organization_id });
+    expect((await call(key.key)).status).toBe(200);
+    await settled('organization_id = $1', organization.organization_id, 1);
+    const refused = await call(key.key, edgeB);
+    expect(budgetRefusal(refused)).toBe(true);
+    expect(refused.body.error.message).toContain(`organization ${organization.organization_id}`);
+  });
+});
