@@ -1,9 +1,12 @@
-// LiteLLM's budgets (budget_id): the admin routes in LiteLLM's shapes, their limits enforced by policy
-// for the rows that link them, and changes seen by every replica.
+// LiteLLM's budgets (budget_id) and end users (customers: the request's `user`): the admin routes in
+// LiteLLM's shapes, their limits enforced by policy as scopes of the request, and changes seen by every
+// replica.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { holdsLeft, type PolicyStack, type Reply, startPolicyStack } from './helpers/policy-stack.js';
+import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
 
+/** What one non-streaming call of the recording costs at gpt-test's price, micro-USD. */
+const CALL_COST = RECORDED_USAGE.prompt * PRICE.input + RECORDED_USAGE.completion * PRICE.output;
 /** With this max_tokens the worst case of one call is just under $0.05. */
 const MAX_TOKENS = 495;
 
@@ -114,5 +117,59 @@ describe('budgets (budget_id)', () => {
     const refused = await call(key.key, edgeB);
     expect(budgetRefusal(refused)).toBe(true);
     expect(refused.body.error.message).toContain(`organization ${organization.organization_id}`);
+  });
+});
+
+describe('end users (customers)', () => {
+  test('/customer/new sets an end user\'s budget; requests with that `user` are capped, others are not', async () => {
+    const key = await post('/key/generate', {});
+    const created = await post('/customer/new', { user_id: 'cust-1', alias: 'Customer One', max_budget: 0.05 });
+    expect(created).toMatchObject({ user_id: 'cust-1', alias: 'Customer One', blocked: false, budget_id: null, litellm_budget_table: { max_budget: 0.05 } });
+    expect((await call(key.key, undefined, { user: 'cust-1' })).status).toBe(200);
+    await settled('end_user = $1', 'cust-1', 1);
+    const refused = await call(key.key, edgeB, { user: 'cust-1' });
+    expect(budgetRefusal(refused)).toBe(true);
+    expect(refused.body.error.message).toContain('end user cust-1');
+    expect((await call(key.key, edgeB, { user: 'someone-else' })).status).toBe(200);
+    expect((await call(key.key, edgeB)).status).toBe(200);
+    const info = await get('/customer/info?end_user_id=cust-1');
+    expect(info).toMatchObject({ user_id: 'cust-1', spend_micros: CALL_COST });
+    expect((await get('/end_user/info?end_user_id=cust-1')).user_id).toBe('cust-1');
+    expect((await get('/customer/list')).map((customer: { user_id: string }) => customer.user_id)).toContain('cust-1');
+    // Raising the budget on one replica admits on the other at once.
+    await post('/customer/update', { user_id: 'cust-1', max_budget: 1 });
+    expect((await call(key.key, edgeB, { user: 'cust-1' })).status).toBe(200);
+  });
+
+  test('/customer/block refuses the end user on every replica (LiteLLM\'s 400); /customer/unblock lets it back', async () => {
+    const key = await post('/key/generate', {});
+    expect((await call(key.key, edgeB, { user: 'cust-blocked' })).status).toBe(200);
+    // Blocking an end user never seen creates it, as LiteLLM does.
+    const blocked = await post('/customer/block', { user_ids: ['cust-blocked'] });
+    expect(blocked.blocked_users[0]).toMatchObject({ user_id: 'cust-blocked', blocked: true });
+    for (const edge of [undefined, edgeB]) {
+      const refused = await call(key.key, edge, { user: 'cust-blocked' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'end_user_blocked', message: expect.stringContaining('User=cust-blocked') });
+    }
+    await post('/customer/unblock', { user_ids: ['cust-blocked'] });
+    expect((await call(key.key, edgeB, { user: 'cust-blocked' })).status).toBe(200);
+    expect((await post('/customer/delete', { user_ids: ['cust-blocked'] })).deleted_customers).toEqual(['cust-blocked']);
+    expect((await stack.admin('GET', '/customer/info?end_user_id=cust-blocked')).status).toBe(404);
+  });
+
+  test('an end user\'s budget_id, rpm_limit, and the fields refused by name', async () => {
+    await post('/budget/new', { budget_id: 'tier-customer', rpm_limit: 1 });
+    const key = await post('/key/generate', {});
+    expect((await post('/customer/new', { user_id: 'cust-rpm', budget_id: 'tier-customer' })).litellm_budget_table).toMatchObject({ rpm_limit: 1 });
+    expect((await call(key.key, undefined, { user: 'cust-rpm' })).status).toBe(200);
+    const limited = await call(key.key, edgeB, { user: 'cust-rpm' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.message).toContain('end user cust-rpm');
+    for (const field of ['allowed_model_region', 'default_model', 'model_max_budget', 'spend', 'object_permission']) {
+      const reply = await stack.admin('POST', '/customer/new', { user_id: 'cust-x', [field]: null });
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.param).toBe(field);
+    }
   });
 });

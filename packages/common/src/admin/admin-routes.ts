@@ -191,10 +191,23 @@ export const BudgetInfoBody = Type.Object({ budgets: Type.Array(IdSchema, { minI
 export const BudgetDeleteBody = Type.Object({ id: IdSchema }, closed);
 export const BudgetListQuery = Type.Object({}, closed);
 
+// LiteLLM's customers: end users, named by the request's `user`. allowed_model_region and
+// default_model (region routing) are refused by name.
+const CustomerFields = { alias: Type.Optional(Nullable(Name)), blocked: Type.Optional(Type.Boolean()), budget_id: OptionalId, ...BudgetLimitFields };
+export const CustomerNewBody = Type.Object({ user_id: IdSchema, ...CustomerFields }, closed);
+export const CustomerUpdateBody = Type.Object({ user_id: IdSchema, ...CustomerFields }, closed);
+export const CustomerInfoQuery = Type.Object({ end_user_id: IdSchema }, closed);
+export const CustomerIdsBody = Type.Object({ user_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const CustomerListQuery = Type.Object({}, closed);
+
 export type BudgetNewRequest = Static<typeof BudgetNewBody>;
 export type BudgetUpdateRequest = Static<typeof BudgetUpdateBody>;
 export type BudgetInfoRequest = Static<typeof BudgetInfoBody>;
 export type BudgetDeleteRequest = Static<typeof BudgetDeleteBody>;
+export type CustomerNewRequest = Static<typeof CustomerNewBody>;
+export type CustomerUpdateRequest = Static<typeof CustomerUpdateBody>;
+export type CustomerInfoRequest = Static<typeof CustomerInfoQuery>;
+export type CustomerIdsRequest = Static<typeof CustomerIdsBody>;
 export type KeyGenerateRequest = Static<typeof KeyGenerateBody>;
 export type KeyUpdateRequest = Static<typeof KeyUpdateBody>;
 export type KeyRegenerateRequest = Static<typeof KeyRegenerateBody>;
@@ -299,6 +312,14 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { ...post('/budget/info', BudgetInfoBody), readOnly: true },
   post('/budget/delete', BudgetDeleteBody),
   get('/budget/list', BudgetListQuery),
+  // LiteLLM serves its customer routes under /end_user/* too.
+  post('/customer/new', CustomerNewBody, ['/customer/new', '/end_user/new']),
+  post('/customer/update', CustomerUpdateBody, ['/customer/update', '/end_user/update']),
+  post('/customer/delete', CustomerIdsBody, ['/customer/delete', '/end_user/delete']),
+  post('/customer/block', CustomerIdsBody, ['/customer/block', '/end_user/block']),
+  post('/customer/unblock', CustomerIdsBody, ['/customer/unblock', '/end_user/unblock']),
+  { ...get('/customer/info', CustomerInfoQuery), paths: ['/customer/info', '/end_user/info'] },
+  { ...get('/customer/list', CustomerListQuery), paths: ['/customer/list', '/end_user/list'] },
 ];
 
 export function adminRouteKey(method: string, route: string): string {

@@ -6,6 +6,7 @@ import { extractApiKey } from '../openai/api-key.js';
 import { readCacheControl } from '../openai/read-cache-control.js';
 import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
+import { endUserOf } from '../usage/usage-event.js';
 
 function addLimitHeaders(headers: Record<string, string>, kind: 'requests' | 'tokens', state: RateLimitState | undefined) {
   if (!state || state.limit === 0) return;
@@ -68,7 +69,8 @@ export async function forwardToRouter(
       estimatedPromptTokens: forward.estimatedPromptTokens,
       maxTokens: maxTokens(forward.body),
       choices: choices(forward.body),
-      endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+      // As the ledger records it (usage-event.ts), so spend rebuilt from the ledger is the same end user's.
+      endUser: endUserOf(forward.body),
       cacheControls: requestedCache?.names ?? [],
       traceparent: request.traceparent,
     }),

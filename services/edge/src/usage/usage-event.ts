@@ -41,6 +41,11 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value.slice(0, MAX_METADATA_VALUE) : '';
 }
 
+/** The end user (the OpenAI `user` field) as the ledger records it. */
+export function endUserOf(body: Record<string, unknown>): string {
+  return text(body.user);
+}
+
 /** What the client attached in `metadata` (LiteLLM's tags, trace_id, session_id, generation_name). */
 function readMetadata(body: Record<string, unknown>) {
   const metadata = body.metadata;
@@ -88,7 +93,7 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     teamId: identity?.teamId ?? '',
     userId: identity?.userId ?? '',
     organizationId: identity?.organizationId ?? '',
-    endUser: text(facts.body.user),
+    endUser: endUserOf(facts.body),
     callType: facts.callType,
     modelGroup: facts.modelGroup,
     deploymentId: facts.start?.deploymentId ?? '',

@@ -29,6 +29,7 @@ import {
 import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam, updateTeamMember } from './team-admin.js';
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
 import { budgetInfo, deleteBudget, listBudgets, newBudget, updateBudget } from './budget-admin.js';
+import { customerInfo, deleteCustomers, listCustomers, newCustomer, setCustomersBlocked, updateCustomer } from './customer-admin.js';
 
 // The admin API as policy answers it: who is calling (master key, compared in constant time, or a key
 // whose user has the proxy_admin role), whether the route lets them, the input checked against the
@@ -76,6 +77,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /budget/info': budgetInfo,
   'POST /budget/delete': deleteBudget,
   'GET /budget/list': (context) => listBudgets(context),
+  'POST /customer/new': newCustomer,
+  'POST /customer/update': updateCustomer,
+  'POST /customer/delete': deleteCustomers,
+  'POST /customer/block': (context, caller, input) => setCustomersBlocked(context, caller, input, true),
+  'POST /customer/unblock': (context, caller, input) => setCustomersBlocked(context, caller, input, false),
+  'GET /customer/info': customerInfo,
+  'GET /customer/list': (context) => listCustomers(context),
 };
 
 interface CompiledRoute {

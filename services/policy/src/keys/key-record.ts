@@ -75,6 +75,18 @@ function entity(kind: EntityKind, id: string, row: Row, budget: Row | null = nul
   return { kind, id, version: Number(row.version), limits, carriedMicros: carried };
 }
 
+/** An end user (a customer) or a tag: counted on its own, beside the key's entities. */
+export async function loadStandaloneEntity(sql: SqlClient, kind: 'end_user' | 'tag', id: string): Promise<Entity | null> {
+  const table = kind === 'end_user' ? 'end_users' : 'tags';
+  const idColumn = kind === 'end_user' ? 'user_id' : 'tag_name';
+  const result = await sql.query<{ row: unknown; budget: unknown }>(
+    `SELECT row_to_json(e) AS row, row_to_json(b) AS budget FROM ${table} e LEFT JOIN budgets b ON b.budget_id = e.budget_id WHERE e.${idColumn} = $1`,
+    [id],
+  );
+  const found = result.rows[0];
+  return found ? entity(kind, id, json(found.row)!, json(found.budget)) : null;
+}
+
 /** The key whose hash is `token`, with its owners; null when no such key exists. */
 export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyRecord | null> {
   const result = await sql.query<{ key: unknown; team: unknown; user_row: unknown; organization: unknown; key_budget: unknown; organization_budget: unknown }>(

@@ -61,10 +61,12 @@ export function entityScope(record: KeyRecord, entity: Entity): RequestScope {
  * `modelNames` are the names the request may be known by for per-model settings: the model group it
  * routes to first, then the name the client sent (before aliases).
  */
-export function requestScopes(record: KeyRecord, modelNames: readonly string[]): RequestScope[] {
+export function requestScopes(record: KeyRecord, modelNames: readonly string[], extra: readonly Entity[] = []): RequestScope[] {
   const scopes: RequestScope[] = [];
   const modelGroup = modelNames[0] ?? '';
-  for (const entity of entitiesOf(record)) {
+  // The request's end user and tags (see request-entities.ts) count beside the key's own entities.
+  const entities = extra.length === 0 ? entitiesOf(record) : [...entitiesOf(record), ...extra];
+  for (const entity of entities) {
     scopes.push(entityScope(record, entity));
     if (modelGroup === '') continue;
     const limits = entity.limits;
