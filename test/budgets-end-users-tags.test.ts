@@ -1,6 +1,6 @@
-// LiteLLM's budgets (budget_id) and end users (customers: the request's `user`): the admin routes in
-// LiteLLM's shapes, their limits enforced by policy as scopes of the request, and changes seen by every
-// replica.
+// LiteLLM's budgets (budget_id), end users (customers: the request's `user`) and tag budgets: the admin
+// routes in LiteLLM's shapes, their limits enforced by policy as scopes of the request, exact under
+// concurrency across two policy replicas sharing Redis and Postgres, and changes seen by every replica.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -171,5 +171,33 @@ describe('end users (customers)', () => {
       expect(reply.status).toBe(400);
       expect(reply.body.error.param).toBe(field);
     }
+  });
+});
+
+describe('tag budgets', () => {
+  test('/tag/new with max_budget caps every request carrying the tag, from the request or from its key', async () => {
+    const created = await post('/tag/new', { name: 'cost-center-a', description: 'A', max_budget: 0.05, budget_duration: '30d' });
+    expect(created).toMatchObject({ name: 'cost-center-a', description: 'A', litellm_budget_table: { max_budget: 0.05, budget_duration: '30d' } });
+    const plain = await post('/key/generate', {});
+    expect((await call(plain.key, undefined, { metadata: { tags: ['cost-center-a', 'untracked'] } })).status).toBe(200);
+    await settled('$1 = ANY(tags)', 'cost-center-a', 1);
+    const refused = await call(plain.key, edgeB, { metadata: { tags: ['cost-center-a'] } });
+    expect(budgetRefusal(refused)).toBe(true);
+    expect(refused.body.error.message).toContain('tag cost-center-a');
+    // A key tagged with it is capped too; untagged requests are not.
+    const tagged = await post('/key/generate', { tags: ['cost-center-a'] });
+    expect(budgetRefusal(await call(tagged.key))).toBe(true);
+    expect((await call(plain.key, edgeB, { metadata: { tags: ['untracked'] } })).status).toBe(200);
+
+    const info = await post('/tag/info', { names: ['cost-center-a'] });
+    expect(info['cost-center-a']).toMatchObject({ name: 'cost-center-a', spend_micros: CALL_COST });
+    expect((await get('/tag/list')).map((tag: { name: string }) => tag.name)).toContain('cost-center-a');
+    await post('/tag/update', { name: 'cost-center-a', max_budget: null });
+    expect((await call(tagged.key, edgeB)).status).toBe(200);
+    expect((await post('/tag/delete', { name: 'cost-center-a' })).message).toContain('deleted');
+    expect((await stack.admin('POST', '/tag/info', { names: ['cost-center-a'] })).status).toBe(404);
+    const models = await stack.admin('POST', '/tag/new', { name: 'x', models: ['gpt-test'] });
+    expect(models.status).toBe(400);
+    expect(models.body.error.param).toBe('models');
   });
 });

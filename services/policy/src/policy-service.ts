@@ -147,26 +147,28 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     now,
     onRefreshError: (error) => logger.warn({ err: error }, 'cannot refresh a cached key; still using the cached copy'),
   });
-  const standaloneCache = (kind: 'end_user') =>
+  const standaloneCache = (kind: 'end_user' | 'tag') =>
     new KeyCache<Entity>({
       load: (id) => loadStandaloneEntity(sql, kind, id),
       ttlMs: ttlSeconds * 1000,
       negativeTtlMs: NEGATIVE_CACHE_TTL_MS,
       maxEntries: MAX_CACHED_KEYS,
       now,
-      onRefreshError: (error) => logger.warn({ err: error, kind }, 'cannot refresh a cached end user; still using the cached copy'),
+      onRefreshError: (error) => logger.warn({ err: error, kind }, 'cannot refresh a cached end user or tag; still using the cached copy'),
     });
-  const requestEntityCaches = { endUsers: standaloneCache('end_user') };
+  const requestEntityCaches = { endUsers: standaloneCache('end_user'), tags: standaloneCache('tag') };
   await invalidations.subscribe(
     (list) => {
       for (const invalidation of list) {
         if (invalidation.kind === 'end_user') requestEntityCaches.endUsers.invalidate((id) => id === invalidation.id);
+        else if (invalidation.kind === 'tag') requestEntityCaches.tags.invalidate((id) => id === invalidation.id);
         else cache.invalidate((token, record) => concerns(invalidation, token, record));
       }
     },
     () => {
       cache.expireAll();
       requestEntityCaches.endUsers.expireAll();
+      requestEntityCaches.tags.expireAll();
     },
   );
 

@@ -200,6 +200,15 @@ export const CustomerInfoQuery = Type.Object({ end_user_id: IdSchema }, closed);
 export const CustomerIdsBody = Type.Object({ user_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
 export const CustomerListQuery = Type.Object({}, closed);
 
+// LiteLLM's tags with budgets. `models` and `model_info` (tag routing lives in the config) are refused by name.
+const TagFields = { description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))), budget_id: OptionalId, ...BudgetLimitFields };
+const TagName = Type.String({ minLength: 1, maxLength: 256 });
+export const TagNewBody = Type.Object({ name: TagName, ...TagFields }, closed);
+export const TagUpdateBody = Type.Object({ name: TagName, ...TagFields }, closed);
+export const TagInfoBody = Type.Object({ names: Type.Array(TagName, { minItems: 1, maxItems: 1000 }) }, closed);
+export const TagDeleteBody = Type.Object({ name: TagName }, closed);
+export const TagListQuery = Type.Object({}, closed);
+
 export type BudgetNewRequest = Static<typeof BudgetNewBody>;
 export type BudgetUpdateRequest = Static<typeof BudgetUpdateBody>;
 export type BudgetInfoRequest = Static<typeof BudgetInfoBody>;
@@ -208,6 +217,10 @@ export type CustomerNewRequest = Static<typeof CustomerNewBody>;
 export type CustomerUpdateRequest = Static<typeof CustomerUpdateBody>;
 export type CustomerInfoRequest = Static<typeof CustomerInfoQuery>;
 export type CustomerIdsRequest = Static<typeof CustomerIdsBody>;
+export type TagNewRequest = Static<typeof TagNewBody>;
+export type TagUpdateRequest = Static<typeof TagUpdateBody>;
+export type TagInfoRequest = Static<typeof TagInfoBody>;
+export type TagDeleteRequest = Static<typeof TagDeleteBody>;
 export type KeyGenerateRequest = Static<typeof KeyGenerateBody>;
 export type KeyUpdateRequest = Static<typeof KeyUpdateBody>;
 export type KeyRegenerateRequest = Static<typeof KeyRegenerateBody>;
@@ -320,6 +333,11 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/customer/unblock', CustomerIdsBody, ['/customer/unblock', '/end_user/unblock']),
   { ...get('/customer/info', CustomerInfoQuery), paths: ['/customer/info', '/end_user/info'] },
   { ...get('/customer/list', CustomerListQuery), paths: ['/customer/list', '/end_user/list'] },
+  post('/tag/new', TagNewBody),
+  post('/tag/update', TagUpdateBody),
+  { ...post('/tag/info', TagInfoBody), readOnly: true },
+  post('/tag/delete', TagDeleteBody),
+  get('/tag/list', TagListQuery),
 ];
 
 export function adminRouteKey(method: string, route: string): string {

@@ -6,7 +6,7 @@ import { extractApiKey } from '../openai/api-key.js';
 import { readCacheControl } from '../openai/read-cache-control.js';
 import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
-import { endUserOf } from '../usage/usage-event.js';
+import { endUserOf, requestTags } from '../usage/usage-event.js';
 
 function addLimitHeaders(headers: Record<string, string>, kind: 'requests' | 'tokens', state: RateLimitState | undefined) {
   if (!state || state.limit === 0) return;
@@ -71,6 +71,7 @@ export async function forwardToRouter(
       choices: choices(forward.body),
       // As the ledger records it (usage-event.ts), so spend rebuilt from the ledger is the same end user's.
       endUser: endUserOf(forward.body),
+      tags: requestTags(forward.body),
       cacheControls: requestedCache?.names ?? [],
       traceparent: request.traceparent,
     }),

@@ -41,9 +41,20 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value.slice(0, MAX_METADATA_VALUE) : '';
 }
 
+const NO_TAGS: string[] = [];
+
 /** The end user (the OpenAI `user` field) as the ledger records it. */
 export function endUserOf(body: Record<string, unknown>): string {
   return text(body.user);
+}
+
+/** The request's own tags (metadata.tags), as the ledger records them and policy counts them. */
+export function requestTags(body: Record<string, unknown>): string[] {
+  const metadata = body.metadata;
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return NO_TAGS;
+  const tags = (metadata as Record<string, unknown>).tags;
+  if (!Array.isArray(tags)) return NO_TAGS;
+  return tags.filter((tag): tag is string => typeof tag === 'string').slice(0, MAX_METADATA_KEYS);
 }
 
 /** What the client attached in `metadata` (LiteLLM's tags, trace_id, session_id, generation_name). */
@@ -52,9 +63,7 @@ function readMetadata(body: Record<string, unknown>) {
   const out = { tags: [] as string[], traceId: '', sessionId: '', generationName: '', rest: Object.create(null) as Record<string, string> };
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return out;
   const record = metadata as Record<string, unknown>;
-  if (Array.isArray(record.tags)) {
-    out.tags = record.tags.filter((tag): tag is string => typeof tag === 'string').slice(0, MAX_METADATA_KEYS);
-  }
+  out.tags = requestTags(body);
   out.traceId = text(record.trace_id);
   out.sessionId = text(record.session_id);
   out.generationName = text(record.generation_name);

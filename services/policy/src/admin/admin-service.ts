@@ -30,6 +30,7 @@ import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setT
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
 import { budgetInfo, deleteBudget, listBudgets, newBudget, updateBudget } from './budget-admin.js';
 import { customerInfo, deleteCustomers, listCustomers, newCustomer, setCustomersBlocked, updateCustomer } from './customer-admin.js';
+import { deleteTag, listTags, newTag, tagInfo, updateTag } from './tag-admin.js';
 
 // The admin API as policy answers it: who is calling (master key, compared in constant time, or a key
 // whose user has the proxy_admin role), whether the route lets them, the input checked against the
@@ -84,6 +85,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /customer/unblock': (context, caller, input) => setCustomersBlocked(context, caller, input, false),
   'GET /customer/info': customerInfo,
   'GET /customer/list': (context) => listCustomers(context),
+  'POST /tag/new': newTag,
+  'POST /tag/update': updateTag,
+  'POST /tag/info': tagInfo,
+  'POST /tag/delete': deleteTag,
+  'GET /tag/list': (context) => listTags(context),
 };
 
 interface CompiledRoute {

@@ -17,7 +17,7 @@ export interface AuthorizeDependencies {
   masterKey: string | undefined;
   keyPepper: string | undefined;
   cache: KeyCache;
-  /** End users with budgets or limits; without them a request counts against its key's entities only. */
+  /** End users and tags with budgets or limits; without them a request counts against its key's entities only. */
   requestEntities?: RequestEntityCaches;
   store: LimitStore;
   /** The ledger, read only to rebuild a scope's spend when the store has none. */
@@ -105,7 +105,7 @@ function usd(nanos: number): string {
 function scopeLabel(scope: RequestScope): string {
   const [kind, ...rest] = scope.name.split(':');
   const id = rest.join(':');
-  const names: Record<string, string> = { k: 'key', u: 'user', t: 'team', o: 'organization', e: 'end user' };
+  const names: Record<string, string> = { k: 'key', u: 'user', t: 'team', o: 'organization', e: 'end user', g: 'tag' };
   const entity = names[kind!.charAt(0)] ?? 'scope';
   const model = scope.spend.modelGroup;
   const who = entity === 'key' ? 'key' : `${entity} ${model ? id.slice(0, id.length - model.length - 1) : id}`;
@@ -302,9 +302,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       let extra: readonly Entity[] = [];
       if (dependencies.requestEntities) {
         try {
-          extra = await requestEntities(dependencies.requestEntities, request.endUser);
+          extra = await requestEntities(dependencies.requestEntities, request.endUser, identity.tags, request.tags);
         } catch (error) {
-          logger.warn({ err: error }, 'cannot load the end user; database unavailable');
+          logger.warn({ err: error }, 'cannot load end user or tags; database unavailable');
           return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
         }
         const blocked = extra.find((entity) => entity.kind === 'end_user' && entity.limits.blocked);
@@ -342,7 +342,7 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
         try {
           const kind = scopes[result.scope]!.name.charAt(0);
-          if (kind === 'e' && dependencies.requestEntities) await reloadRequestEntities(dependencies.requestEntities, extra);
+          if ((kind === 'e' || kind === 'g') && dependencies.requestEntities) await reloadRequestEntities(dependencies.requestEntities, extra);
           else record = await cache.reload(token);
         } catch (error) {
           logger.warn({ err: error }, 'key changed but the database is unavailable');
