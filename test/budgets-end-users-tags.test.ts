@@ -201,3 +201,45 @@ describe('tag budgets', () => {
     expect(models.body.error.param).toBe('models');
   });
 });
+
+describe('Tag and end-user budgets exact across two policy replicas', () => {
+  for (const kind of ['tag', 'end user'] as const) {
+    test(`a ${kind} budget of $0.50, 60 concurrent requests of up to $0.05 over two replicas: never more than $0.50`, async () => {
+      const name = kind === 'tag' ? 'replica-tag' : 'replica-customer';
+      if (kind === 'tag') await post('/tag/new', { name, max_budget: 0.5 });
+      else await post('/customer/new', { user_id: name, max_budget: 0.5 });
+      // Several keys, none with a budget of its own: only the tag or end user can refuse.
+      const keys = await Promise.all(Array.from({ length: 3 }, () => post('/key/generate', {})));
+      const body = kind === 'tag' ? { metadata: { tags: [name] } } : { user: name };
+      const replies = await Promise.all(
+        Array.from({ length: 60 }, (_, index) => call(keys[index % 3]!.key, index % 2 === 0 ? undefined : edgeB, body)),
+      );
+      const admitted = replies.filter((reply) => reply.status === 200).length;
+      expect(replies.every((reply) => reply.status === 200 || budgetRefusal(reply))).toBe(true);
+      // At least what the budget holds at the worst case; at most what it holds at the real cost.
+      expect(admitted).toBeGreaterThanOrEqual(10);
+      expect(admitted).toBeLessThanOrEqual(Math.floor(500_000 / CALL_COST));
+      const where = kind === 'tag' ? '$1 = ANY(tags)' : 'end_user = $1';
+      await settled(where, name, admitted);
+      const spent = await ledger(where, name);
+      expect(spent.spent).toBe(admitted * CALL_COST);
+      expect(spent.spent).toBeLessThanOrEqual(500_000);
+      // The live counter agrees with the ledger to the nano-dollar and holds nothing.
+      const counters = await stack.backends.redis().hgetall(`n:s:${kind === 'tag' ? 'g' : 'e'}:${name}`);
+      expect(Number(counters.sp)).toBe(spent.spent * 1000);
+      expect(Number(counters.rs)).toBe(0);
+      // What the worst-case holds left free is used one call at a time, alternating replicas, until
+      // refused; still never past the budget.
+      let more = 0;
+      for (; more < 10; more += 1) {
+        const reply = await call(keys[more % 3]!.key, more % 2 === 0 ? undefined : edgeB, body);
+        if (budgetRefusal(reply)) break;
+        expect(reply.status).toBe(200);
+        await settled(where, name, admitted + more + 1);
+      }
+      expect(more).toBeLessThan(10);
+      expect((await ledger(where, name)).spent).toBeLessThanOrEqual(500_000);
+      expect(budgetRefusal(await call(keys[1]!.key, more % 2 === 0 ? edgeB : undefined, body))).toBe(true);
+    });
+  }
+});
