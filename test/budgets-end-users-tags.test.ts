@@ -2,7 +2,7 @@
 // routes in LiteLLM's shapes, their limits enforced by policy as scopes of the request, exact under
 // concurrency across two policy replicas sharing Redis and Postgres, and changes seen by every replica.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, startPolicyStack } from './helpers/policy-stack.js';
+import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, request, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /** What one non-streaming call of the recording costs at gpt-test's price, micro-USD. */
@@ -33,6 +33,13 @@ const get = async (path: string) => {
   return reply.body;
 };
 const call = (key: string, edge?: string, body: Record<string, unknown> = {}) => stack.chat(key, { max_tokens: MAX_TOKENS, ...body }, edge);
+/** A call with extra request headers (LiteLLM's x-litellm-customer-id, x-litellm-tags, ...). */
+const callWith = (key: string, headers: Record<string, string>, edge = stack.edges[0]!) =>
+  request(`${edge}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-test', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'Invent a holiday' }] }),
+  });
 const budgetRefusal = (reply: Reply) => reply.status === 400 && reply.body.error.code === 'budget_exceeded';
 
 async function ledger(where: string, value: unknown): Promise<{ spent: number; rows: number }> {
@@ -172,6 +179,17 @@ describe('end users (customers)', () => {
       expect(reply.body.error.param).toBe(field);
     }
   });
+
+  test('LiteLLM\'s end-user headers name the end user before the body\'s `user`, in policy and in the ledger', async () => {
+    const key = await post('/key/generate', {});
+    await post('/customer/new', { user_id: 'cust-header', max_budget: 0.05 });
+    expect((await callWith(key.key, { 'x-litellm-customer-id': 'cust-header' })).status).toBe(200);
+    await settled('end_user = $1', 'cust-header', 1);
+    expect(budgetRefusal(await callWith(key.key, { 'x-litellm-end-user-id': 'cust-header' }, edgeB))).toBe(true);
+    // The header wins over the body: the body's `user` is not who is counted.
+    const viaHeader = await stack.chat(key.key, { max_tokens: MAX_TOKENS, user: 'someone-else' }, edgeB);
+    expect(viaHeader.status).toBe(200);
+  });
 });
 
 describe('tag budgets', () => {
@@ -196,6 +214,11 @@ describe('tag budgets', () => {
     expect((await call(tagged.key, edgeB)).status).toBe(200);
     expect((await post('/tag/delete', { name: 'cost-center-a' })).message).toContain('deleted');
     expect((await stack.admin('POST', '/tag/info', { names: ['cost-center-a'] })).status).toBe(404);
+    // LiteLLM's x-litellm-tags header (comma-separated) tags a request as metadata.tags does.
+    await post('/tag/new', { name: 'header-tag', max_budget: 0.05 });
+    expect((await callWith(plain.key, { 'x-litellm-tags': 'other, header-tag' })).status).toBe(200);
+    await settled('$1 = ANY(tags)', 'header-tag', 1);
+    expect(budgetRefusal(await callWith(plain.key, { 'x-litellm-tags': 'header-tag' }, edgeB))).toBe(true);
     const models = await stack.admin('POST', '/tag/new', { name: 'x', models: ['gpt-test'] });
     expect(models.status).toBe(400);
     expect(models.body.error.param).toBe('models');

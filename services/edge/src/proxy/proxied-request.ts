@@ -21,6 +21,9 @@ export interface ForwardRequest {
   callTypeName: string;
   body: Record<string, unknown>;
   rawBody: Buffer;
+  /** Set by forwardToRouter: the end user and the request's own tags (usage-event.ts). */
+  endUser?: string;
+  tags?: string[];
   stream: boolean;
   includeUsage: boolean;
   estimatedPromptTokens: number;
@@ -326,6 +329,8 @@ export class ProxiedRequest {
         callType: this.forward.callTypeName,
         modelGroup: this.decision.modelGroup,
         body: this.forward.body,
+        endUser: this.forward.endUser ?? '',
+        tags: this.forward.tags ?? [],
         stream: this.forward.stream,
         start: this.start,
         usage,
