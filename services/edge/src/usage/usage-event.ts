@@ -60,15 +60,24 @@ export function requestEndUser(headers: IncomingHttpHeaders, body: Record<string
   return header(headers, 'x-litellm-customer-id') || header(headers, 'x-litellm-end-user-id') || text(body.user);
 }
 
-/** The request's own tags: metadata.tags and LiteLLM's comma-separated x-litellm-tags header, each once. */
+/** LiteLLM's x-litellm-tags header: tags (for tag routing and spend tracking), separated by commas. */
+export function headerTags(value: string | string[] | undefined): string[] {
+  if (value === undefined) return NO_TAGS;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+}
+
+/** The request's own tags: metadata.tags and the x-litellm-tags header, each once. */
 export function requestTags(headers: IncomingHttpHeaders, body: Record<string, unknown>): string[] {
   const metadata = body.metadata;
   const listed = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>).tags : undefined;
   const fromBody = Array.isArray(listed) ? listed.filter((tag): tag is string => typeof tag === 'string') : NO_TAGS;
-  const fromHeader = header(headers, 'x-litellm-tags');
-  if (fromHeader === '') return fromBody.length === 0 ? NO_TAGS : fromBody.slice(0, MAX_METADATA_KEYS);
-  const tags = [...fromBody, ...fromHeader.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')];
-  return [...new Set(tags)].slice(0, MAX_METADATA_KEYS);
+  const fromHeader = headerTags(headers['x-litellm-tags']);
+  if (fromHeader.length === 0) return fromBody.length === 0 ? NO_TAGS : fromBody.slice(0, MAX_METADATA_KEYS);
+  return [...new Set([...fromBody, ...fromHeader])].slice(0, MAX_METADATA_KEYS).map((tag) => tag.slice(0, MAX_METADATA_VALUE));
 }
 
 /** What the client attached in `metadata` (LiteLLM's tags, trace_id, session_id, generation_name). */
