@@ -89,6 +89,8 @@ describe('budgets (budget_id)', () => {
     const refusal = await call(capped.key, edgeB);
     expect(budgetRefusal(refusal)).toBe(true);
     expect(refusal.body.error.message).toContain('of a budget of $0.05');
+    // /key/info counts spend in the period the budget runs, as the decision does.
+    expect((await get(`/key/info?key=${capped.key}`)).info).toMatchObject({ budget_id: 'tier-small', spend_micros: CALL_COST });
 
     const own = await post('/key/generate', { budget_id: 'tier-small', max_budget: 10 });
     expect((await call(own.key)).status).toBe(200);

@@ -63,11 +63,6 @@ export async function selectLinked(sql: SqlClient, kind: 'end_user' | 'tag', whe
   return result.rows.map(({ row, budget }) => ({ row, budget, effective: withBudget(limitStateFromRow(row), budget ? limitStateFromRow(budget) : null) }));
 }
 
-/** The row as live usage reads it: spend counted from the period that applies (maybe the budget's). */
-export function withEffectivePeriod(linked: LinkedRow): Row {
-  return { ...linked.row, budget_period_start: new Date(linked.effective.budget_period_start).toISOString() };
-}
-
 const usd = (micros: number | null) => (micros === null ? null : microsToUsd(micros));
 
 /** LiteLLM's `litellm_budget_table` of an end user or tag: the limits that apply, or null when none. */

@@ -2,7 +2,7 @@ import { GatewayError, type LimitFieldsInput } from '@sluice/common';
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
 import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
-import { type LinkedRow, requireBudget, selectLinked, withEffectivePeriod } from './budget-links.js';
+import { type LinkedRow, requireBudget, selectLinked } from './budget-links.js';
 import { deleteEntities, ENTITY_TABLES, insertEntity, selectEntity, updateEntity } from './entity-tables.js';
 import { type LiveUsage, liveUsage } from './entity-views.js';
 
@@ -32,14 +32,14 @@ function ownColumns(own: Record<string, unknown>, budgetId: string | null | unde
 export async function readLinked(context: AdminContext, kind: LinkedKind, ids: string[]): Promise<Array<LinkedRow & { usage: LiveUsage }>> {
   const { id: idColumn } = ENTITY_TABLES[kind];
   const rows = await selectLinked(context.sql, kind, `WHERE e.${idColumn} = ANY($1)`, [ids], `ORDER BY e.${idColumn}`);
-  const usages = await liveUsage(context, kind, idColumn, rows.map(withEffectivePeriod));
+  const usages = await liveUsage(context, kind, idColumn, rows.map((linked) => linked.row));
   return rows.map((row, index) => ({ ...row, usage: usages[index]! }));
 }
 
 export async function listLinked(context: AdminContext, kind: LinkedKind): Promise<Array<LinkedRow & { usage: LiveUsage }>> {
   const { id: idColumn } = ENTITY_TABLES[kind];
   const rows = await selectLinked(context.sql, kind, '', [], `ORDER BY e.${idColumn} LIMIT 10000`);
-  const usages = await liveUsage(context, kind, idColumn, rows.map(withEffectivePeriod));
+  const usages = await liveUsage(context, kind, idColumn, rows.map((linked) => linked.row));
   return rows.map((row, index) => ({ ...row, usage: usages[index]! }));
 }
 
