@@ -14,7 +14,7 @@ let stack: PolicyStack;
 let edgeB: string;
 
 beforeAll(async () => {
-  stack = await startPolicyStack('budgets16', { env: { SLUICE_POLICY_DEADLINE_MS: '5000' } });
+  stack = await startPolicyStack('budgets16', { env: { SLUICE_POLICY_DEADLINE_MS: '5000', SLUICE_BUDGET_RESET_INTERVAL_MS: '250' } });
   edgeB = await stack.addReplica();
 });
 
@@ -114,6 +114,19 @@ describe('budgets (budget_id)', () => {
     // $0.073 spent of $0.08 now: refused on both replicas, with no wait for a cache to expire.
     expect(budgetRefusal(await call(key.key, edgeB))).toBe(true);
     expect(budgetRefusal(await call(key.key))).toBe(true);
+  });
+
+  test('a budget\'s budget_duration: when its period ends, every key spending in it starts again, on every replica', async () => {
+    await post('/budget/new', { budget_id: 'tier-daily', max_budget: 0.05, budget_duration: '3s' });
+    const key = await post('/key/generate', { budget_id: 'tier-daily' });
+    expect((await call(key.key)).status).toBe(200);
+    await settled('key_hash = $1', key.token, 1);
+    expect(budgetRefusal(await call(key.key, edgeB))).toBe(true);
+    // The reset job moves the budget's period and announces its keys: admitted again on both replicas.
+    await waitFor(async () => (await call(key.key, edgeB)).status === 200, { timeoutMs: 15_000, message: 'the budget did not reset' });
+    await settled('key_hash = $1', key.token, 2);
+    const info = await post('/budget/info', { budgets: ['tier-daily'] });
+    expect(Date.parse(info[0].budget_reset_at)).toBeGreaterThan(Date.now() - 3_000);
   });
 
   test('/organization/new takes budget_id; its budget caps the organisation\'s keys', async () => {
