@@ -69,6 +69,23 @@ function sampleInput(route: AdminRoute): Record<string, unknown> {
     '/organization/member_add': { organization_id: target.organizationId, member: { user_id: 'mallory' } },
     '/organization/member_update': { organization_id: target.organizationId, user_id: target.userId, role: 'internal_user' },
     '/organization/member_delete': { organization_id: target.organizationId, user_id: target.userId },
+    '/budget/new': { budget_id: 'intruder', max_budget: 1000 },
+    '/budget/update': { budget_id: 'intruder', max_budget: 1000 },
+    '/budget/info': { budgets: ['intruder'] },
+    '/budget/delete': { id: 'intruder' },
+    '/budget/list': {},
+    '/customer/new': { user_id: 'mallory', max_budget: 1000 },
+    '/customer/update': { user_id: 'mallory', max_budget: 1000 },
+    '/customer/delete': { user_ids: ['mallory'] },
+    '/customer/block': { user_ids: ['mallory'] },
+    '/customer/unblock': { user_ids: ['mallory'] },
+    '/customer/info': { end_user_id: 'mallory' },
+    '/customer/list': {},
+    '/tag/new': { name: 'intruder', max_budget: 1000 },
+    '/tag/update': { name: 'intruder', max_budget: 1000 },
+    '/tag/info': { names: ['intruder'] },
+    '/tag/delete': { name: 'intruder' },
+    '/tag/list': {},
   };
   const sample = samples[route.route];
   if (!sample) throw new Error(`no sample input for ${route.route}: add one so the matrix covers it`);

@@ -123,6 +123,7 @@ async function versions(): Promise<string> {
   const result = await stack.backends.sql.query<{ state: string }>(`
     SELECT concat_ws('/', (SELECT count(*) || ':' || COALESCE(max(version), 0) FROM api_keys), (SELECT count(*) || ':' || COALESCE(max(version), 0) FROM teams),
       (SELECT count(*) || ':' || COALESCE(max(version), 0) FROM users), (SELECT count(*) || ':' || COALESCE(max(version), 0) FROM organizations),
+      (SELECT count(*) || ':' || COALESCE(max(version), 0) FROM end_users),
       (SELECT count(*) FROM team_members), (SELECT string_agg(role, ',' ORDER BY user_id) FROM team_members)) AS state`);
   return result.rows[0]!.state;
 }
@@ -153,7 +154,7 @@ describe('npm run import-litellm', () => {
     expect(action('key', sha256(ROUTES_KEY))).toMatchObject({ action: 'create' });
     expect(action('key', sha256(ORPHAN_KEY))).toMatchObject({ action: 'skipped', note: 'its team "team-gone" is not imported' });
     expect(action('key', 'not-a-hash')).toMatchObject({ action: 'skipped', note: 'token is not a SHA-256 hex hash' });
-    expect(action('end_user', 'customer-42')).toMatchObject({ action: 'skipped' });
+    expect(action('end_user', 'customer-42')).toMatchObject({ action: 'create', spend: 3.5 });
     expect(action('budget', 'unused')).toMatchObject({ action: 'skipped' });
     expect(action('budget', 'org-budget')).toMatchObject({ action: 'merged' });
     expect(action('team_member', 'team-eng/bob')?.action).toBe('skipped'); // its per-member budget
@@ -168,6 +169,9 @@ describe('npm run import-litellm', () => {
     expect(JSON.stringify(team)).toContain('Engineering');
     const carol = (await stack.admin('GET', '/user/info?user_id=carol')).body;
     expect(JSON.stringify(carol)).toContain('org-acme');
+    // End users come across with their spend, as /customer/info shows it.
+    const customer = (await stack.admin('GET', '/customer/info?end_user_id=customer-42')).body;
+    expect(customer).toMatchObject({ user_id: 'customer-42', alias: 'Customer 42', spend: 3.5 });
     // A key with only a budget_id takes that budget's limits.
     expect((await keyInfo(sha256('sk-tiered-key-000000000'))).info).toMatchObject({ max_budget: 3, spend: 0.25 });
 

@@ -320,6 +320,7 @@ describe('Authorize with admin_route (what other admin-only edge routes rely on)
             checkOnly: false,
             traceparent: '',
             choices: 1,
+            tags: [],
           },
           new Metadata(),
           { deadline: new Date(Date.now() + 5_000) },

@@ -45,6 +45,7 @@ export async function measurePolicyDecisions(durationMs: number): Promise<number
           requestId, apiKey: key, route: '/v1/chat/completions', adminRoute: false, model: 'bench-model', estimatedPromptTokens: 20,
           maxTokens: 64, endUser: '', cacheControls: [], checkOnly: false, traceparent: '',
     choices: 1,
+    tags: [],
         };
         streams[sequence % STREAMS]!.write(request);
       });

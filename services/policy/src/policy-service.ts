@@ -33,7 +33,7 @@ import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidat
 import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
 import { syncClientKeys } from './keys/sync-client-keys.js';
-import { type KeyRecord, loadKeyRecord } from './keys/key-record.js';
+import { type Entity, type KeyRecord, loadKeyRecord, loadStandaloneEntity } from './keys/key-record.js';
 import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
 import { buildModelPricing } from './budgets/model-pricing.js';
@@ -81,6 +81,9 @@ function concerns(invalidation: Invalidation, token: string, record: KeyRecord |
       return record?.team?.id === invalidation.id;
     case 'organization':
       return record?.organization?.id === invalidation.id;
+    case 'end_user':
+    case 'tag':
+      return false;
   }
 }
 
@@ -144,11 +147,29 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     now,
     onRefreshError: (error) => logger.warn({ err: error }, 'cannot refresh a cached key; still using the cached copy'),
   });
+  const standaloneCache = (kind: 'end_user' | 'tag') =>
+    new KeyCache<Entity>({
+      load: (id) => loadStandaloneEntity(sql, kind, id),
+      ttlMs: ttlSeconds * 1000,
+      negativeTtlMs: NEGATIVE_CACHE_TTL_MS,
+      maxEntries: MAX_CACHED_KEYS,
+      now,
+      onRefreshError: (error) => logger.warn({ err: error, kind }, 'cannot refresh a cached end user or tag; still using the cached copy'),
+    });
+  const requestEntityCaches = { endUsers: standaloneCache('end_user'), tags: standaloneCache('tag') };
   await invalidations.subscribe(
     (list) => {
-      for (const invalidation of list) cache.invalidate((token, record) => concerns(invalidation, token, record));
+      for (const invalidation of list) {
+        if (invalidation.kind === 'end_user') requestEntityCaches.endUsers.invalidate((id) => id === invalidation.id);
+        else if (invalidation.kind === 'tag') requestEntityCaches.tags.invalidate((id) => id === invalidation.id);
+        else cache.invalidate((token, record) => concerns(invalidation, token, record));
+      }
     },
-    () => cache.expireAll(),
+    () => {
+      cache.expireAll();
+      requestEntityCaches.endUsers.expireAll();
+      requestEntityCaches.tags.expireAll();
+    },
   );
 
   // general_settings.client_keys: checked before anything starts (a bad entry stops start-up), stored
@@ -159,6 +180,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     masterKey,
     keyPepper: settings.keyPepper,
     cache,
+    requestEntities: requestEntityCaches,
     store,
     sql,
     pricing: buildModelPricing(config),

@@ -2,7 +2,7 @@
 // it. The edge registers and validates from this table, policy dispatches and authorizes from it, and
 // the access-matrix test walks it, so a new route is covered everywhere by being added here.
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { DurationSchema, IdSchema, LimitFields, Nullable, OptionalId } from './limit-fields.js';
+import { BudgetLimitFields, DurationSchema, IdSchema, LimitFields, Nullable, OptionalId } from './limit-fields.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 256 });
 /** A key as a client names it: the `sk-...` value itself, or its hash (`token`). */
@@ -46,6 +46,8 @@ const KeyFields = {
   // Request fields the key must send on every call; policy can check `user` (the end user) only.
   enforced_params: Type.Optional(Nullable(Type.Array(Type.Literal('user'), { maxItems: 1 }))),
   tags: TagsField,
+  // A budget (/budget/new) whose limits fill the ones the key does not set itself.
+  budget_id: OptionalId,
   ...LimitFields,
 };
 
@@ -159,7 +161,7 @@ export const UserListQuery = Type.Object(
   closed,
 );
 
-const OrganizationFields = { ...LimitFields };
+const OrganizationFields = { budget_id: OptionalId, ...LimitFields };
 export const OrganizationNewBody = Type.Object({ organization_id: OptionalId, organization_alias: Name, ...OrganizationFields }, closed);
 export const OrganizationUpdateBody = Type.Object(
   { organization_id: IdSchema, organization_alias: Type.Optional(Name), ...OrganizationFields },
@@ -193,6 +195,44 @@ export const KeyResetSpendBody = Type.Object({ key: Type.Optional(KeyReference),
 export const OrganizationInfoQuery = Type.Object({ organization_id: IdSchema }, closed);
 export const OrganizationListQuery = Type.Object({}, closed);
 
+// LiteLLM's budgets: reusable limits that keys, organisations, end users and tags link by budget_id.
+// (model_max_budget has another shape on a budget than on a key in LiteLLM; it is refused by name.)
+export const BudgetNewBody = Type.Object({ budget_id: Type.Optional(IdSchema), ...BudgetLimitFields }, closed);
+export const BudgetUpdateBody = Type.Object({ budget_id: IdSchema, ...BudgetLimitFields }, closed);
+export const BudgetInfoBody = Type.Object({ budgets: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const BudgetDeleteBody = Type.Object({ id: IdSchema }, closed);
+export const BudgetListQuery = Type.Object({}, closed);
+
+// LiteLLM's customers: end users, named by the request's `user`. allowed_model_region and
+// default_model (region routing) are refused by name.
+const CustomerFields = { alias: Type.Optional(Nullable(Name)), blocked: Type.Optional(Type.Boolean()), budget_id: OptionalId, ...BudgetLimitFields };
+export const CustomerNewBody = Type.Object({ user_id: IdSchema, ...CustomerFields }, closed);
+export const CustomerUpdateBody = Type.Object({ user_id: IdSchema, ...CustomerFields }, closed);
+export const CustomerInfoQuery = Type.Object({ end_user_id: IdSchema }, closed);
+export const CustomerIdsBody = Type.Object({ user_ids: Type.Array(IdSchema, { minItems: 1, maxItems: 1000 }) }, closed);
+export const CustomerListQuery = Type.Object({}, closed);
+
+// LiteLLM's tags with budgets. `models` and `model_info` (tag routing lives in the config) are refused by name.
+const TagFields = { description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))), budget_id: OptionalId, ...BudgetLimitFields };
+const TagName = Type.String({ minLength: 1, maxLength: 256 });
+export const TagNewBody = Type.Object({ name: TagName, ...TagFields }, closed);
+export const TagUpdateBody = Type.Object({ name: TagName, ...TagFields }, closed);
+export const TagInfoBody = Type.Object({ names: Type.Array(TagName, { minItems: 1, maxItems: 1000 }) }, closed);
+export const TagDeleteBody = Type.Object({ name: TagName }, closed);
+export const TagListQuery = Type.Object({}, closed);
+
+export type BudgetNewRequest = Static<typeof BudgetNewBody>;
+export type BudgetUpdateRequest = Static<typeof BudgetUpdateBody>;
+export type BudgetInfoRequest = Static<typeof BudgetInfoBody>;
+export type BudgetDeleteRequest = Static<typeof BudgetDeleteBody>;
+export type CustomerNewRequest = Static<typeof CustomerNewBody>;
+export type CustomerUpdateRequest = Static<typeof CustomerUpdateBody>;
+export type CustomerInfoRequest = Static<typeof CustomerInfoQuery>;
+export type CustomerIdsRequest = Static<typeof CustomerIdsBody>;
+export type TagNewRequest = Static<typeof TagNewBody>;
+export type TagUpdateRequest = Static<typeof TagUpdateBody>;
+export type TagInfoRequest = Static<typeof TagInfoBody>;
+export type TagDeleteRequest = Static<typeof TagDeleteBody>;
 export type KeyGenerateRequest = Static<typeof KeyGenerateBody>;
 export type KeyUpdateRequest = Static<typeof KeyUpdateBody>;
 export type KeyRegenerateRequest = Static<typeof KeyRegenerateBody>;
@@ -292,6 +332,24 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   post('/organization/member_add', OrganizationMemberAddBody),
   post('/organization/member_update', OrganizationMemberUpdateBody),
   post('/organization/member_delete', OrganizationMemberDeleteBody),
+  post('/budget/new', BudgetNewBody),
+  post('/budget/update', BudgetUpdateBody),
+  { ...post('/budget/info', BudgetInfoBody), readOnly: true },
+  post('/budget/delete', BudgetDeleteBody),
+  get('/budget/list', BudgetListQuery),
+  // LiteLLM serves its customer routes under /end_user/* too.
+  post('/customer/new', CustomerNewBody, ['/customer/new', '/end_user/new']),
+  post('/customer/update', CustomerUpdateBody, ['/customer/update', '/end_user/update']),
+  post('/customer/delete', CustomerIdsBody, ['/customer/delete', '/end_user/delete']),
+  post('/customer/block', CustomerIdsBody, ['/customer/block', '/end_user/block']),
+  post('/customer/unblock', CustomerIdsBody, ['/customer/unblock', '/end_user/unblock']),
+  { ...get('/customer/info', CustomerInfoQuery), paths: ['/customer/info', '/end_user/info'] },
+  { ...get('/customer/list', CustomerListQuery), paths: ['/customer/list', '/end_user/list'] },
+  post('/tag/new', TagNewBody),
+  post('/tag/update', TagUpdateBody),
+  { ...post('/tag/info', TagInfoBody), readOnly: true },
+  post('/tag/delete', TagDeleteBody),
+  get('/tag/list', TagListQuery),
 ];
 
 export function adminRouteKey(method: string, route: string): string {

@@ -32,6 +32,16 @@ export const LimitFields = {
   blocked: Type.Optional(Type.Boolean()),
 };
 
+/** What a LiteLLM budget row holds (budgets, end users and tags take these). */
+export const BudgetLimitFields = {
+  max_budget: LimitFields.max_budget,
+  soft_budget: LimitFields.soft_budget,
+  budget_duration: LimitFields.budget_duration,
+  rpm_limit: LimitFields.rpm_limit,
+  tpm_limit: LimitFields.tpm_limit,
+  max_parallel_requests: LimitFields.max_parallel_requests,
+};
+
 export const IdSchema = Type.String({ minLength: 1, maxLength: 256 });
 export const OptionalId = Type.Optional(Nullable(IdSchema));
 

@@ -82,6 +82,11 @@ export const ERROR_TABLE = {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: "This key's organization is blocked.",
   },
+  // LiteLLM answers a blocked end user (customer) with a 400, as its blocked-user check does.
+  end_user_blocked: {
+    http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false, type: 'invalid_request_error',
+    message: 'User blocked from making LLM API Calls.',
+  },
   route_not_allowed: {
     http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, type: 'permission_error',
     message: 'This key is not allowed to call this route.',

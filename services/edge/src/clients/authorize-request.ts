@@ -12,6 +12,7 @@ export function authorizeRequest(fields: Pick<AuthorizeRequest, 'requestId' | 'a
     checkOnly: false,
     traceparent: '',
     choices: 1,
+    tags: [],
     ...fields,
   };
 }

@@ -6,6 +6,7 @@ import { extractApiKey } from '../openai/api-key.js';
 import { readCacheControl } from '../openai/read-cache-control.js';
 import { type ForwardRequest, ProxiedRequest } from './proxied-request.js';
 import { authorizeRequest } from '../clients/authorize-request.js';
+import { requestEndUser, requestTags } from '../usage/usage-event.js';
 
 function addLimitHeaders(headers: Record<string, string>, kind: 'requests' | 'tokens', state: RateLimitState | undefined) {
   if (!state || state.limit === 0) return;
@@ -59,6 +60,9 @@ export async function forwardToRouter(
   if (apiKey === '') throw new GatewayError('missing_api_key');
   const cacheOptions = context.options.responseCache;
   const requestedCache = cacheOptions.enabled ? readCacheControl(forward.body) : undefined;
+  // Who the request is for, read once: policy counts it and the ledger records the same.
+  forward.endUser = requestEndUser(request.headers, forward.body);
+  forward.tags = requestTags(request.headers, forward.body);
   const decision = await context.clients.authorize(
     authorizeRequest({
       requestId: request.id,
@@ -68,7 +72,9 @@ export async function forwardToRouter(
       estimatedPromptTokens: forward.estimatedPromptTokens,
       maxTokens: maxTokens(forward.body),
       choices: choices(forward.body),
-      endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+      // As the ledger records it (usage-event.ts), so spend rebuilt from the ledger is the same end user's.
+      endUser: forward.endUser,
+      tags: forward.tags,
       cacheControls: requestedCache?.names ?? [],
       traceparent: request.traceparent,
     }),

@@ -10,7 +10,7 @@ import { type CacheControl, type CallType, type CompletePart, type Decision, typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
 import { decodePrice, finalCostNanos, nanosToRoundedMicros, nanosToUsd } from '@sluice/pricing';
-import { buildUsageEvent } from '../usage/usage-event.js';
+import { buildUsageEvent, headerTags } from '../usage/usage-event.js';
 import { observeRequest } from '../observability/request-observer.js';
 import { type InboundWire, OPENAI_WIRE } from './inbound-wire.js';
 
@@ -21,6 +21,9 @@ export interface ForwardRequest {
   callTypeName: string;
   body: Record<string, unknown>;
   rawBody: Buffer;
+  /** Set by forwardToRouter: the end user and the request's own tags (usage-event.ts). */
+  endUser?: string;
+  tags?: string[];
   stream: boolean;
   includeUsage: boolean;
   estimatedPromptTokens: number;
@@ -326,6 +329,8 @@ export class ProxiedRequest {
         callType: this.forward.callTypeName,
         modelGroup: this.decision.modelGroup,
         body: this.forward.body,
+        endUser: this.forward.endUser ?? '',
+        tags: this.forward.tags ?? [],
         stream: this.forward.stream,
         start: this.start,
         usage,
@@ -367,14 +372,4 @@ export class ProxiedRequest {
         : {}),
     });
   }
-}
-
-/** LiteLLM's x-litellm-tags header: tags for tag routing, separated by commas. */
-function headerTags(header: string | string[] | undefined): string[] {
-  if (header === undefined) return [];
-  const text = Array.isArray(header) ? header.join(',') : header;
-  return text
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag !== '');
 }

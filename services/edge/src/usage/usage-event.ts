@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Identity, Start, Usage, UsageEvent, UsageStatus } from '@sluice/proto';
 
 const MODEL_PARAMETERS = [
@@ -21,6 +22,9 @@ export interface UsageFacts {
   callType: string;
   modelGroup: string;
   body: Record<string, unknown>;
+  /** requestEndUser() and requestTags() of the request, as policy counted them. */
+  endUser: string;
+  tags: string[];
   stream: boolean;
   start: Start | undefined;
   usage: Usage;
@@ -41,15 +45,47 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value.slice(0, MAX_METADATA_VALUE) : '';
 }
 
+const NO_TAGS: string[] = [];
+
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return text(Array.isArray(value) ? value[0] : value);
+}
+
+/**
+ * The end user (LiteLLM's customer) as LiteLLM finds it: the x-litellm-customer-id header, then
+ * x-litellm-end-user-id, then the body's OpenAI `user`. The ledger records it and policy counts it.
+ */
+export function requestEndUser(headers: IncomingHttpHeaders, body: Record<string, unknown>): string {
+  return header(headers, 'x-litellm-customer-id') || header(headers, 'x-litellm-end-user-id') || text(body.user);
+}
+
+/** LiteLLM's x-litellm-tags header: tags (for tag routing and spend tracking), separated by commas. */
+export function headerTags(value: string | string[] | undefined): string[] {
+  if (value === undefined) return NO_TAGS;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+}
+
+/** The request's own tags: metadata.tags and the x-litellm-tags header, each once. */
+export function requestTags(headers: IncomingHttpHeaders, body: Record<string, unknown>): string[] {
+  const metadata = body.metadata;
+  const listed = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>).tags : undefined;
+  const fromBody = Array.isArray(listed) ? listed.filter((tag): tag is string => typeof tag === 'string') : NO_TAGS;
+  const fromHeader = headerTags(headers['x-litellm-tags']);
+  if (fromHeader.length === 0) return fromBody.length === 0 ? NO_TAGS : fromBody.slice(0, MAX_METADATA_KEYS);
+  return [...new Set([...fromBody, ...fromHeader])].slice(0, MAX_METADATA_KEYS).map((tag) => tag.slice(0, MAX_METADATA_VALUE));
+}
+
 /** What the client attached in `metadata` (LiteLLM's tags, trace_id, session_id, generation_name). */
 function readMetadata(body: Record<string, unknown>) {
   const metadata = body.metadata;
-  const out = { tags: [] as string[], traceId: '', sessionId: '', generationName: '', rest: Object.create(null) as Record<string, string> };
+  const out = { traceId: '', sessionId: '', generationName: '', rest: Object.create(null) as Record<string, string> };
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return out;
   const record = metadata as Record<string, unknown>;
-  if (Array.isArray(record.tags)) {
-    out.tags = record.tags.filter((tag): tag is string => typeof tag === 'string').slice(0, MAX_METADATA_KEYS);
-  }
   out.traceId = text(record.trace_id);
   out.sessionId = text(record.session_id);
   out.generationName = text(record.generation_name);
@@ -88,7 +124,7 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     teamId: identity?.teamId ?? '',
     userId: identity?.userId ?? '',
     organizationId: identity?.organizationId ?? '',
-    endUser: text(facts.body.user),
+    endUser: facts.endUser,
     callType: facts.callType,
     modelGroup: facts.modelGroup,
     deploymentId: facts.start?.deploymentId ?? '',
@@ -113,7 +149,7 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     attempts: facts.start?.attempts ?? 0,
     cacheHit: facts.start?.cacheHit ?? false,
     cacheKey: facts.start?.cacheKey ?? '',
-    tags: identity && identity.tags.length > 0 ? [...new Set([...metadata.tags, ...identity.tags])] : metadata.tags,
+    tags: identity && identity.tags.length > 0 ? [...new Set([...facts.tags, ...identity.tags])] : facts.tags,
     traceId: metadata.traceId,
     sessionId: metadata.sessionId,
     generationName: metadata.generationName,

@@ -28,6 +28,9 @@ import {
 } from './organization-admin.js';
 import { addTeamMembers, deleteTeamMember, deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam, updateTeamMember } from './team-admin.js';
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from './user-admin.js';
+import { budgetInfo, deleteBudget, listBudgets, newBudget, updateBudget } from './budget-admin.js';
+import { customerInfo, deleteCustomers, listCustomers, newCustomer, setCustomersBlocked, updateCustomer } from './customer-admin.js';
+import { deleteTag, listTags, newTag, tagInfo, updateTag } from './tag-admin.js';
 
 // The admin API as policy answers it: who is calling (master key, compared in constant time, or a key
 // whose user has the proxy_admin role), whether the route lets them, the input checked against the
@@ -70,6 +73,23 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'POST /organization/member_add': addOrganizationMembers,
   'POST /organization/member_update': updateOrganizationMember,
   'POST /organization/member_delete': deleteOrganizationMember,
+  'POST /budget/new': newBudget,
+  'POST /budget/update': updateBudget,
+  'POST /budget/info': budgetInfo,
+  'POST /budget/delete': deleteBudget,
+  'GET /budget/list': (context) => listBudgets(context),
+  'POST /customer/new': newCustomer,
+  'POST /customer/update': updateCustomer,
+  'POST /customer/delete': deleteCustomers,
+  'POST /customer/block': (context, caller, input) => setCustomersBlocked(context, caller, input, true),
+  'POST /customer/unblock': (context, caller, input) => setCustomersBlocked(context, caller, input, false),
+  'GET /customer/info': customerInfo,
+  'GET /customer/list': (context) => listCustomers(context),
+  'POST /tag/new': newTag,
+  'POST /tag/update': updateTag,
+  'POST /tag/info': tagInfo,
+  'POST /tag/delete': deleteTag,
+  'GET /tag/list': (context) => listTags(context),
 };
 
 interface CompiledRoute {

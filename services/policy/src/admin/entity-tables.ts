@@ -5,17 +5,23 @@ import { LIMIT_COLUMNS, type LimitState, limitColumnValues } from '../entities/l
 // Reading and writing the four entity tables, which share their limit columns. Column names only ever
 // come from the constants here, never from a request.
 
-export const ENTITY_TABLES: Readonly<Record<EntityKind, { table: string; id: string }>> = {
+/** The entity tables, and budgets: limit columns too, though nothing is counted against a budget itself. */
+export type TableKind = EntityKind | 'budget';
+
+export const ENTITY_TABLES: Readonly<Record<TableKind, { table: string; id: string }>> = {
   key: { table: 'api_keys', id: 'key_id' },
   user: { table: 'users', id: 'user_id' },
   team: { table: 'teams', id: 'team_id' },
   organization: { table: 'organizations', id: 'organization_id' },
+  end_user: { table: 'end_users', id: 'user_id' },
+  tag: { table: 'tags', id: 'tag_name' },
+  budget: { table: 'budgets', id: 'budget_id' },
 };
 
 export type Row = Record<string, unknown>;
 
 /** One row as JSON (timestamps as ISO strings), optionally locked for an update in this transaction. */
-export async function selectEntity(sql: SqlClient, kind: EntityKind, id: string, forUpdate = false): Promise<Row | null> {
+export async function selectEntity(sql: SqlClient, kind: TableKind, id: string, forUpdate = false): Promise<Row | null> {
   const { table, id: idColumn } = ENTITY_TABLES[kind];
   const result = await sql.query<{ row: Row }>(
     `SELECT row_to_json(e) AS row FROM ${table} e WHERE ${idColumn} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
@@ -24,14 +30,14 @@ export async function selectEntity(sql: SqlClient, kind: EntityKind, id: string,
   return result.rows[0]?.row ?? null;
 }
 
-export async function selectEntities(sql: SqlClient, kind: EntityKind, where: string, params: unknown[], suffix = ''): Promise<Row[]> {
+export async function selectEntities(sql: SqlClient, kind: TableKind, where: string, params: unknown[], suffix = ''): Promise<Row[]> {
   const { table } = ENTITY_TABLES[kind];
   const result = await sql.query<{ row: Row }>(`SELECT row_to_json(e) AS row FROM ${table} e ${where} ${suffix}`, params);
   return result.rows.map((row) => row.row);
 }
 
 /** Inserts a row: `columns` are the table's own columns, the limit columns come from `state`. */
-export async function insertEntity(sql: SqlClient, kind: EntityKind, columns: Record<string, unknown>, state: LimitState): Promise<Row> {
+export async function insertEntity(sql: SqlClient, kind: TableKind, columns: Record<string, unknown>, state: LimitState): Promise<Row> {
   const { table } = ENTITY_TABLES[kind];
   const names = [...Object.keys(columns), ...LIMIT_COLUMNS];
   const values = [...Object.values(columns), ...limitColumnValues(state)];
@@ -47,7 +53,7 @@ export async function insertEntity(sql: SqlClient, kind: EntityKind, columns: Re
 /** Updates a row and raises its version; returns the new row. */
 export async function updateEntity(
   sql: SqlClient,
-  kind: EntityKind,
+  kind: TableKind,
   id: string,
   columns: Record<string, unknown>,
   state: LimitState,

@@ -1,7 +1,7 @@
 import { entityScopeName, type EntityKind } from '../keys/key-record.js';
 import { nanosToUsd } from '@sluice/pricing';
-import { carriedSpendFromRow, type LimitState, limitStateFromRow, microsToUsd } from '../entities/limit-state.js';
-import type { SpendSource } from '../limits/request-scopes.js';
+import { carriedSpendFromRow, type LimitState, limitStateFromRow, microsToUsd, withBudget } from '../entities/limit-state.js';
+import { LEDGER_COLUMN, type SpendSource } from '../limits/request-scopes.js';
 import { ledgerSpend } from '../budgets/spend-ledger.js';
 import type { AdminContext } from './admin-context.js';
 import type { Row } from './entity-tables.js';
@@ -23,19 +23,29 @@ export interface LiveUsage {
 const iso = (value: unknown): string | null => (value === null || value === undefined ? null : new Date(String(value)).toISOString());
 const usdOrNull = (micros: number | null): number | null => (micros === null ? null : microsToUsd(micros));
 
-const LEDGER_COLUMN = { key: 'key_hash', user: 'user_id', team: 'team_id', organization: 'organization_id' } as const;
 
 function spendSource(kind: EntityKind, id: string, row: Row, state: LimitState): SpendSource {
   const values = kind === 'key' ? [String(row.token), ...((row.retired_tokens as string[] | null) ?? [])] : [id];
   return { column: LEDGER_COLUMN[kind], values, modelGroup: undefined, sinceMs: state.budget_period_start, carriedMicros: carriedSpendFromRow(row) };
 }
 
+/** The budgets the rows link (budget_id), by id: their period may be the one the rows spend in. */
+async function linkedBudgets(context: AdminContext, rows: Row[]): Promise<Map<string, LimitState>> {
+  const ids = [...new Set(rows.map((row) => row.budget_id).filter((id): id is string => typeof id === 'string'))];
+  if (ids.length === 0) return new Map();
+  const result = await context.sql.query<{ id: string; row: Row }>('SELECT budget_id AS id, row_to_json(b) AS row FROM budgets b WHERE budget_id = ANY($1)', [ids]);
+  return new Map(result.rows.map(({ id, row }) => [id, limitStateFromRow(row)]));
+}
+
 /** Live usage of several entities with one read of the counters (and the ledger for any never counted). */
 export async function liveUsage(context: AdminContext, kind: EntityKind, idColumn: string, rows: Row[]): Promise<LiveUsage[]> {
+  const budgets = await linkedBudgets(context, rows);
   const items = rows.map((row) => {
     const id = String(row[idColumn]);
-    const state = limitStateFromRow(row);
-    return { name: entityScopeName(kind, id), periodStart: state.budget_period_start, source: spendSource(kind, id, row, state) };
+    // The period a decision counts in: the row's own, or its budget's when the budget's money applies.
+    const state = withBudget(limitStateFromRow(row), budgets.get(String(row.budget_id)) ?? null);
+    const counted = { ...row, budget_period_start: new Date(state.budget_period_start).toISOString() };
+    return { name: entityScopeName(kind, id), periodStart: state.budget_period_start, source: spendSource(kind, id, counted, state) };
   });
   if (items.length === 0) return [];
   try {
@@ -121,6 +131,7 @@ export function keyView(row: Row, usage?: LiveUsage) {
     team_id: row.team_id ?? null,
     user_id: row.user_id ?? null,
     organization_id: row.organization_id ?? null,
+    budget_id: row.budget_id ?? null,
     ...limitView(limitStateFromRow(row)),
     ...usageView(usage),
     ...auditView(row),
@@ -157,6 +168,7 @@ export function organizationView(row: Row, usage?: LiveUsage) {
   return {
     organization_id: row.organization_id,
     organization_alias: row.organization_alias ?? null,
+    budget_id: row.budget_id ?? null,
     ...limitView(limitStateFromRow(row)),
     ...usageView(usage),
     ...auditView(row),

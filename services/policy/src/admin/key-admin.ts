@@ -19,6 +19,7 @@ import { candidateTokens, displayName, hashKey } from '../keys/hash-key.js';
 import { addDuration } from '../limits/duration.js';
 import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
+import { requireBudget } from './budget-links.js';
 import { deleteEntities, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
 import { keyView, liveUsage } from './entity-views.js';
 
@@ -90,6 +91,7 @@ export async function createKey(
 ): Promise<{ response: Record<string, unknown>; change: EntityChange }> {
   const nowMs = context.now();
   await checkOwners(sql, request, caller);
+  await requireBudget(sql, request.budget_id);
   const key = request.key ?? generateApiKey();
   if (request.key !== undefined && apiKeyFormat(request.key) === 'malformed') {
     // Sluice's own shape with a wrong checksum: it would be refused before lookup on every request.
@@ -115,6 +117,7 @@ export async function createKey(
       team_id: request.team_id ?? null,
       user_id: request.user_id ?? null,
       organization_id: request.organization_id ?? null,
+      budget_id: request.budget_id ?? null,
       created_by: caller.name,
       updated_by: caller.name,
       created_at: new Date(nowMs),
@@ -146,6 +149,7 @@ async function changeKey(
 ): Promise<Row> {
   const nowMs = context.now();
   await checkOwners(sql, request, caller);
+  await requireBudget(sql, request.budget_id);
   const columns: Record<string, unknown> = { ...extra };
   if (request.key_alias !== undefined) columns.key_alias = request.key_alias;
   if (request.duration !== undefined) columns.expires = expiresFrom(request.duration, nowMs);
@@ -156,6 +160,7 @@ async function changeKey(
   if (request.team_id !== undefined) columns.team_id = request.team_id;
   if (request.user_id !== undefined) columns.user_id = request.user_id;
   if (request.organization_id !== undefined) columns.organization_id = request.organization_id;
+  if (request.budget_id !== undefined) columns.budget_id = request.budget_id;
   const state = applyLimitFields(limitStateFromRow(row), request, nowMs);
   return updateEntity(sql, 'key', String(row.key_id), columns, state, caller.name, nowMs);
 }

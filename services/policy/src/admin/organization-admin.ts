@@ -14,6 +14,7 @@ import {
 import { applyLimitFields, emptyLimitState, limitStateFromRow } from '../entities/limit-state.js';
 import type { AdminContext, Caller, EntityChange } from './admin-context.js';
 import { announceChanges } from './announce-changes.js';
+import { requireBudget } from './budget-links.js';
 import { deleteEntities, insertEntity, type Row, selectEntities, selectEntity, updateEntity } from './entity-tables.js';
 import { liveUsage, organizationView, teamView } from './entity-views.js';
 import { keyChangesWhere, memberUserId } from './team-admin.js';
@@ -34,12 +35,14 @@ export async function newOrganization(context: AdminContext, caller: Caller, req
     if (await selectEntity(tx, 'organization', organizationId)) {
       throw new GatewayError('already_exists', `An organization with organization_id '${organizationId}' already exists.`);
     }
+    await requireBudget(tx, request.budget_id);
     return insertEntity(
       tx,
       'organization',
       {
         organization_id: organizationId,
         organization_alias: request.organization_alias,
+        budget_id: request.budget_id ?? null,
         created_by: caller.name,
         updated_by: caller.name,
         created_at: new Date(nowMs),
@@ -57,6 +60,8 @@ export async function updateOrganization(context: AdminContext, caller: Caller, 
     const current = await organizationRow(tx, request.organization_id, true);
     const columns: Record<string, unknown> = {};
     if (request.organization_alias !== undefined) columns.organization_alias = request.organization_alias;
+    if (request.budget_id !== undefined) columns.budget_id = request.budget_id;
+    await requireBudget(tx, request.budget_id);
     const nowMs = context.now();
     return updateEntity(
       tx,

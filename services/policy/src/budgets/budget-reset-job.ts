@@ -1,7 +1,8 @@
 import type { Logger, Sql } from '@sluice/common';
 import { type AdminContext, type EntityChange } from '../admin/admin-context.js';
 import { announceChanges } from '../admin/announce-changes.js';
-import { ENTITY_TABLES, type Row } from '../admin/entity-tables.js';
+import { ENTITY_TABLES, type Row, type TableKind } from '../admin/entity-tables.js';
+import { touchBudgetLinks } from '../admin/budget-links.js';
 import { advancePeriods, limitStateFromRow, nextResetAt } from '../entities/limit-state.js';
 import { type EntityKind, entityScopeName, modelScopeName } from '../keys/key-record.js';
 import type { LimitStore } from '../limits/limit-store.js';
@@ -13,7 +14,8 @@ import type { LimitStore } from '../limits/limit-store.js';
 // made from a copy that still has the old period would zero it too, so nothing depends on the order.
 
 const BATCH = 500;
-const KINDS: readonly EntityKind[] = ['organization', 'team', 'user', 'key'];
+// Budgets first: a budget's new period is the new period of every row that takes its max_budget.
+const KINDS: readonly TableKind[] = ['budget', 'organization', 'team', 'user', 'key', 'end_user', 'tag'];
 
 export interface BudgetResetJob {
   /** One pass over every table; returns how many rows started a new period. */
@@ -32,7 +34,7 @@ export function startBudgetResetJob(options: {
   let running: Promise<number> | undefined;
   let stopped = false;
 
-  async function resetTable(kind: EntityKind): Promise<number> {
+  async function resetTable(kind: TableKind): Promise<number> {
     const { table, id } = ENTITY_TABLES[kind];
     const nowMs = context.now();
     const changed = await sql.transaction(async (tx) => {
@@ -56,6 +58,11 @@ export function startBudgetResetJob(options: {
             entityId,
           ],
         );
+        if (kind === 'budget') {
+          // Nothing counts against the budget itself; the rows linking it reload with its new period.
+          for (const change of await touchBudgetLinks(tx, [entityId])) done.push({ change, periods: [] });
+          continue;
+        }
         const periods = [{ name: entityScopeName(kind, entityId), periodStart: state.budget_period_start }];
         for (const [model, period] of Object.entries(state.model_budget_periods)) {
           periods.push({ name: modelScopeName(kind, entityId, model), periodStart: period.start });

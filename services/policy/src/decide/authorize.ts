@@ -2,7 +2,7 @@ import { type ErrorCode, GatewayError, isSpendRoute, type Logger, MASTER_KEY_LAB
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
-import type { KeyRecord } from '../keys/key-record.js';
+import type { Entity, KeyRecord } from '../keys/key-record.js';
 import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
 import { type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
 import { type GroupPricing, holdEstimate, nanosToRoundedMicros } from '@sluice/pricing';
@@ -12,11 +12,14 @@ import { ledgerSpend } from '../budgets/spend-ledger.js';
 import { type AccessGroups, allowedModelGroups, modelAllowed } from './model-access.js';
 import { resolveModelAlias } from './resolve-model-alias.js';
 import { routeAllowed } from './route-access.js';
+import { type RequestEntityCaches, reloadRequestEntities, requestEntities } from './request-entities.js';
 
 export interface AuthorizeDependencies {
   masterKey: string | undefined;
   keyPepper: string | undefined;
   cache: KeyCache;
+  /** End users and tags with budgets or limits; without them a request counts against its key's entities only. */
+  requestEntities?: RequestEntityCaches;
   store: LimitStore;
   /** The ledger, read only to rebuild a scope's spend when the store has none. */
   sql: SqlClient;
@@ -103,7 +106,7 @@ function usd(nanos: number): string {
 function scopeLabel(scope: RequestScope): string {
   const [kind, ...rest] = scope.name.split(':');
   const id = rest.join(':');
-  const names: Record<string, string> = { k: 'key', u: 'user', t: 'team', o: 'organization' };
+  const names: Record<string, string> = { k: 'key', u: 'user', t: 'team', o: 'organization', e: 'end user', g: 'tag' };
   const entity = names[kind!.charAt(0)] ?? 'scope';
   const model = scope.spend.modelGroup;
   const who = entity === 'key' ? 'key' : `${entity} ${model ? id.slice(0, id.length - model.length - 1) : id}`;
@@ -296,7 +299,18 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       const allowedModels = allowedModelsFor(record);
       if (request.checkOnly) return decision({ allowed: true, identity, modelGroup, allowedModels });
 
-      const scopes = requestScopes(record, modelGroup === request.model ? [modelGroup] : [modelGroup, request.model]);
+      let extra: readonly Entity[] = [];
+      if (dependencies.requestEntities) {
+        try {
+          extra = await requestEntities(dependencies.requestEntities, request.endUser, identity.tags, request.tags);
+        } catch (error) {
+          logger.warn({ err: error }, 'cannot load end user or tags; database unavailable');
+          return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
+        }
+        const blocked = extra.find((entity) => entity.kind === 'end_user' && entity.limits.blocked);
+        if (blocked) return deny('end_user_blocked', `User blocked from making LLM API Calls. User=${blocked.id}`, { identity });
+      }
+      const scopes = requestScopes(record, modelGroup === request.model ? [modelGroup] : [modelGroup, request.model], extra);
       for (const scope of scopes) if (untracked.has(scope.name)) scope.trackSpend = false;
       const pricing = dependencies.pricing.get(modelGroup);
       if (!dependencies.allowUnpricedModels) {
@@ -327,7 +341,9 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       if (result.kind === 'stale') {
         if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
         try {
-          record = await cache.reload(token);
+          const kind = scopes[result.scope]!.name.charAt(0);
+          if ((kind === 'e' || kind === 'g') && dependencies.requestEntities) await reloadRequestEntities(dependencies.requestEntities, extra);
+          else record = await cache.reload(token);
         } catch (error) {
           logger.warn({ err: error }, 'key changed but the database is unavailable');
           return deny('policy_unavailable', '', { retryAfterSeconds: 1 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { advancePeriods, applyLimitFields, emptyLimitState, nextResetAt } from './limit-state.js';
+import { advancePeriods, applyLimitFields, emptyLimitState, nextResetAt, withBudget } from './limit-state.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -35,4 +35,18 @@ test('advancing periods moves only what is due', () => {
   expect(next.budget_reset_at).toBe(T0 + 3 * DAY);
   expect(next.model_budget_periods.m).toEqual({ start: T0, reset_at: T0 + 7 * DAY });
   expect(nextResetAt(next)).toBe(T0 + 3 * DAY);
+});
+
+test('a linked budget fills the limits a row does not set; its period applies with its max_budget only', () => {
+  const budget = applyLimitFields(emptyLimitState(T0), { max_budget: 5, rpm_limit: 10, tpm_limit: 1000, budget_duration: '30d' }, T0);
+  const own = applyLimitFields(emptyLimitState(T0 + DAY), { rpm_limit: 2 }, T0 + DAY);
+  const merged = withBudget(own, budget);
+  expect(merged).toMatchObject({ max_budget_micros: 5_000_000, rpm_limit: 2, tpm_limit: 1000, budget_duration: '30d' });
+  // The budget's money is spent in the budget's period.
+  expect(merged.budget_period_start).toBe(T0);
+  expect(merged.budget_reset_at).toBe(budget.budget_reset_at);
+  // A row with its own max_budget keeps its own period and duration.
+  const ownMoney = withBudget(applyLimitFields(emptyLimitState(T0 + DAY), { max_budget: 1 }, T0 + DAY), budget);
+  expect(ownMoney).toMatchObject({ max_budget_micros: 1_000_000, budget_duration: null, budget_period_start: T0 + DAY, rpm_limit: 10 });
+  expect(withBudget(own, null)).toBe(own);
 });

@@ -113,6 +113,27 @@ export function carriedSpendFromRow(row: Record<string, unknown>): number {
   return time(row.carried_period_start) === time(row.budget_period_start) ? micros : 0;
 }
 
+/**
+ * An entity's limits with its linked budget's (budget_id) filling every limit it does not set itself.
+ * The budget's money is spent in the budget's period, so when its max_budget applies, so do its
+ * budget_duration and period; the spend counted is still the entity's own.
+ */
+export function withBudget(own: LimitState, budget: LimitState | null): LimitState {
+  if (!budget) return own;
+  const budgetMoney = own.max_budget_micros === null && budget.max_budget_micros !== null;
+  return {
+    ...own,
+    max_budget_micros: own.max_budget_micros ?? budget.max_budget_micros,
+    soft_budget_micros: own.soft_budget_micros ?? budget.soft_budget_micros,
+    rpm_limit: own.rpm_limit ?? budget.rpm_limit,
+    tpm_limit: own.tpm_limit ?? budget.tpm_limit,
+    max_parallel_requests: own.max_parallel_requests ?? budget.max_parallel_requests,
+    ...(budgetMoney
+      ? { budget_duration: budget.budget_duration, budget_period_start: budget.budget_period_start, budget_reset_at: budget.budget_reset_at }
+      : {}),
+  };
+}
+
 /** The earliest moment the reset job has something to do for this row. */
 export function nextResetAt(state: LimitState): number | null {
   let next = state.budget_reset_at;

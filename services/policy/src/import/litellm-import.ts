@@ -194,6 +194,8 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
     team: await targetRows(target, 'team'),
     user: await targetRows(target, 'user'),
     key: await targetRows(target, 'key'),
+    end_user: await targetRows(target, 'end_user'),
+    tag: new Map<string, Row>(),
   };
   const members = await target.query<{ team_id: string; user_id: string; role: string }>('SELECT team_id, user_id, role FROM team_members');
   const existingMembers = new Map(members.rows.map((row) => [`${row.team_id}\n${row.user_id}`, row.role]));
@@ -201,7 +203,7 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
   const budgetById = new Map(budgets!.map((row) => [String(row.budget_id), row]));
   const usedBudgets = new Set<string>();
   const plan: ImportPlan = { actions: [], entities: [], members: [] };
-  const imported = { organization: new Set<string>(), team: new Set<string>(), user: new Set<string>() };
+  const imported = { organization: new Set<string>(), team: new Set<string>(), user: new Set<string>(), end_user: new Set<string>(), tag: new Set<string>() };
 
   const budgetOf = (row: Row): Row | undefined => {
     const id = text(row.budget_id);
@@ -393,15 +395,21 @@ export async function planLitellmImport(source: SqlClient, target: SqlClient): P
     );
   }
 
+  // End users (customers) keep their limits in their budget row: they come across with them inline.
   for (const row of endUsers!) {
-    plan.actions.push({
-      kind: 'end_user',
-      id: String(row.user_id),
-      action: 'skipped',
-      spend: Number(row.spend ?? 0),
-      note: 'end users (customers) are not imported: Sluice does not keep them yet',
-    });
-    if (text(row.budget_id) !== null) usedBudgets.add(String(row.budget_id));
+    const id = String(row.user_id);
+    entity(
+      'end_user',
+      id,
+      () => {
+        for (const field of ['allowed_model_region', 'default_model'] as const) {
+          if (text(row[field]) !== null) throw new Unmappable(`${field} is set and Sluice cannot enforce it`);
+        }
+        const { limits, budgetResetAtMs } = limitsOf(row, budgetOf(row));
+        return { own: { alias: text(row.alias) }, limits, budgetResetAtMs, carriedMicros: micros(row.spend) ?? 0 };
+      },
+      row.spend,
+    );
   }
   for (const row of budgets!) {
     const id = String(row.budget_id);
@@ -435,7 +443,7 @@ function sqlColumns(own: Record<string, unknown>): Record<string, unknown> {
   return columns;
 }
 
-const WRITE_ORDER: readonly EntityKind[] = ['organization', 'user', 'team', 'key'];
+const WRITE_ORDER: readonly EntityKind[] = ['organization', 'user', 'team', 'key', 'end_user'];
 
 /** Writes a plan in one transaction: all of it or, on any error, nothing. */
 export async function applyLitellmImport(target: Sql, plan: ImportPlan, nowMs: number, actor = 'litellm-import'): Promise<void> {

@@ -7,17 +7,17 @@ import type { KeyRecord } from './key-record.js';
 // Unknown keys are remembered briefly too, so a stream of made-up keys that pass the checksum cannot
 // turn into a stream of database queries.
 
-export type LoadKey = (token: string) => Promise<KeyRecord | null>;
+export type LoadKey<R = KeyRecord> = (token: string) => Promise<R | null>;
 
-interface Entry {
-  record: KeyRecord | null;
+interface Entry<R> {
+  record: R | null;
   loadedAt: number;
   /** Known to be out of date: do not answer from it without trying the database first. */
   invalid: boolean;
 }
 
-export interface KeyCacheOptions {
-  load: LoadKey;
+export interface KeyCacheOptions<R = KeyRecord> {
+  load: LoadKey<R>;
   ttlMs: number;
   negativeTtlMs: number;
   maxEntries: number;
@@ -25,20 +25,21 @@ export interface KeyCacheOptions {
   onRefreshError?: (error: unknown) => void;
 }
 
-export class KeyCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<KeyRecord | null>>();
+// The same cache holds end users and tags (request-entities.ts), by id instead of hash.
+export class KeyCache<R = KeyRecord> {
+  private readonly entries = new Map<string, Entry<R>>();
+  private readonly loading = new Map<string, Promise<R | null>>();
   /** Counts invalidations, so a load that was running across one does not clear it. */
   private epoch = 0;
 
-  constructor(private readonly options: KeyCacheOptions) {}
+  constructor(private readonly options: KeyCacheOptions<R>) {}
 
   get size(): number {
     return this.entries.size;
   }
 
   /** The record for a key hash; throws only when it is not cached and the database cannot answer. */
-  async get(token: string): Promise<KeyRecord | null> {
+  async get(token: string): Promise<R | null> {
     const entry = this.entries.get(token);
     if (!entry) return this.load(token);
     const age = this.options.now() - entry.loadedAt;
@@ -52,7 +53,7 @@ export class KeyCache {
   }
 
   /** Reads the key from the database now, replacing the cached copy (the caller saw it is stale). */
-  reload(token: string): Promise<KeyRecord | null> {
+  reload(token: string): Promise<R | null> {
     const entry = this.entries.get(token);
     if (entry) entry.invalid = true;
     // Not joining a load already running: it may have started before the change the caller saw.
@@ -60,7 +61,7 @@ export class KeyCache {
   }
 
   /** Marks every entry matching `predicate` as out of date (admin changes arrive here). */
-  invalidate(predicate: (token: string, record: KeyRecord | null) => boolean): number {
+  invalidate(predicate: (token: string, record: R | null) => boolean): number {
     this.epoch += 1;
     let count = 0;
     for (const [token, entry] of this.entries) {
@@ -77,7 +78,7 @@ export class KeyCache {
     for (const entry of this.entries.values()) entry.loadedAt = Number.NEGATIVE_INFINITY;
   }
 
-  private load(token: string, fresh = false): Promise<KeyRecord | null> {
+  private load(token: string, fresh = false): Promise<R | null> {
     const running = this.loading.get(token);
     if (running && !fresh) return running;
     const startEpoch = this.epoch;

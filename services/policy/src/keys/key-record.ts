@@ -1,10 +1,10 @@
 import type { SqlClient } from '@sluice/common';
-import { carriedSpendFromRow, type LimitState, limitStateFromRow } from '../entities/limit-state.js';
+import { carriedSpendFromRow, type LimitState, limitStateFromRow, withBudget } from '../entities/limit-state.js';
 
 // Everything one decision needs about a key, resolved in one query and cached in the process: the key
 // and the user, team and organisation it belongs to, each with its limits and version.
 
-export type EntityKind = 'key' | 'user' | 'team' | 'organization';
+export type EntityKind = 'key' | 'user' | 'team' | 'organization' | 'end_user' | 'tag';
 
 export interface Entity {
   kind: EntityKind;
@@ -41,7 +41,7 @@ export interface KeyRecord {
 }
 
 /** Scope names in Redis: one letter per entity kind, `<letter>m` for its per-model scopes. */
-export const SCOPE_LETTER: Readonly<Record<EntityKind, string>> = { key: 'k', user: 'u', team: 't', organization: 'o' };
+export const SCOPE_LETTER: Readonly<Record<EntityKind, string>> = { key: 'k', user: 'u', team: 't', organization: 'o', end_user: 'e', tag: 'g' };
 
 export function entityScopeName(kind: EntityKind, id: string): string {
   return `${SCOPE_LETTER[kind]}:${id}`;
@@ -51,13 +51,17 @@ export function modelScopeName(kind: EntityKind, id: string, model: string): str
   return `${SCOPE_LETTER[kind]}m:${id}:${model}`;
 }
 
-// The organisation a key counts against: its own, else its team's, else its user's.
+// The organisation a key counts against: its own, else its team's, else its user's. Keys and
+// organisations may link a budget (budget_id), whose limits fill the ones they do not set.
 const LOAD_KEY_SQL = `
-SELECT row_to_json(k) AS key, row_to_json(t) AS team, row_to_json(u) AS user_row, row_to_json(o) AS organization
+SELECT row_to_json(k) AS key, row_to_json(t) AS team, row_to_json(u) AS user_row, row_to_json(o) AS organization,
+       row_to_json(kb) AS key_budget, row_to_json(ob) AS organization_budget
 FROM api_keys k
 LEFT JOIN teams t ON t.team_id = k.team_id
 LEFT JOIN users u ON u.user_id = k.user_id
 LEFT JOIN organizations o ON o.organization_id = COALESCE(k.organization_id, t.organization_id, u.organization_id)
+LEFT JOIN budgets kb ON kb.budget_id = k.budget_id
+LEFT JOIN budgets ob ON ob.budget_id = o.budget_id
 WHERE k.token = $1`;
 
 type Row = Record<string, unknown>;
@@ -67,13 +71,31 @@ function json(value: unknown): Row | null {
   return typeof value === 'string' ? (JSON.parse(value) as Row) : (value as Row);
 }
 
-function entity(kind: EntityKind, id: string, row: Row): Entity {
-  return { kind, id, version: Number(row.version), limits: limitStateFromRow(row), carriedMicros: carriedSpendFromRow(row) };
+function entity(kind: EntityKind, id: string, row: Row, budget: Row | null = null): Entity {
+  const limits = withBudget(limitStateFromRow(row), budget ? limitStateFromRow(budget) : null);
+  // Carried spend counts while the period it was carried into runs, whichever row runs that period.
+  const carried = carriedSpendFromRow({ ...row, budget_period_start: new Date(limits.budget_period_start).toISOString() });
+  return { kind, id, version: Number(row.version), limits, carriedMicros: carried };
+}
+
+/** An end user (a customer) or a tag: counted on its own, beside the key's entities. */
+export async function loadStandaloneEntity(sql: SqlClient, kind: 'end_user' | 'tag', id: string): Promise<Entity | null> {
+  const table = kind === 'end_user' ? 'end_users' : 'tags';
+  const idColumn = kind === 'end_user' ? 'user_id' : 'tag_name';
+  const result = await sql.query<{ row: unknown; budget: unknown }>(
+    `SELECT row_to_json(e) AS row, row_to_json(b) AS budget FROM ${table} e LEFT JOIN budgets b ON b.budget_id = e.budget_id WHERE e.${idColumn} = $1`,
+    [id],
+  );
+  const found = result.rows[0];
+  return found ? entity(kind, id, json(found.row)!, json(found.budget)) : null;
 }
 
 /** The key whose hash is `token`, with its owners; null when no such key exists. */
 export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyRecord | null> {
-  const result = await sql.query<{ key: unknown; team: unknown; user_row: unknown; organization: unknown }>(LOAD_KEY_SQL, [token]);
+  const result = await sql.query<{ key: unknown; team: unknown; user_row: unknown; organization: unknown; key_budget: unknown; organization_budget: unknown }>(
+    LOAD_KEY_SQL,
+    [token],
+  );
   const row = result.rows[0];
   if (!row) return null;
   const key = json(row.key)!;
@@ -82,7 +104,7 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
   const organization = json(row.organization);
   return {
     key: {
-      ...entity('key', String(key.key_id), key),
+      ...entity('key', String(key.key_id), key, json(row.key_budget)),
       token: String(key.token),
       retiredTokens: (key.retired_tokens as string[] | null) ?? [],
       hashKind: key.hash_kind === 'sha256' ? 'sha256' : 'sluice',
@@ -103,7 +125,7 @@ export async function loadKeyRecord(sql: SqlClient, token: string): Promise<KeyR
           modelAliases: (team.model_aliases as Record<string, string> | null) ?? {},
         }
       : undefined,
-    organization: organization ? entity('organization', String(organization.organization_id), organization) : undefined,
+    organization: organization ? entity('organization', String(organization.organization_id), organization, json(row.organization_budget)) : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Entity, entitiesOf, entityScopeName, type KeyRecord, modelScopeName } from '../keys/key-record.js';
+import { type Entity, entitiesOf, type EntityKind, entityScopeName, type KeyRecord, modelScopeName } from '../keys/key-record.js';
 import type { ScopeLimits } from './limit-store.js';
 
 // The scopes one request counts against: each entity it belongs to (key, user, team, organisation),
@@ -7,7 +7,8 @@ import type { ScopeLimits } from './limit-store.js';
 
 /** Where a scope's spend comes from in the ledger (spend_logs), to rebuild it when Redis has none. */
 export interface SpendSource {
-  column: 'key_hash' | 'user_id' | 'team_id' | 'organization_id';
+  /** `tags` is an array column: a request counts for a tag when the tag is one of them. */
+  column: 'key_hash' | 'user_id' | 'team_id' | 'organization_id' | 'end_user' | 'tags';
   values: string[];
   modelGroup: string | undefined;
   sinceMs: number;
@@ -19,7 +20,14 @@ export interface RequestScope extends ScopeLimits {
   spend: SpendSource;
 }
 
-const LEDGER_COLUMN = { key: 'key_hash', user: 'user_id', team: 'team_id', organization: 'organization_id' } as const;
+export const LEDGER_COLUMN = {
+  key: 'key_hash',
+  user: 'user_id',
+  team: 'team_id',
+  organization: 'organization_id',
+  end_user: 'end_user',
+  tag: 'tags',
+} as const satisfies Record<EntityKind, SpendSource['column']>;
 
 function ledgerValues(record: KeyRecord, entity: Entity): string[] {
   return entity.kind === 'key' ? [record.key.token, ...record.key.retiredTokens] : [entity.id];
@@ -53,10 +61,12 @@ export function entityScope(record: KeyRecord, entity: Entity): RequestScope {
  * `modelNames` are the names the request may be known by for per-model settings: the model group it
  * routes to first, then the name the client sent (before aliases).
  */
-export function requestScopes(record: KeyRecord, modelNames: readonly string[]): RequestScope[] {
+export function requestScopes(record: KeyRecord, modelNames: readonly string[], extra: readonly Entity[] = []): RequestScope[] {
   const scopes: RequestScope[] = [];
   const modelGroup = modelNames[0] ?? '';
-  for (const entity of entitiesOf(record)) {
+  // The request's end user and tags (see request-entities.ts) count beside the key's own entities.
+  const entities = extra.length === 0 ? entitiesOf(record) : [...entitiesOf(record), ...extra];
+  for (const entity of entities) {
     scopes.push(entityScope(record, entity));
     if (modelGroup === '') continue;
     const limits = entity.limits;

@@ -13,6 +13,7 @@ import { litellmViews } from './0480-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
+import { budgetsEndUsersTags } from './0490-budgets-end-users-tags.js';
 import { tagEndUserAggregates } from './0495-tag-end-user-aggregates.js';
 import { teamModelAliases } from './0496-team-model-aliases.js';
 import { keyPermissions } from './0497-key-permissions.js';
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   bigintTokenCounts,
   budgetAlerts,
   litellmViews,
+  budgetsEndUsersTags,
   tagEndUserAggregates,
   teamModelAliases,
   keyPermissions,

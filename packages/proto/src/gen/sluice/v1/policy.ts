@@ -57,6 +57,11 @@ export interface AuthorizeRequest {
    * is this many times `max_tokens`. 0 means 1.
    */
   choices: number;
+  /**
+   * The request's own tags (LiteLLM's metadata.tags); policy adds the key's and team's and counts the
+   * request against every tag that has a budget or limits.
+   */
+  tags: string[];
 }
 
 export interface Decision {
@@ -231,6 +236,7 @@ function createBaseAuthorizeRequest(): AuthorizeRequest {
     checkOnly: false,
     traceparent: "",
     choices: 0,
+    tags: [],
   };
 }
 
@@ -271,6 +277,9 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     }
     if (message.choices !== 0) {
       writer.uint32(96).uint32(message.choices);
+    }
+    for (const v of message.tags) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -384,6 +393,14 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
             message.choices = reader.uint32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -413,6 +430,7 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     message.checkOnly = object.checkOnly ?? false;
     message.traceparent = object.traceparent ?? "";
     message.choices = object.choices ?? 0;
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };
