@@ -320,6 +320,8 @@ describe('Authorize with admin_route (what other admin-only edge routes rely on)
             checkOnly: false,
             traceparent: '',
             choices: 1,
+            leaseOnly: false,
+            leaseRequests: 0,
           },
           new Metadata(),
           { deadline: new Date(Date.now() + 5_000) },

@@ -33,7 +33,8 @@ import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidat
 import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
 import { syncClientKeys } from './keys/sync-client-keys.js';
-import { type KeyRecord, loadKeyRecord } from './keys/key-record.js';
+import { entityScopeName, type KeyRecord, loadKeyRecord } from './keys/key-record.js';
+import { LeaseRegistry } from './leases/lease-registry.js';
 import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
 import { buildModelPricing } from './budgets/model-pricing.js';
@@ -119,7 +120,13 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       });
   const store = redis
     ? timeMethods(
-        createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs }),
+        createRedisLimitStore({
+          redis,
+          prefix: settings.redisPrefix,
+          holdTtlMs: settings.policyHoldTtlMs,
+          leaseMs: settings.leases.enabled ? settings.leases.durationMs : 0,
+          leaseMarginMs: settings.leases.marginMs,
+        }),
         ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods'],
         metrics.redis,
       )
@@ -144,11 +151,18 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     now,
     onRefreshError: (error) => logger.warn({ err: error }, 'cannot refresh a cached key; still using the cached copy'),
   });
+  // Created before the streams exist; the recall is written through them (see below).
+  let sendRecall: (call: ServerDuplexStream<AuthorizeRequest, Buffer>, leaseIds: string[]) => void = () => undefined;
+  const leases = new LeaseRegistry(now, (call, leaseIds) => sendRecall(call, leaseIds));
   await invalidations.subscribe(
     (list) => {
       for (const invalidation of list) cache.invalidate((token, record) => concerns(invalidation, token, record));
+      leases.recall(new Set(list.map((invalidation) => entityScopeName(invalidation.kind, invalidation.id))));
     },
-    () => cache.expireAll(),
+    () => {
+      cache.expireAll();
+      leases.recall(undefined);
+    },
   );
 
   // general_settings.client_keys: checked before anything starts (a bad entry stops start-up), stored
@@ -171,6 +185,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     logger,
     declaredTokens: () => declaredTokens,
     watchScopes: (scopes, identity) => watched.observe(scopes, identity),
+    leaseGranted: (leaseId, scopes, durationMs) => leases.granted(leaseId, scopes, durationMs),
   });
   const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
@@ -194,6 +209,15 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
    */
   const deliver = (call: ServerDuplexStream<AuthorizeRequest, Buffer>, requestId: string, decision: Decision) => {
     const outcome = decisionStreams.write(call, { ...decision, requestId });
+    if (decision.lease) {
+      if (outcome === 'written') return leases.delivered(requestId, call);
+      // A grant that did not reach its edge is given back whole.
+      leases.forget(requestId);
+      store
+        .returnLease?.({ leaseId: requestId, nowMs: now(), requests: decision.lease.requests, tokens: decision.lease.tokens, costNanos: decision.lease.costNanos })
+        .catch((error: unknown) => logger.warn({ err: error, requestId }, 'cannot give back an undelivered lease; it frees itself at its end'));
+      return;
+    }
     if (outcome === 'written') return;
     if (decision.allowed) {
       store.abandon(requestId).catch((error: unknown) => logger.warn({ err: error, requestId }, 'cannot give back an undelivered reservation; its hold will expire'));
@@ -202,6 +226,9 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       logger.warn({ requestId }, 'a decision could not be encoded; the request is refused');
       decisionStreams.write(call, { ...undecided(new GatewayError('invalid_request', 'The request has a value out of range for the gateway.')), requestId });
     }
+  };
+  sendRecall = (call, leaseIds) => {
+    decisionStreams.write(call, { ...DRAIN_NOTICE, recalledLeaseIds: leaseIds });
   };
   const authorizeStream = (call: ServerDuplexStream<AuthorizeRequest, Buffer>) => {
     decisionStreams.add(call);
@@ -251,7 +278,18 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       );
     },
     release(call, callback) {
-      const { requestId, abandoned } = call.request;
+      const { requestId, abandoned, leaseId } = call.request;
+      if (leaseId !== '') {
+        leases.forget(leaseId);
+        const { unusedRequests, unusedTokens, unusedCostNanos } = call.request;
+        const returned = store.returnLease?.({ leaseId, nowMs: now(), requests: unusedRequests, tokens: unusedTokens, costNanos: unusedCostNanos });
+        (returned ?? Promise.resolve(false)).then(
+          (released) => callback(null, { released }),
+          // A lease not given back frees its money at its end plus the margin.
+          () => callback(null, { released: false }),
+        );
+        return;
+      }
       (abandoned ? store.abandon(requestId) : store.release(requestId)).then(
         (released) => callback(null, { released }),
         // The usage event releases the slot anyway; this call only makes it sooner.

@@ -12,6 +12,8 @@ export function authorizeRequest(fields: Pick<AuthorizeRequest, 'requestId' | 'a
     checkOnly: false,
     traceparent: '',
     choices: 1,
+    leaseOnly: false,
+    leaseRequests: 0,
     ...fields,
   };
 }

@@ -46,7 +46,7 @@ function cacheTenant(identity: Identity | undefined): string {
   return identity.teamId ? `team/${identity.teamId}` : `key/${identity.keyHash}`;
 }
 
-/** The request path: one policy decision, one router stream, one usage event. */
+/** The request path: one policy decision (or one from a lease, with no call), one router stream, one usage event. */
 export async function forwardToRouter(
   context: EdgeContext,
   request: FastifyRequest,
@@ -59,20 +59,20 @@ export async function forwardToRouter(
   if (apiKey === '') throw new GatewayError('missing_api_key');
   const cacheOptions = context.options.responseCache;
   const requestedCache = cacheOptions.enabled ? readCacheControl(forward.body) : undefined;
-  const decision = await context.clients.authorize(
-    authorizeRequest({
-      requestId: request.id,
-      apiKey,
-      route: forward.route,
-      model,
-      estimatedPromptTokens: forward.estimatedPromptTokens,
-      maxTokens: maxTokens(forward.body),
-      choices: choices(forward.body),
-      endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
-      cacheControls: requestedCache?.names ?? [],
-      traceparent: request.traceparent,
-    }),
-  );
+  const ask = {
+    apiKey,
+    route: forward.route,
+    model,
+    estimatedPromptTokens: forward.estimatedPromptTokens,
+    maxTokens: maxTokens(forward.body),
+    choices: choices(forward.body),
+    endUser: typeof forward.body.user === 'string' ? forward.body.user : '',
+  };
+  // Cache controls are checked against the key by policy, so such requests are always decided there.
+  const cacheControls = requestedCache?.names ?? [];
+  const leased = cacheControls.length === 0 ? context.leases?.admit(ask, request.id) : undefined;
+  const decision =
+    leased ?? (await context.clients.authorize(authorizeRequest({ requestId: request.id, ...ask, cacheControls, traceparent: request.traceparent })));
   request.decision = decision;
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);

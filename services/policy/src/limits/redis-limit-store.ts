@@ -7,8 +7,12 @@ import {
 } from '../redis/scripts/maintenance-scripts.js';
 import { RESERVE_SCRIPT } from '../redis/scripts/reserve-script.js';
 import { ABANDON_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from '../redis/scripts/settle-script.js';
+import { LEASE_SCRIPT, OPEN_LEASES_SCRIPT, RETURN_LEASE_SCRIPT, SETTLE_LEASED_SCRIPT } from '../redis/scripts/lease-scripts.js';
 import {
   type DenyReason,
+  LEASE_MIN_REQUESTS,
+  LEASE_SHARE,
+  type LeaseResult,
   type LimitStore,
   type ReserveInput,
   type ReserveResult,
@@ -37,6 +41,10 @@ interface ScriptCommands {
   sluiceSeed(...args: Array<string | number>): Promise<number>;
   sluiceAnnounceVersions(...args: Array<string | number>): Promise<number>;
   sluiceResetPeriods(...args: Array<string | number>): Promise<number>;
+  sluiceLease(...args: Array<string | number>): Promise<Array<string | number>>;
+  sluiceReturnLease(...args: Array<string | number>): Promise<number>;
+  sluiceSettleLeased(...args: Array<string | number>): Promise<number>;
+  sluiceOpenLeases(...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisLimitStoreOptions {
@@ -45,13 +53,20 @@ export interface RedisLimitStoreOptions {
   holdTtlMs: number;
   /** How long after its release a hold can still be settled (its real cost counted). */
   lateSettleMs?: number;
+  /** Longest a lease runs; 0 = never lease. */
+  leaseMs?: number;
+  /** A lease its edge never gives back frees its money this long after its end. */
+  leaseMarginMs?: number;
 }
+
+/** How long a lease remembers which of its requests settled (see SETTLE_LEASED_SCRIPT). */
+const LEASE_SETTLED_TTL_MS = 5 * 60_000;
 
 const SETTLE_CHUNK = 200;
 /** Decisions per reserve script run: Redis serves nobody else while one runs. */
 const RESERVE_BATCH = 64;
 
-function scopesJson(input: ReserveInput): string {
+function scopesJson(input: Pick<ReserveInput, 'scopes'>): string {
   return JSON.stringify(
     input.scopes.map((scope) => ({
       n: scope.name,
@@ -106,6 +121,14 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   redis.defineCommand('sluiceSeed', { numberOfKeys: 0, lua: SEED_SCRIPT });
   redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 0, lua: ANNOUNCE_VERSIONS_SCRIPT });
   redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 0, lua: RESET_PERIODS_SCRIPT });
+  redis.defineCommand('sluiceLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  redis.defineCommand('sluiceReturnLease', { numberOfKeys: 1, lua: RETURN_LEASE_SCRIPT });
+  redis.defineCommand('sluiceSettleLeased', { numberOfKeys: 1, lua: SETTLE_LEASED_SCRIPT });
+  redis.defineCommand('sluiceOpenLeases', { numberOfKeys: 1, lua: OPEN_LEASES_SCRIPT });
+  const leaseMs = options.leaseMs ?? 0;
+  const leaseMarginMs = options.leaseMarginMs ?? 5_000;
+  // KEYS[1] of the lease scripts: ioredis adds the connection's prefix, which `prefix` starts with.
+  const leaseRecord = (leaseId: string) => LIMIT_STATE_NAMESPACE + 'l:' + leaseId;
   const commands = redis as unknown as ScriptCommands;
 
   // Decisions that arrive in the same turn of the event loop go to Redis as one script call.
@@ -137,8 +160,10 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
       await commands.sluiceSeed(prefix, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentNanos]));
     },
 
-    async settle(settlements) {
+    async settle(all) {
       let applied = 0;
+      const settlements = all.filter((settlement) => !settlement.lease);
+      const leased = all.filter((settlement) => settlement.lease);
       // Chunks keep one script run short: Redis serves nobody else while it runs.
       const pipeline = redis.pipeline();
       for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
@@ -146,6 +171,15 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
         (pipeline as unknown as ScriptCommands).sluiceSettle(
           prefix,
           ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens]),
+        );
+      }
+      for (let start = 0; start < leased.length; start += SETTLE_CHUNK) {
+        const chunk = leased.slice(start, start + SETTLE_CHUNK);
+        (pipeline as unknown as ScriptCommands).sluiceSettleLeased(
+          leaseRecord(chunk[0]!.lease!.id),
+          prefix,
+          LEASE_SETTLED_TTL_MS,
+          ...chunk.flatMap(({ requestId, costNanos, tokens, lease }) => [requestId, costNanos, tokens, lease!.id, lease!.tokens, lease!.costNanos]),
         );
       }
       const results = (await pipeline.exec()) ?? [];
@@ -164,6 +198,56 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
       // The marker outlives any decision still on its way: those wait at most a deadline of seconds.
       return (await commands.sluiceAbandon(prefix, requestId, holdTtlMs)) > 0;
     },
+
+    ...(leaseMs > 0
+      ? {
+          async lease(input): Promise<LeaseResult> {
+            const reply = await commands.sluiceLease(
+              leaseRecord(input.leaseId),
+              prefix,
+              input.nowMs,
+              leaseMs,
+              leaseMarginMs,
+              recordTtlMs,
+              WINDOW_MS,
+              LEASE_SHARE,
+              LEASE_MIN_REQUESTS,
+              input.requests,
+              input.tokens,
+              input.costNanos,
+              scopesJson(input),
+              input.leaseId,
+            );
+            if (reply[0] === 'ok') {
+              const windows: WindowState[] = [];
+              for (let index = 5; index < reply.length; index += 3) {
+                windows.push({ requests: Number(reply[index]), tokens: Number(reply[index + 1]), windowStartMs: Number(reply[index + 2]) });
+              }
+              return { kind: 'ok', requests: Number(reply[1]), tokens: Number(reply[2]), costNanos: Number(reply[3]), durationMs: Number(reply[4]), windows };
+            }
+            if (reply[0] === 'stale') return { kind: 'stale', scope: Number(reply[1]) };
+            return { kind: 'none' };
+          },
+          async returnLease(input) {
+            const returned = await commands.sluiceReturnLease(
+              leaseRecord(input.leaseId),
+              prefix,
+              input.nowMs,
+              holdTtlMs,
+              recordTtlMs,
+              input.leaseId,
+              input.requests,
+              input.tokens,
+              input.costNanos,
+            );
+            return returned > 0;
+          },
+          async openLeases(names, nowMs) {
+            if (names.length === 0) return 0;
+            return commands.sluiceOpenLeases(LIMIT_STATE_NAMESPACE + 'zl:' + names[0], prefix, nowMs, ...names);
+          },
+        }
+      : {}),
 
     async read(scopes, nowMs): Promise<ScopeUsage[]> {
       if (scopes.length === 0) return [];

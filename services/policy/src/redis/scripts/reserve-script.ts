@@ -1,3 +1,5 @@
+import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
+
 // Checks every scope of one request and, only when all of them admit it, reserves in all of them: one
 // request in the window, the token estimate, the cost estimate and a parallel slot. Semantics are
 // described in limits/limit-store.ts; the in-process store mirrors them.
@@ -11,7 +13,7 @@
 // ARGV: prefix, hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
 // tokens, cost nano-USD, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
-export const RESERVE_SCRIPT = `
+export const RESERVE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}
 local prefix = ARGV[1]
 local holdTtl = tonumber(ARGV[2])
 local recordTtl = tonumber(ARGV[3])
@@ -38,16 +40,7 @@ local function reserve(rid, now, tokens, cost, scopes)
 
   for i, sc in ipairs(scopes) do
     local st = plan[i]
-    local zc = prefix .. 'zc:' .. sc.n
-    local expired = redis.call('ZRANGEBYSCORE', zc, '-inf', now)
-    if #expired > 0 then
-      for _, member in ipairs(expired) do
-        st.reserved = st.reserved - tonumber(string.match(member, '|(%d+)$'))
-      end
-      if st.reserved < 0 then st.reserved = 0 end
-      redis.call('ZREMRANGEBYSCORE', zc, '-inf', now)
-      redis.call('HSET', st.key, 'rs', st.reserved)
-    end
+    st.reserved = sweepExpiredHolds(prefix, sc.n, st.key, st.reserved, now)
     st.inflight = 0
     if sc.c > 0 then
       local zp = prefix .. 'zp:' .. sc.n
