@@ -1,10 +1,12 @@
+import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
+
 // The small scripts around the decision: reading usage, seeding spend from the ledger, announcing
 // entity versions, and starting new budget periods. Each is one round trip for many scopes.
 
 // ARGV: prefix, now ms, window ms, then (name, period start) per scope. Expired holds are pruned first,
 // as a decision would. Returns per scope: spent (-1 = not seeded), reserved, requests, tokens, window
 // reset ms (0 = no window running), parallel slots.
-export const READ_SCRIPT = `
+export const READ_SCRIPT = `${SWEEP_EXPIRED_HOLDS}
 local prefix = ARGV[1]
 local now = tonumber(ARGV[2])
 local windowMs = tonumber(ARGV[3])
@@ -13,17 +15,7 @@ for j = 4, #ARGV, 2 do
   local name = ARGV[j]
   local periodStart = tonumber(ARGV[j + 1])
   local key = prefix .. 's:' .. name
-  local zc = prefix .. 'zc:' .. name
-  local expired = redis.call('ZRANGEBYSCORE', zc, '-inf', now)
-  if #expired > 0 then
-    local reserved = tonumber(redis.call('HGET', key, 'rs')) or 0
-    for _, member in ipairs(expired) do
-      reserved = reserved - tonumber(string.match(member, '|(%d+)$'))
-    end
-    if reserved < 0 then reserved = 0 end
-    redis.call('ZREMRANGEBYSCORE', zc, '-inf', now)
-    redis.call('HSET', key, 'rs', reserved)
-  end
+  sweepExpiredHolds(prefix, name, key, tonumber(redis.call('HGET', key, 'rs')) or 0, now)
   local zp = prefix .. 'zp:' .. name
   redis.call('ZREMRANGEBYSCORE', zp, '-inf', now)
   local parallel = redis.call('ZCARD', zp)
