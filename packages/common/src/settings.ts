@@ -255,7 +255,7 @@ export function loadSettings(env: Environment = process.env): Settings {
     leases: {
       enabled: text(env, 'SLUICE_LEASES', 'on').toLowerCase() !== 'off',
       durationMs: Math.max(100, integer(env, 'SLUICE_LEASE_MS', 1_000)),
-      marginMs: integer(env, 'SLUICE_LEASE_MARGIN_MS', 5_000),
+      marginMs: integer(env, 'SLUICE_LEASE_MARGIN_MS', 60_000),
     },
     // Responses API: 30 days, as OpenAI keeps stored responses.
     responsesRetentionHours: integer(env, 'SLUICE_RESPONSES_RETENTION_HOURS', 30 * 24),

@@ -164,6 +164,9 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       leases.recall(undefined);
     },
   );
+  // Without Redis nothing can be renewed, settled or given back: edges stop admitting from leases, and
+  // requests are refused as limits_unavailable (or fail open) as they are without leases.
+  redis?.on('close', () => leases.recall(undefined));
 
   // general_settings.client_keys: checked before anything starts (a bad entry stops start-up), stored
   // once the database is there; their hashes let keys of any sk- shape past the format check.

@@ -70,6 +70,14 @@ const RENEW_BELOW = 0.5;
 /** ...and the new one covers this many times the demand seen over one lease's duration. */
 const DEMAND_FACTOR = 1.5;
 
+/** The unused part of a lease that is given back without knowing what it held: everything. */
+const ALL = { requests: 0xffff_ffff, tokens: Number.MAX_SAFE_INTEGER, costNanos: Number.MAX_SAFE_INTEGER };
+
+/** Requests that may share a lease: the same key, route and model, and whether `user` is set (enforced_params). */
+function entryName(ask: LeaseAsk): string {
+  return `${ask.apiKey}\n${ask.route}\n${ask.model}\n${ask.endUser === '' ? 0 : 1}`;
+}
+
 function withRemaining(state: RateLimitState | undefined, left: number): RateLimitState | undefined {
   if (!state || state.limit === 0) return state;
   return { limit: state.limit, remaining: Math.min(state.limit, state.remaining + left), resetSeconds: state.resetSeconds };
@@ -81,7 +89,7 @@ export class EdgeLeases {
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
   /** Requests admitted from leases so far (a metric). */
-  admitted = 0;
+  admissions = 0;
 
   /** Leases held right now (a metric). */
   get held(): number {
@@ -96,14 +104,9 @@ export class EdgeLeases {
   /** The request's decision from a lease, or undefined: then policy decides it. */
   admit(ask: LeaseAsk, requestId: string): Decision | undefined {
     if (this.closed) return undefined;
-    const name = `${ask.apiKey}\n${ask.route}\n${ask.model}\n${ask.endUser === '' ? 0 : 1}`;
+    const entry = this.entries.get(entryName(ask));
+    if (!entry) return undefined;
     const now = performance.now();
-    let entry = this.entries.get(name);
-    if (!entry) {
-      if (this.entries.size >= MAX_ENTRIES) return undefined;
-      entry = { name, current: undefined, asking: false, quietUntil: 0, lastUsed: now };
-      this.entries.set(name, entry);
-    }
     entry.lastUsed = now;
     const lease = entry.current;
     if (lease && now >= lease.endsAt) this.retire(lease);
@@ -111,7 +114,7 @@ export class EdgeLeases {
       this.renew(entry, ask, FIRST_LEASE_REQUESTS, now);
       return undefined;
     }
-    const held = entry.current;
+    const held: HeldLease = entry.current;
     const estimate = holdEstimate(held.pricing, ask.estimatedPromptTokens, ask.maxTokens, held.grant.defaultMaxTokens, ask.choices);
     if (held.requests < 1 || held.tokens < estimate.tokens || held.costNanos < estimate.costNanos) {
       this.renew(entry, ask, this.demand(held, now), now);
@@ -121,7 +124,7 @@ export class EdgeLeases {
     held.tokens -= estimate.tokens;
     held.costNanos -= estimate.costNanos;
     held.admitted += 1;
-    this.admitted += 1;
+    this.admissions += 1;
     if (now >= held.renewAt || held.requests < held.grant.requests * RENEW_BELOW) this.renew(entry, ask, this.demand(held, now), now);
     const template = held.template;
     return {
@@ -135,6 +138,24 @@ export class EdgeLeases {
       holdsParallelSlot: false,
       lease: held.grant,
     };
+  }
+
+  /**
+   * Policy admitted a request that no lease covered: ask for a lease for its key, route and model. Only
+   * keys policy admits get an entry, so requests with made-up keys cost policy nothing more.
+   */
+  admitted(ask: LeaseAsk): void {
+    if (this.closed) return;
+    const name = entryName(ask);
+    const now = performance.now();
+    let entry = this.entries.get(name);
+    if (!entry) {
+      if (this.entries.size >= MAX_ENTRIES) return;
+      entry = { name, current: undefined, asking: false, quietUntil: 0, lastUsed: now };
+      this.entries.set(name, entry);
+    }
+    entry.lastUsed = now;
+    if (!entry.current) this.renew(entry, ask, FIRST_LEASE_REQUESTS, now);
   }
 
   /** Policy recalled these leases (an admin change): nothing more is admitted from them. */
@@ -167,9 +188,10 @@ export class EdgeLeases {
     if (entry.asking || this.closed || now < entry.quietUntil) return;
     entry.asking = true;
     const sentAt = now;
+    const leaseId = uuidv7();
     this.options
       .ask({
-        requestId: uuidv7(),
+        requestId: leaseId,
         apiKey: ask.apiKey,
         route: ask.route,
         adminRoute: false,
@@ -190,6 +212,8 @@ export class EdgeLeases {
           this.options.logger.debug({ err: error }, 'no lease; requests are decided by policy');
           entry.asking = false;
           entry.quietUntil = performance.now() + this.options.durationMs;
+          // Granted perhaps, but never seen here: given back whole (policy keeps no more than it granted).
+          void this.options.giveBack(leaseId, ALL);
         },
       );
   }

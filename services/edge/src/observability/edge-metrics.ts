@@ -44,7 +44,7 @@ export class EdgeMetrics {
     modelGroups: Iterable<string>;
     inflight: InflightRequests;
     publisher: UsagePublisher;
-    leases?: { admitted: number; held: number } | undefined;
+    leases?: { admissions: number; held: number } | undefined;
   }) {
     const registry = this.registry;
     this.knownModelGroups = new Set(options.modelGroups);
@@ -75,7 +75,7 @@ export class EdgeMetrics {
     ]);
     const leases = options.leases;
     if (leases) {
-      registry.sampled('sluice_lease_admissions_total', 'Requests the edge admitted from leased quota, without asking policy.', 'counter', [], () => [[[], leases.admitted]]);
+      registry.sampled('sluice_lease_admissions_total', 'Requests the edge admitted from leased quota, without asking policy.', 'counter', [], () => [[[], leases.admissions]]);
       registry.sampled('sluice_leases_held', 'Leases the edge holds right now.', 'gauge', [], () => [[[], leases.held]]);
     }
     registerProcessMetrics(registry);

@@ -77,6 +77,7 @@ export async function forwardToRouter(
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);
+  if (!leased && cacheControls.length === 0) context.leases?.admitted(ask);
   const proxied = cacheOptions.enabled
     ? { ...forward, cache: requestedCache?.control, cacheNamespace: cacheOptions.namespacePerTeam ? cacheTenant(decision.identity) : '' }
     : forward;

@@ -126,7 +126,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   redis.defineCommand('sluiceSettleLeased', { numberOfKeys: 1, lua: SETTLE_LEASED_SCRIPT });
   redis.defineCommand('sluiceOpenLeases', { numberOfKeys: 1, lua: OPEN_LEASES_SCRIPT });
   const leaseMs = options.leaseMs ?? 0;
-  const leaseMarginMs = options.leaseMarginMs ?? 5_000;
+  const leaseMarginMs = options.leaseMarginMs ?? 60_000;
   // KEYS[1] of the lease scripts: ioredis adds the connection's prefix, which `prefix` starts with.
   const leaseRecord = (leaseId: string) => LIMIT_STATE_NAMESPACE + 'l:' + leaseId;
   const commands = redis as unknown as ScriptCommands;

@@ -50,7 +50,8 @@ local tokens = tonumber(ARGV[10])
 local cost = tonumber(ARGV[11])
 local scopes = cjson.decode(ARGV[12])
 local id = ARGV[13]
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'none'} end
+-- Asked already, or given up by its edge before the answer (see ABANDON_SCRIPT): nothing is leased.
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', prefix .. 'x:' .. id) == 1 then return {'none'} end
 
 local plan = {}
 for i, sc in ipairs(scopes) do
