@@ -285,6 +285,17 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       logger.warn({ err: error }, 'cannot load key; database unavailable');
       return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
     }
+    /** The store saw a newer version of a cached entity: reload the key to decide again, or refuse. */
+    const reload = async (attempt: number, identity: Identity): Promise<Decision | undefined> => {
+      if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
+      try {
+        record = await cache.reload(token);
+        return undefined;
+      } catch (error) {
+        logger.warn({ err: error }, 'key changed but the database is unavailable');
+        return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
+      }
+    };
     // Scopes whose spend the ledger could not rebuild: counted without spend until it answers again.
     const untracked = new Set<string>();
     for (let attempt = 1; ; attempt += 1) {
@@ -320,13 +331,8 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
           granted = { kind: 'none' };
         }
         if (granted.kind === 'stale') {
-          if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
-          try {
-            record = await cache.reload(token);
-          } catch (error) {
-            logger.warn({ err: error }, 'key changed but the database is unavailable');
-            return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
-          }
+          const refusal = await reload(attempt, identity);
+          if (refusal) return refusal;
           continue;
         }
         if (granted.kind === 'none') return decision({ allowed: true, identity, modelGroup, allowedModels });
@@ -374,13 +380,8 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         return storeUnavailable(error, scopes, identity, modelGroup, allowedModels);
       }
       if (result.kind === 'stale') {
-        if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
-        try {
-          record = await cache.reload(token);
-        } catch (error) {
-          logger.warn({ err: error }, 'key changed but the database is unavailable');
-          return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
-        }
+        const refusal = await reload(attempt, identity);
+        if (refusal) return refusal;
         continue;
       }
       dependencies.watchScopes?.(scopes, identity);

@@ -8,6 +8,7 @@
 // reserve script's sweep frees it when it expires exactly like a hold; the member is rewritten whenever
 // the amount still held changes (a request admitted from it settles, or the edge gives the rest back).
 // Entity scopes also list the lease in zl: until it ends, which is what an admin change waits on.
+import { ROLL_SCOPE_STATE } from './roll-scope-state.js';
 import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
 
 // Rewrites one scope's share of a lease's money from `old` to `new` nano-USD (at `score`, or where it
@@ -36,7 +37,7 @@ end
 // wanted requests, tokens per request, cost per request, scopes JSON (as the reserve script), lease id.
 // Returns {'ok', requests, tokens, cost, duration ms, then each scope's window: requests, tokens, start}
 // | {'none'} | {'stale', scope}.
-export const LEASE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}
+export const LEASE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}${ROLL_SCOPE_STATE}
 local prefix = ARGV[1]
 local now = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
@@ -69,18 +70,7 @@ local duration = leaseMs
 for i, sc in ipairs(scopes) do
   local st = plan[i]
   st.reserved = sweepExpiredHolds(prefix, sc.n, st.key, st.reserved, now)
-  st.newPeriod = false
-  if st.period and sc.p > st.period then
-    st.spent = 0
-    st.newPeriod = true
-  end
-  st.rolled = false
-  if not st.ws or now - st.ws >= windowMs then
-    st.ws = now
-    st.wr = 0
-    st.wt = 0
-    st.rolled = true
-  end
+  rollScopeState(st, sc, now, windowMs)
   if sc.r > 0 then
     n = math.min(n, math.floor(sc.r / share), math.floor((sc.r - st.wr) / 2))
     duration = math.min(duration, st.ws + windowMs - now)

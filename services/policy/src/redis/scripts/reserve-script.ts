@@ -1,3 +1,4 @@
+import { ROLL_SCOPE_STATE } from './roll-scope-state.js';
 import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
 
 // Checks every scope of one request and, only when all of them admit it, reserves in all of them: one
@@ -13,7 +14,7 @@ import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
 // ARGV: prefix, hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
 // tokens, cost nano-USD, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
-export const RESERVE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}
+export const RESERVE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}${ROLL_SCOPE_STATE}
 local prefix = ARGV[1]
 local holdTtl = tonumber(ARGV[2])
 local recordTtl = tonumber(ARGV[3])
@@ -47,18 +48,7 @@ local function reserve(rid, now, tokens, cost, scopes)
       redis.call('ZREMRANGEBYSCORE', zp, '-inf', now)
       st.inflight = redis.call('ZCARD', zp)
     end
-    st.newPeriod = false
-    if st.period and sc.p > st.period then
-      st.spent = 0
-      st.newPeriod = true
-    end
-    st.rolled = false
-    if not st.ws or now - st.ws >= windowMs then
-      st.ws = now
-      st.wr = 0
-      st.wt = 0
-      st.rolled = true
-    end
+    rollScopeState(st, sc, now, windowMs)
     st.need = tokens
     if sc.t > 0 and st.need > sc.t then st.need = sc.t end
     local reason = false
