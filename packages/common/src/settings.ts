@@ -254,7 +254,8 @@ export function loadSettings(env: Environment = process.env): Settings {
     policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
     leases: {
       enabled: text(env, 'SLUICE_LEASES', 'on').toLowerCase() !== 'off',
-      durationMs: Math.max(100, integer(env, 'SLUICE_LEASE_MS', 1_000)),
+      // An admin change waits for leases to come back at most 5 s (see announce-changes.ts).
+      durationMs: Math.min(5_000, Math.max(100, integer(env, 'SLUICE_LEASE_MS', 1_000))),
       marginMs: integer(env, 'SLUICE_LEASE_MARGIN_MS', 60_000),
     },
     // Responses API: 30 days, as OpenAI keeps stored responses.

@@ -59,6 +59,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ? new EdgeLeases({
           ask: (request) => clients.authorize(request),
           giveBack: (leaseId, unused) => clients.returnLease(leaseId, unused),
+          abandon: (requestId) => clients.abandon(requestId),
           logger,
           durationMs: settings.leases.durationMs,
         })

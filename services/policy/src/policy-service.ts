@@ -127,7 +127,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
           leaseMs: settings.leases.enabled ? settings.leases.durationMs : 0,
           leaseMarginMs: settings.leases.marginMs,
         }),
-        ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods'],
+        ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods', 'lease', 'returnLease', 'openLeases'],
         metrics.redis,
       )
     : createMemoryLimitStore({ holdTtlMs: settings.policyHoldTtlMs, now });

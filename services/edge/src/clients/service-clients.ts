@@ -28,6 +28,8 @@ export interface ServiceClients {
   admin(call: JsonCall): Promise<JsonResult>;
   /** Gives a finished request's parallel slot back to policy; never rejects. */
   release(requestId: string): Promise<void>;
+  /** Tells policy a decision goes unused: it gives back all it reserved. Never rejects. */
+  abandon(requestId: string): void;
   /** Gives the unused part of a lease back to policy; never rejects. */
   returnLease(leaseId: string, unused: { requests: number; tokens: number; costNanos: number }): Promise<void>;
   /** Where leases policy recalls are reported (set once, by the edge's lease table). */
@@ -139,6 +141,7 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
         'policy_unavailable',
       ).catch(() => undefined);
     },
+    abandon,
     onLeaseRecall(handler) {
       recall = handler;
     },

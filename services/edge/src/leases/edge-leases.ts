@@ -26,6 +26,8 @@ export interface LeaseAsk {
 export interface EdgeLeasesOptions {
   /** Sends a lease request (an AuthorizeRequest with lease_only) to policy. */
   ask(request: AuthorizeRequest): Promise<Decision>;
+  /** Gives back everything a decision reserved (Release with `abandoned`); never rejects. */
+  abandon(requestId: string): void;
   /** Gives back the unused part of a lease; never rejects. */
   giveBack(leaseId: string, unused: { requests: number; tokens: number; costNanos: number }): Promise<void>;
   logger: Logger;
@@ -61,6 +63,8 @@ interface Entry {
 /** A first lease covers this many requests; later ones follow the demand. */
 const FIRST_LEASE_REQUESTS = 8;
 const MAX_LEASE_REQUESTS = 100_000;
+/** After a policy from before leases answered, ask no more for this long (a rolling upgrade). */
+const OLD_POLICY_QUIET_MS = 60_000;
 /** Keys (with route and model) the edge keeps leases for; more are decided one by one. */
 const MAX_ENTRIES = 10_000;
 /** An entry unused for this long is forgotten. */
@@ -207,7 +211,7 @@ export class EdgeLeases {
         leaseRequests: requests,
       })
       .then(
-        (decision) => this.granted(entry, decision, sentAt),
+        (decision) => this.granted(entry, decision, sentAt, leaseId),
         (error: unknown) => {
           this.options.logger.debug({ err: error }, 'no lease; requests are decided by policy');
           entry.asking = false;
@@ -218,9 +222,15 @@ export class EdgeLeases {
       );
   }
 
-  private granted(entry: Entry, decision: Decision, sentAt: number): void {
+  private granted(entry: Entry, decision: Decision, sentAt: number, leaseId: string): void {
     entry.asking = false;
     const grant = decision.lease;
+    if (decision.allowed && !grant && (decision.reservedTokens > 0 || decision.reservedCostNanos > 0 || decision.holdsParallelSlot)) {
+      // A policy from before leases took the lease request for a request and reserved for it.
+      this.options.abandon(leaseId);
+      entry.quietUntil = performance.now() + OLD_POLICY_QUIET_MS;
+      return;
+    }
     if (!decision.allowed || !grant) {
       // Refused (the key is blocked, say) or near a limit: policy decides, and is asked again later.
       if (!decision.allowed && entry.current) this.retire(entry.current);
