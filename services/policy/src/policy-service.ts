@@ -190,7 +190,15 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     watchScopes: (scopes, identity) => watched.observe(scopes, identity),
     leaseGranted: (leaseId, scopes, durationMs) => leases.granted(leaseId, scopes, durationMs),
   });
-  const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  const traced = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  // A lease request is no request: it is counted apart from the decisions (and not traced).
+  const authorize = (request: AuthorizeRequest): Promise<Decision> =>
+    request.leaseOnly
+      ? decide(request).then((decision) => {
+          metrics.lease(decision);
+          return decision;
+        })
+      : traced(request);
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
   const admin = createAdminService(adminContext, masterKey, {
     keyManagementDisabled: general.disable_key_management === true,

@@ -77,7 +77,8 @@ export async function forwardToRouter(
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);
-  if (!leased && cacheControls.length === 0) context.leases?.admitted(ask);
+  // The master key is never limited: there is nothing to lease.
+  if (!leased && cacheControls.length === 0 && decision.identity?.isMasterKey !== true) context.leases?.admitted(ask);
   const proxied = cacheOptions.enabled
     ? { ...forward, cache: requestedCache?.control, cacheNamespace: cacheOptions.namespacePerTeam ? cacheTenant(decision.identity) : '' }
     : forward;

@@ -59,8 +59,6 @@ export interface RedisLimitStoreOptions {
   leaseMarginMs?: number;
 }
 
-/** How long a lease remembers which of its requests settled (see SETTLE_LEASED_SCRIPT). */
-const LEASE_SETTLED_TTL_MS = 5 * 60_000;
 
 const SETTLE_CHUNK = 200;
 /** Decisions per reserve script run: Redis serves nobody else while one runs. */
@@ -178,7 +176,6 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
         (pipeline as unknown as ScriptCommands).sluiceSettleLeased(
           leaseRecord(chunk[0]!.lease!.id),
           prefix,
-          LEASE_SETTLED_TTL_MS,
           ...chunk.flatMap(({ requestId, costNanos, tokens, lease }) => [requestId, costNanos, tokens, lease!.id, lease!.tokens, lease!.costNanos]),
         );
       }

@@ -152,22 +152,23 @@ for _, e in ipairs(lease.s) do
 end
 lease.b = lease.b - give
 redis.call('SET', KEYS[1], cjson.encode(lease), 'PX', recordTtl)
+-- The settled ids live as long as the record (see SETTLE_LEASED_SCRIPT).
+redis.call('PEXPIRE', prefix .. 'ld:' .. id, recordTtl)
 return 1
 `;
 
 // Settles requests admitted from leases: the real cost is added to `spent` (in the budget period the
 // lease was granted in), the token window is corrected by (real - estimated), and the request's estimate
-// leaves the lease's money. Idempotent on the request id through a per-lease set of settled ids, kept
-// for `settledTtl` after the lease's last settlement: a usage event comes again only when its ack was
-// lost, within the stream's ack wait or when policy comes back from a crash.
+// leaves the lease's money. Idempotent on the request id through a per-lease set of settled ids that
+// lives exactly as long as the lease record: a redelivered event finds its id, or no lease, and changes
+// nothing (as a hold's record does for requests decided one by one).
 //
-// KEYS[1]: the first settlement's lease record. ARGV: prefix, settled ttl, then six per request: request
-// id, cost nano-USD, tokens, lease id, estimated tokens, estimated nano-USD. Returns how many it settled.
+// KEYS[1]: the first settlement's lease record. ARGV: prefix, then six per request: request id, cost
+// nano-USD, tokens, lease id, estimated tokens, estimated nano-USD. Returns how many it settled.
 export const SETTLE_LEASED_SCRIPT = `${SET_LEASE_HELD}
 local prefix = ARGV[1]
-local settledTtl = tonumber(ARGV[2])
 local applied = 0
-for j = 3, #ARGV, 6 do
+for j = 2, #ARGV, 6 do
   local rid = ARGV[j]
   local cost = tonumber(ARGV[j + 1])
   local tokens = tonumber(ARGV[j + 2])
@@ -178,7 +179,7 @@ for j = 3, #ARGV, 6 do
   local recordKey = prefix .. 'l:' .. id
   local raw = redis.call('GET', recordKey)
   if raw and redis.call('SADD', settledKey, rid) == 1 then
-    redis.call('PEXPIRE', settledKey, settledTtl)
+    redis.call('PEXPIRE', settledKey, math.max(1, redis.call('PTTL', recordKey)))
     local lease = cjson.decode(raw)
     local give = math.min(estimatedCost, lease.b)
     for _, e in ipairs(lease.s) do
