@@ -321,6 +321,8 @@ describe('Authorize with admin_route (what other admin-only edge routes rely on)
             traceparent: '',
             choices: 1,
             tags: [],
+            leaseOnly: false,
+            leaseRequests: 0,
           },
           new Metadata(),
           { deadline: new Date(Date.now() + 5_000) },

@@ -38,7 +38,7 @@ export interface PolicyStack {
   /** A config file like this stack's, with other general_settings (for a replica configured differently). */
   configWith(generalSettings: Record<string, unknown>): string;
   /** Starts another policy process and an edge that uses it; returns the new edge's URL. */
-  addReplica(env?: Record<string, string>): Promise<string>;
+  addReplica(env?: Record<string, string>, edgeEnv?: Record<string, string>): Promise<string>;
   admin(method: 'GET' | 'POST', path: string, body?: unknown, key?: string, edge?: string): Promise<Reply>;
   chat(key: string, body?: Record<string, unknown>, edge?: string): Promise<Reply>;
   stop(): Promise<void>;
@@ -107,7 +107,7 @@ export async function startPolicyStack(
     edges,
     extra,
     configWith,
-    async addReplica(replicaEnv = {}) {
+    async addReplica(replicaEnv = {}, edgeEnv = {}) {
       const policy = await startService('policy', {
         ...stack.envOf('policy'),
         SLUICE_POLICY_PORT: '0',
@@ -120,6 +120,7 @@ export async function startPolicyStack(
         SLUICE_EDGE_PORT: '0',
         SLUICE_EDGE_METRICS_PORT: '0',
         SLUICE_POLICY_ADDRESS: `127.0.0.1:${policy.ports.grpc}`,
+        ...edgeEnv,
       });
       extra.push(edge);
       const url = `http://127.0.0.1:${edge.ports.edge}`;

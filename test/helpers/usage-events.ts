@@ -57,6 +57,9 @@ export function usageEvent(index: number, overrides: Partial<UsageEvent> = {}): 
     priceSource: '',
     cacheWrite5mTokens: 0,
     cacheWrite1hTokens: 0,
+    leaseId: '',
+    leaseTokens: 0,
+    leaseCostNanos: 0,
     ...overrides,
   };
 }

@@ -22,7 +22,7 @@ export async function measureAccountingThroughput(events: number): Promise<numbe
         cachedTokens: 0, cacheCreationTokens: 0, reasoningTokens: 0, costMicros: 13, costNanos: 13_000, priceSource: 'bench', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, usageEstimated: false, startTimeMs: now, firstTokenTimeMs: now,
         endTimeMs: now + 1, overheadUs: 100, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '', httpStatus: 200, attempts: 1,
         cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
-        modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',
+        modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '', leaseId: '', leaseTokens: 0, leaseCostNanos: 0,
       });
       if (index % 5_000 === 4_999) await bus.publisher.flush(60_000);
     }

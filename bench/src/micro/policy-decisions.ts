@@ -44,8 +44,7 @@ export async function measurePolicyDecisions(durationMs: number): Promise<number
         const request: AuthorizeRequest = {
           requestId, apiKey: key, route: '/v1/chat/completions', adminRoute: false, model: 'bench-model', estimatedPromptTokens: 20,
           maxTokens: 64, endUser: '', cacheControls: [], checkOnly: false, traceparent: '',
-    choices: 1,
-    tags: [],
+    choices: 1, tags: [], leaseOnly: false, leaseRequests: 0,
         };
         streams[sequence % STREAMS]!.write(request);
       });

@@ -107,6 +107,12 @@ export interface Settings {
   langfuse: LangfuseSettings;
   /** Policy releases a reservation whose request never reported usage after this long. */
   policyHoldTtlMs: number;
+  /**
+   * Admission from leased quota (issue 20; docs/limits.md, "Leases"): SLUICE_LEASES=off makes every
+   * request a policy decision again. A lease runs at most `durationMs`; one its edge never gives back
+   * frees its money `marginMs` after its end.
+   */
+  leases: { enabled: boolean; durationMs: number; marginMs: number };
   // Responses API (inbound formats): how long the router keeps responses created with store: true.
   /** SLUICE_RESPONSES_RETENTION_HOURS; 0 keeps nothing (previous_response_id and GET then find nothing). */
   responsesRetentionHours: number;
@@ -257,6 +263,12 @@ export function loadSettings(env: Environment = process.env): Settings {
       requeueAfterMs: integer(env, 'SLUICE_LANGFUSE_REQUEUE_AFTER_MS', 15 * 60_000),
     },
     policyHoldTtlMs: integer(env, 'SLUICE_POLICY_HOLD_TTL_MS', 900_000),
+    leases: {
+      enabled: text(env, 'SLUICE_LEASES', 'on').toLowerCase() !== 'off',
+      // An admin change waits for leases to come back at most 5 s (see announce-changes.ts).
+      durationMs: Math.min(5_000, Math.max(100, integer(env, 'SLUICE_LEASE_MS', 1_000))),
+      marginMs: integer(env, 'SLUICE_LEASE_MARGIN_MS', 60_000),
+    },
     // Responses API: 30 days, as OpenAI keeps stored responses.
     responsesRetentionHours: integer(env, 'SLUICE_RESPONSES_RETENTION_HOURS', 30 * 24),
     budgetResetIntervalMs: integer(env, 'SLUICE_BUDGET_RESET_INTERVAL_MS', 10_000),

@@ -15,6 +15,9 @@ test('a UsageEvent read as a UsageSettlement keeps what settling needs', () => {
     messagesJson: '[{"role":"user"}]',
     metadata: { a: 'b' },
     tags: ['x'],
+    leaseId: 'lease-1',
+    leaseTokens: 1_290,
+    leaseCostNanos: 4_000_000_123,
   });
   expect(UsageSettlement.decode(UsageEvent.encode(event).finish())).toEqual({
     requestId: 'req-1',
@@ -23,5 +26,8 @@ test('a UsageEvent read as a UsageSettlement keeps what settling needs', () => {
     costMicros: 9_876_543_210,
     costNanos: 9_876_543_210_123,
     cacheHit: true,
+    leaseId: 'lease-1',
+    leaseTokens: 1_290,
+    leaseCostNanos: 4_000_000_123,
   });
 });

@@ -2,6 +2,7 @@ import type { Logger, Tracer, UsagePublisher } from '@sluice/common';
 import type { ServiceClients } from './clients/service-clients.js';
 import type { InflightRequests } from './proxy/inflight-requests.js';
 import type { EdgeMetrics } from './observability/edge-metrics.js';
+import type { EdgeLeases } from './leases/edge-leases.js';
 
 export interface EdgeOptions {
   bodyLimitBytes: number;
@@ -24,6 +25,8 @@ export interface EdgeContext {
   logger: Logger;
   options: EdgeOptions;
   inflight: InflightRequests;
+  /** Admission from leased quota; undefined when leases are off (SLUICE_LEASES=off, embedded mode). */
+  leases: EdgeLeases | undefined;
   state: { draining: boolean };
   observability: EdgeObservability;
 }

@@ -17,6 +17,7 @@ import type { EdgeContext } from './edge-context.js';
 import { InflightRequests } from './proxy/inflight-requests.js';
 import { EdgeMetrics } from './observability/edge-metrics.js';
 import { edgeReady } from './routes/health.js';
+import { EdgeLeases } from './leases/edge-leases.js';
 
 export interface EdgeOptions {
   settings: Settings;
@@ -52,8 +53,20 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     auth,
   });
   const general = config.general_settings ?? {};
+  // Embedded mode decides in the same process: there is no round trip for a lease to save.
+  const leases =
+    settings.leases.enabled && options.backends?.embedded !== true
+      ? new EdgeLeases({
+          ask: (request) => clients.authorize(request),
+          giveBack: (leaseId, unused) => clients.returnLease(leaseId, unused),
+          abandon: (requestId) => clients.abandon(requestId),
+          logger,
+          durationMs: settings.leases.durationMs,
+        })
+      : undefined;
+  if (leases) clients.onLeaseRecall((leaseIds) => leases.recall(leaseIds));
   const inflight = new InflightRequests();
-  const metrics = new EdgeMetrics({ modelGroups: config.model_list.map((entry) => entry.model_name), inflight, publisher: bus.publisher });
+  const metrics = new EdgeMetrics({ modelGroups: config.model_list.map((entry) => entry.model_name), inflight, publisher: bus.publisher, leases });
   const context: EdgeContext = {
     clients,
     publisher: bus.publisher,
@@ -72,6 +85,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       defaultModel: config.litellm_settings?.default_model,
     },
     inflight,
+    leases,
     state: { draining: false },
     observability: { metrics, tracer: tracerFor('sluice-edge'), logger, logMessages: messageLoggingOn(config) },
   };
@@ -103,6 +117,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           closing = app.close();
         },
       },
+      // Nothing more is admitted: what the leases did not use goes back to policy.
+      { name: 'give back leases', run: async () => leases?.close() },
       {
         name: 'let open requests finish',
         run: async () => {

@@ -33,7 +33,8 @@ import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidat
 import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
 import { syncClientKeys } from './keys/sync-client-keys.js';
-import { type Entity, type KeyRecord, loadKeyRecord, loadStandaloneEntity } from './keys/key-record.js';
+import { type Entity, entityScopeName, type KeyRecord, loadKeyRecord, loadStandaloneEntity } from './keys/key-record.js';
+import { LeaseRegistry } from './leases/lease-registry.js';
 import { createMemoryLimitStore } from './limits/memory-limit-store.js';
 import { createRedisLimitStore } from './limits/redis-limit-store.js';
 import { buildModelPricing } from './budgets/model-pricing.js';
@@ -122,8 +123,14 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       });
   const store = redis
     ? timeMethods(
-        createRedisLimitStore({ redis, prefix: settings.redisPrefix, holdTtlMs: settings.policyHoldTtlMs }),
-        ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods'],
+        createRedisLimitStore({
+          redis,
+          prefix: settings.redisPrefix,
+          holdTtlMs: settings.policyHoldTtlMs,
+          leaseMs: settings.leases.enabled ? settings.leases.durationMs : 0,
+          leaseMarginMs: settings.leases.marginMs,
+        }),
+        ['reserve', 'seed', 'settle', 'release', 'read', 'announceVersions', 'resetPeriods', 'lease', 'returnLease', 'openLeases'],
         metrics.redis,
       )
     : createMemoryLimitStore({ holdTtlMs: settings.policyHoldTtlMs, now });
@@ -157,6 +164,9 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       onRefreshError: (error) => logger.warn({ err: error, kind }, 'cannot refresh a cached end user or tag; still using the cached copy'),
     });
   const requestEntityCaches = { endUsers: standaloneCache('end_user'), tags: standaloneCache('tag') };
+  // Created before the streams exist; the recall is written through them (see below).
+  let sendRecall: (call: ServerDuplexStream<AuthorizeRequest, Buffer>, leaseIds: string[]) => void = () => undefined;
+  const leases = new LeaseRegistry(now, (call, leaseIds) => sendRecall(call, leaseIds));
   await invalidations.subscribe(
     (list) => {
       for (const invalidation of list) {
@@ -164,13 +174,18 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
         else if (invalidation.kind === 'tag') requestEntityCaches.tags.invalidate((id) => id === invalidation.id);
         else cache.invalidate((token, record) => concerns(invalidation, token, record));
       }
+      leases.recall(new Set(list.map((invalidation) => entityScopeName(invalidation.kind, invalidation.id))));
     },
     () => {
       cache.expireAll();
       requestEntityCaches.endUsers.expireAll();
       requestEntityCaches.tags.expireAll();
+      leases.recall(undefined);
     },
   );
+  // Without Redis nothing can be renewed, settled or given back: edges stop admitting from leases, and
+  // requests are refused as limits_unavailable (or fail open) as they are without leases.
+  redis?.on('close', () => leases.recall(undefined));
 
   // general_settings.client_keys: checked before anything starts (a bad entry stops start-up), stored
   // once the database is there; their hashes let keys of any sk- shape past the format check.
@@ -193,8 +208,17 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     logger,
     declaredTokens: () => declaredTokens,
     watchScopes: (scopes, identity) => watched.observe(scopes, identity),
+    leaseGranted: (leaseId, scopes, durationMs) => leases.granted(leaseId, scopes, durationMs),
   });
-  const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  const traced = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  // A lease request is no request: it is counted apart from the decisions (and not traced).
+  const authorize = (request: AuthorizeRequest): Promise<Decision> =>
+    request.leaseOnly
+      ? decide(request).then((decision) => {
+          metrics.lease(decision);
+          return decision;
+        })
+      : traced(request);
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
   const admin = createAdminService(adminContext, masterKey, {
     keyManagementDisabled: general.disable_key_management === true,
@@ -216,6 +240,15 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
    */
   const deliver = (call: ServerDuplexStream<AuthorizeRequest, Buffer>, requestId: string, decision: Decision) => {
     const outcome = decisionStreams.write(call, { ...decision, requestId });
+    if (decision.lease) {
+      if (outcome === 'written') return leases.delivered(requestId, call);
+      // A grant that did not reach its edge is given back whole.
+      leases.forget(requestId);
+      store
+        .returnLease?.({ leaseId: requestId, nowMs: now(), requests: decision.lease.requests, tokens: decision.lease.tokens, costNanos: decision.lease.costNanos })
+        .catch((error: unknown) => logger.warn({ err: error, requestId }, 'cannot give back an undelivered lease; it frees itself at its end'));
+      return;
+    }
     if (outcome === 'written') return;
     if (decision.allowed) {
       store.abandon(requestId).catch((error: unknown) => logger.warn({ err: error, requestId }, 'cannot give back an undelivered reservation; its hold will expire'));
@@ -224,6 +257,9 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       logger.warn({ requestId }, 'a decision could not be encoded; the request is refused');
       decisionStreams.write(call, { ...undecided(new GatewayError('invalid_request', 'The request has a value out of range for the gateway.')), requestId });
     }
+  };
+  sendRecall = (call, leaseIds) => {
+    decisionStreams.write(call, { ...DRAIN_NOTICE, recalledLeaseIds: leaseIds });
   };
   const authorizeStream = (call: ServerDuplexStream<AuthorizeRequest, Buffer>) => {
     decisionStreams.add(call);
@@ -273,7 +309,18 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       );
     },
     release(call, callback) {
-      const { requestId, abandoned } = call.request;
+      const { requestId, abandoned, leaseId } = call.request;
+      if (leaseId !== '') {
+        leases.forget(leaseId);
+        const { unusedRequests, unusedTokens, unusedCostNanos } = call.request;
+        const returned = store.returnLease?.({ leaseId, nowMs: now(), requests: unusedRequests, tokens: unusedTokens, costNanos: unusedCostNanos });
+        (returned ?? Promise.resolve(false)).then(
+          (released) => callback(null, { released }),
+          // A lease not given back frees its money at its end plus the margin.
+          () => callback(null, { released: false }),
+        );
+        return;
+      }
       (abandoned ? store.abandon(requestId) : store.release(requestId)).then(
         (released) => callback(null, { released }),
         // The usage event releases the slot anyway; this call only makes it sooner.

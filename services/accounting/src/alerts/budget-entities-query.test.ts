@@ -22,7 +22,7 @@ function event(index: number, startTimeMs: number, costMicros: number, retired =
     startTimeMs, firstTokenTimeMs: startTimeMs, endTimeMs: startTimeMs + 1, overheadUs: 1, status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '',
     httpStatus: 200, attempts: 1, cacheHit: false, cacheKey: '', tags: [], traceId: '', sessionId: '', generationName: '', metadata: {},
     modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',
-    costNanos: costMicros * 1000, priceSource: '', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0,
+    costNanos: costMicros * 1000, priceSource: '', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, leaseId: '', leaseTokens: 0, leaseCostNanos: 0,
   };
 }
 

@@ -24,7 +24,7 @@ function event(id: string, startTime: string, costNanos: number, tags: string[] 
     usageEstimated: false, startTimeMs, firstTokenTimeMs: startTimeMs + 10, endTimeMs: startTimeMs + 20, overheadUs: 1,
     status: UsageStatus.USAGE_STATUS_SUCCESS, errorCode: '', httpStatus: 200, attempts: 1, cacheHit: false, cacheKey: '', tags, traceId: '',
     sessionId: '', generationName: '', metadata: {}, modelParametersJson: '', messagesJson: '', responseJson: '', traceparent: '',
-    costNanos, priceSource: 'test', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0,
+    costNanos, priceSource: 'test', cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, leaseId: '', leaseTokens: 0, leaseCostNanos: 0,
   };
 }
 

@@ -13,6 +13,8 @@ export function authorizeRequest(fields: Pick<AuthorizeRequest, 'requestId' | 'a
     traceparent: '',
     choices: 1,
     tags: [],
+    leaseOnly: false,
+    leaseRequests: 0,
     ...fields,
   };
 }

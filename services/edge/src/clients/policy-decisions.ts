@@ -27,6 +27,8 @@ export interface PolicyDecisionsOptions {
   auth: InternalAuth;
   /** Called for a request whose decision will not be used (deadline passed, stream lost): policy gives back its holds. */
   abandon(requestId: string): void;
+  /** Policy recalled these leases (a message of its own on the stream). */
+  recall(leaseIds: string[]): void;
 }
 
 const SWEEP_MS = 25;
@@ -61,8 +63,9 @@ export function createPolicyDecisions(options: PolicyDecisionsOptions) {
       };
     },
     encode: (request) => encodeMessage(AuthorizeRequest, request),
-    isDrainNotice: (decision) => decision.requestId === '',
+    isDrainNotice: (decision) => decision.requestId === '' && decision.recalledLeaseIds.length === 0,
     onMessage(decision) {
+      if (decision.recalledLeaseIds.length > 0) return options.recall(decision.recalledLeaseIds);
       const entry = waiting.get(decision.requestId);
       if (!entry) return;
       waiting.delete(decision.requestId);

@@ -28,6 +28,12 @@ export interface ServiceClients {
   admin(call: JsonCall): Promise<JsonResult>;
   /** Gives a finished request's parallel slot back to policy; never rejects. */
   release(requestId: string): Promise<void>;
+  /** Tells policy a decision goes unused: it gives back all it reserved. Never rejects. */
+  abandon(requestId: string): void;
+  /** Gives the unused part of a lease back to policy; never rejects. */
+  returnLease(leaseId: string, unused: { requests: number; tokens: number; costNanos: number }): Promise<void>;
+  /** Where leases policy recalls are reported (set once, by the edge's lease table). */
+  onLeaseRecall(handler: (leaseIds: string[]) => void): void;
   spend(call: JsonCall): Promise<JsonResult>;
   complete(request: CompleteRequest): RouterCall;
   listModels(): Promise<ListModelsResponse>;
@@ -90,11 +96,13 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
   const policy = new PolicyClient(addresses.policy, credentials, options);
   /** Tells policy a request's decision went unused, so it gives back at once what it reserved. */
   const abandon = (requestId: string) => {
-    unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: true }, ABANDON_DEADLINE_MS, 'policy_unavailable').catch(
+    unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: true, leaseId: '', unusedRequests: 0, unusedTokens: 0, unusedCostNanos: 0 }, ABANDON_DEADLINE_MS, 'policy_unavailable').catch(
       () => undefined,
     );
   };
+  let recall: (leaseIds: string[]) => void = () => undefined;
   const decisions = createPolicyDecisions({
+    recall: (leaseIds) => recall(leaseIds),
     address: addresses.policy,
     deadlineMs: addresses.policyDeadlineMs,
     streams: addresses.streams,
@@ -120,9 +128,22 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     admin: (call) => unary((r, m, o, c) => policy.admin(r, m, o, c), call, ADMIN_DEADLINE_MS, 'policy_unavailable'),
     async release(requestId) {
       // The usage event releases the slot as well, so a lost call only delays it.
-      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: false }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
+      await unary((r, m, o, c) => policy.release(r, m, o, c), { requestId, abandoned: false, leaseId: '', unusedRequests: 0, unusedTokens: 0, unusedCostNanos: 0 }, addresses.policyDeadlineMs, 'policy_unavailable').catch(
         () => undefined,
       );
+    },
+    async returnLease(leaseId, unused) {
+      // A lease not given back frees itself at its end plus a margin; this only makes it sooner.
+      await unary(
+        (r, m, o, c) => policy.release(r, m, o, c),
+        { requestId: '', abandoned: false, leaseId, unusedRequests: unused.requests, unusedTokens: unused.tokens, unusedCostNanos: unused.costNanos },
+        ABANDON_DEADLINE_MS,
+        'policy_unavailable',
+      ).catch(() => undefined);
+    },
+    abandon,
+    onLeaseRecall(handler) {
+      recall = handler;
     },
     spend: (call) => unary((r, m, o, c) => accounting.spend(r, m, o, c), call, ADMIN_DEADLINE_MS, 'service_unavailable'),
     complete: (request) => calls.complete(request),

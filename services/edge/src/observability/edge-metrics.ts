@@ -40,7 +40,12 @@ export class EdgeMetrics {
   private readonly spend: Counter;
   private readonly knownModelGroups: ReadonlySet<string>;
 
-  constructor(options: { modelGroups: Iterable<string>; inflight: InflightRequests; publisher: UsagePublisher }) {
+  constructor(options: {
+    modelGroups: Iterable<string>;
+    inflight: InflightRequests;
+    publisher: UsagePublisher;
+    leases?: { admissions: number; held: number } | undefined;
+  }) {
     const registry = this.registry;
     this.knownModelGroups = new Set(options.modelGroups);
     this.requests = registry.counter('sluice_requests_total', 'Requests answered by the edge.', ['route', 'model_group', 'status', 'error_code']);
@@ -68,6 +73,11 @@ export class EdgeMetrics {
     registry.sampled('sluice_usage_publish_pending', 'Usage events published and not yet acknowledged by the stream.', 'gauge', [], () => [
       [[], options.publisher.pending()],
     ]);
+    const leases = options.leases;
+    if (leases) {
+      registry.sampled('sluice_lease_admissions_total', 'Requests the edge admitted from leased quota, without asking policy.', 'counter', [], () => [[[], leases.admissions]]);
+      registry.sampled('sluice_leases_held', 'Leases the edge holds right now.', 'gauge', [], () => [[[], leases.held]]);
+    }
     registerProcessMetrics(registry);
   }
 

@@ -47,7 +47,7 @@ function cacheTenant(identity: Identity | undefined): string {
   return identity.teamId ? `team/${identity.teamId}` : `key/${identity.keyHash}`;
 }
 
-/** The request path: one policy decision, one router stream, one usage event. */
+/** The request path: one policy decision (or one from a lease, with no call), one router stream, one usage event. */
 export async function forwardToRouter(
   context: EdgeContext,
   request: FastifyRequest,
@@ -63,26 +63,33 @@ export async function forwardToRouter(
   // Who the request is for, read once: policy counts it and the ledger records the same.
   forward.endUser = requestEndUser(request.headers, forward.body);
   forward.tags = requestTags(request.headers, forward.body);
-  const decision = await context.clients.authorize(
-    authorizeRequest({
-      requestId: request.id,
-      apiKey,
-      route: forward.route,
-      model,
-      estimatedPromptTokens: forward.estimatedPromptTokens,
-      maxTokens: maxTokens(forward.body),
-      choices: choices(forward.body),
-      // As the ledger records it (usage-event.ts), so spend rebuilt from the ledger is the same end user's.
-      endUser: forward.endUser,
-      tags: forward.tags,
-      cacheControls: requestedCache?.names ?? [],
-      traceparent: request.traceparent,
-    }),
-  );
+  const ask = {
+    apiKey,
+    route: forward.route,
+    model,
+    estimatedPromptTokens: forward.estimatedPromptTokens,
+    maxTokens: maxTokens(forward.body),
+    choices: choices(forward.body),
+    // As the ledger records it (usage-event.ts), so spend rebuilt from the ledger is the same end user's.
+    endUser: forward.endUser,
+  };
+  // Decided by policy one by one: cache controls (checked against the key), and requests naming their own
+  // end user or tags, whose budgets and limits are their own scopes: a lease covers the scopes of the
+  // request it was asked for, and requests of one key name many end users and tags.
+  const cacheControls = requestedCache?.names ?? [];
+  const leasable = cacheControls.length === 0 && forward.endUser === '' && forward.tags.length === 0;
+  const leased = leasable ? context.leases?.admit(ask, request.id) : undefined;
+  const decision =
+    leased ??
+    (await context.clients.authorize(
+      authorizeRequest({ requestId: request.id, ...ask, tags: forward.tags, cacheControls, traceparent: request.traceparent }),
+    ));
   request.decision = decision;
   const headers = rateLimitHeaders(decision);
   reply.headers(headers);
   if (!decision.allowed) throw denial(decision);
+  // The master key is never limited: there is nothing to lease.
+  if (!leased && leasable && decision.identity?.isMasterKey !== true) context.leases?.admitted(ask);
   const proxied = cacheOptions.enabled
     ? { ...forward, cache: requestedCache?.control, cacheNamespace: cacheOptions.namespacePerTeam ? cacheTenant(decision.identity) : '' }
     : forward;

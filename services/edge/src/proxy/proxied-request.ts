@@ -344,6 +344,9 @@ export class ProxiedRequest {
         messagesJson: recordMessages ? JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null) : '',
         responseJson: recordMessages && this.responseBody ? this.responseBody.toString('utf8') : '',
         traceparent: this.request.traceparent,
+        lease: this.decision.lease
+          ? { id: this.decision.lease.id, tokens: this.decision.reservedTokens, costNanos: this.decision.reservedCostNanos }
+          : undefined,
       }),
     );
     this.request.observed = true;

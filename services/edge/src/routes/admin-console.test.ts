@@ -38,6 +38,8 @@ function decision(isAdmin: boolean): Decision {
     reservedCostNanos: 0,
     holdsParallelSlot: false,
     requestId: '',
+    lease: undefined,
+    recalledLeaseIds: [],
   };
 }
 
@@ -66,6 +68,7 @@ function appWith(adminConsoleRoot: string | undefined, isAdmin = true) {
       logger,
       options: { bodyLimitBytes: 1024, keyHeader: undefined, recordMessages: false, responseCache: { enabled: false, namespacePerTeam: false }, adminConsoleRoot },
       inflight,
+      leases: undefined,
       state: { draining: false },
       observability: { metrics: new EdgeMetrics({ modelGroups: [], inflight, publisher }), tracer: undefined, logger, logMessages: false },
     },

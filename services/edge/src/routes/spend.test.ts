@@ -30,6 +30,8 @@ function decision(allowed: boolean, isAdmin: boolean, errorCode = ''): Decision 
     reservedCostNanos: 0,
     holdsParallelSlot: false,
     requestId: '',
+    lease: undefined,
+    recalledLeaseIds: [],
   };
 }
 
@@ -55,6 +57,7 @@ function appWith(answer: Decision) {
       logger,
       options: { bodyLimitBytes: 1024, keyHeader: undefined, recordMessages: false, responseCache: { enabled: false, namespacePerTeam: false } },
       inflight,
+      leases: undefined,
       state: { draining: false },
       observability: { metrics: new EdgeMetrics({ modelGroups: [], inflight, publisher }), tracer: undefined, logger, logMessages: false },
     },

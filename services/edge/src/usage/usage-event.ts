@@ -39,6 +39,8 @@ export interface UsageFacts {
   messagesJson: string;
   responseJson: string;
   traceparent: string;
+  /** Admitted from a lease: which one, and the estimate taken from it. */
+  lease?: { id: string; tokens: number; costNanos: number } | undefined;
 }
 
 function text(value: unknown): string {
@@ -162,5 +164,8 @@ export function buildUsageEvent(facts: UsageFacts): UsageEvent {
     priceSource: facts.usage.priceSource,
     cacheWrite5mTokens: facts.usage.cacheWrite5mTokens,
     cacheWrite1hTokens: facts.usage.cacheWrite1hTokens,
+    leaseId: facts.lease?.id ?? '',
+    leaseTokens: facts.lease?.tokens ?? 0,
+    leaseCostNanos: facts.lease?.costNanos ?? 0,
   };
 }

@@ -4,7 +4,7 @@ import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
 import type { Entity, KeyRecord } from '../keys/key-record.js';
 import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
-import { type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
+import { type LeaseResult, type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
 import { type GroupPricing, holdEstimate, nanosToRoundedMicros } from '@sluice/pricing';
 import { unpricedRefusal } from '../budgets/unpriced-model.js';
 import { type RequestScope, requestScopes } from '../limits/request-scopes.js';
@@ -38,6 +38,8 @@ export interface AuthorizeDependencies {
   declaredTokens?: () => ReadonlySet<string>;
   /** Sees the scopes of every decision that reached the store (the budget and limit gauges). */
   watchScopes?: (scopes: readonly RequestScope[], identity: Identity) => void;
+  /** Told of every lease granted, with the entity scopes it covers, so an admin change can recall it. */
+  leaseGranted?: (leaseId: string, entityScopes: string[], durationMs: number) => void;
 }
 
 const NO_LIMIT: RateLimitState = { limit: 0, remaining: 0, resetSeconds: 0 };
@@ -60,6 +62,8 @@ function decision(fields: Partial<Decision>): Decision {
     holdsParallelSlot: false,
     requestId: '',
     reservedCostNanos: 0,
+    lease: undefined,
+    recalledLeaseIds: [],
     ...fields,
   };
 }
@@ -287,6 +291,22 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       logger.warn({ err: error }, 'cannot load key; database unavailable');
       return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
     }
+    /**
+     * The store saw a newer version of a cached entity: reload it (the key's record, or the request's end
+     * user and tags) to decide again, or refuse.
+     */
+    const reload = async (attempt: number, identity: Identity, scope: RequestScope, extra: readonly Entity[]): Promise<Decision | undefined> => {
+      if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
+      try {
+        const kind = scope.name.charAt(0);
+        if ((kind === 'e' || kind === 'g') && dependencies.requestEntities) await reloadRequestEntities(dependencies.requestEntities, extra);
+        else record = await cache.reload(token);
+        return undefined;
+      } catch (error) {
+        logger.warn({ err: error }, 'key changed but the database is unavailable');
+        return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
+      }
+    };
     // Scopes whose spend the ledger could not rebuild: counted without spend until it answers again.
     const untracked = new Set<string>();
     for (let attempt = 1; ; attempt += 1) {
@@ -319,6 +339,49 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
       }
       const estimate = holdEstimate(pricing, request.estimatedPromptTokens, request.maxTokens, dependencies.defaultMaxTokens, request.choices);
       const nowMs = dependencies.now();
+      if (request.leaseOnly) {
+        let granted: LeaseResult;
+        try {
+          // A lease is for requests that name no end user or tags of their own (edge-leases.ts): those
+          // count against scopes of their own, so they are decided one by one.
+          granted =
+            store.lease && request.endUser === '' && request.tags.length === 0
+            ? await store.lease({ leaseId: request.requestId, nowMs, requests: request.leaseRequests, tokens: estimate.tokens, costNanos: estimate.costNanos, scopes })
+            : { kind: 'none' };
+        } catch (error) {
+          logger.warn({ err: error }, 'cannot grant a lease; requests are decided one by one');
+          granted = { kind: 'none' };
+        }
+        if (granted.kind === 'stale') {
+          const refusal = await reload(attempt, identity, scopes[granted.scope]!, extra);
+          if (refusal) return refusal;
+          continue;
+        }
+        if (granted.kind === 'none') return decision({ allowed: true, identity, modelGroup, allowedModels });
+        dependencies.watchScopes?.(scopes, identity);
+        dependencies.leaseGranted?.(
+          request.requestId,
+          scopes.filter((scope) => scope.version >= 0).map((scope) => scope.name),
+          granted.durationMs,
+        );
+        return decision({
+          allowed: true,
+          identity,
+          modelGroup,
+          allowedModels,
+          requests: tightest(scopes, granted.windows, 'rpm', nowMs),
+          tokens: tightest(scopes, granted.windows, 'tpm', nowMs),
+          lease: {
+            id: request.requestId,
+            requests: granted.requests,
+            tokens: granted.tokens,
+            costNanos: granted.costNanos,
+            durationMs: granted.durationMs,
+            pricingJson: JSON.stringify(pricing ?? null),
+            defaultMaxTokens: dependencies.defaultMaxTokens,
+          },
+        });
+      }
       let result: ReserveResult;
       try {
         result = await store.reserve({ requestId: request.requestId, nowMs, tokens: estimate.tokens, costNanos: estimate.costNanos, scopes });
@@ -339,15 +402,8 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         return storeUnavailable(error, scopes, identity, modelGroup, allowedModels);
       }
       if (result.kind === 'stale') {
-        if (attempt >= MAX_ATTEMPTS) return deny('policy_unavailable', '', { identity, retryAfterSeconds: 1 });
-        try {
-          const kind = scopes[result.scope]!.name.charAt(0);
-          if ((kind === 'e' || kind === 'g') && dependencies.requestEntities) await reloadRequestEntities(dependencies.requestEntities, extra);
-          else record = await cache.reload(token);
-        } catch (error) {
-          logger.warn({ err: error }, 'key changed but the database is unavailable');
-          return deny('policy_unavailable', '', { retryAfterSeconds: 1 });
-        }
+        const refusal = await reload(attempt, identity, scopes[result.scope]!, extra);
+        if (refusal) return refusal;
         continue;
       }
       dependencies.watchScopes?.(scopes, identity);

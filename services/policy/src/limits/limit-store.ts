@@ -16,6 +16,16 @@
 //
 // A reservation ("hold") is all or nothing across its scopes and lives until the request's usage
 // event settles it, or until `holdTtlMs` passes, when its money and slot are released unused.
+//
+// Leases (Redis store only; docs/limits.md, "Leases"): quota for one edge to admit requests of one key
+// and model from on its own, reserved all or nothing across the same scopes with the same counters, so
+// the sum of outstanding leases and holds never exceeds what a scope has left. A lease of n requests of
+// t tokens and c nano-USD each adds n to every scope's window, n*t to its tokens and n*c to `reserved`.
+// It is only granted when it is small next to every limit (at most 1/LEASE_SHARE of the limit and half
+// of what is left, at least LEASE_MIN_REQUESTS requests), never for scopes with parallel limits, and it
+// ends before the rate window it was counted in does. A request admitted from it settles against the
+// lease (real cost into `spent`, its estimate out of the lease's money); the edge gives the unused rest
+// back; a lease its edge never gives back frees its money at its end plus a margin.
 
 export interface ScopeLimits {
   /** Redis-safe scope name, e.g. `k:<key id>`, `t:<team id>`, `km:<key id>:<model>`. */
@@ -67,6 +77,33 @@ export interface Settlement {
   requestId: string;
   costNanos: number;
   tokens: number;
+  /** A request admitted from a lease: the lease, and the estimate the edge took from it. */
+  lease?: { id: string; tokens: number; costNanos: number } | undefined;
+}
+
+export interface LeaseInput {
+  leaseId: string;
+  nowMs: number;
+  /** Requests the edge asked for; the lease may cover fewer. */
+  requests: number;
+  /** One typical request's estimate: tokens and worst-case nano-USD. */
+  tokens: number;
+  costNanos: number;
+  scopes: ScopeLimits[];
+}
+
+export type LeaseResult =
+  | { kind: 'ok'; requests: number; tokens: number; costNanos: number; durationMs: number; windows: WindowState[] }
+  /** Near a limit, a parallel limit, an unseeded scope: requests are decided one by one. */
+  | { kind: 'none' }
+  | { kind: 'stale'; scope: number };
+
+export interface LeaseReturn {
+  leaseId: string;
+  nowMs: number;
+  requests: number;
+  tokens: number;
+  costNanos: number;
 }
 
 export interface SeedEntry {
@@ -101,6 +138,12 @@ export interface LimitStore {
    * True when it held anything.
    */
   abandon(requestId: string): Promise<boolean>;
+  /** Grants a lease (stores that do not implement leases never lease). */
+  lease?(input: LeaseInput): Promise<LeaseResult>;
+  /** Gives back a lease's unused part; true when it was still open. */
+  returnLease?(input: LeaseReturn): Promise<boolean>;
+  /** Leases still open on these entity scopes (an admin change waits for them to be given back). */
+  openLeases?(names: string[], nowMs: number): Promise<number>;
   /** Current usage, for /key/info and /team/info. */
   read(scopes: Array<{ name: string; periodStart: number }>, nowMs: number): Promise<ScopeUsage[]>;
   /** Raises the stored version of entity scopes (never lowers it). */
@@ -111,3 +154,7 @@ export interface LimitStore {
 }
 
 export const WINDOW_MS = 60_000;
+/** A lease never takes more than this fraction of a scope's limit (1/64). */
+export const LEASE_SHARE = 64;
+/** Fewer requests than this are not worth a lease. */
+export const LEASE_MIN_REQUESTS = 4;

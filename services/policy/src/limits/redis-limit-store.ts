@@ -7,8 +7,12 @@ import {
 } from '../redis/scripts/maintenance-scripts.js';
 import { RESERVE_SCRIPT } from '../redis/scripts/reserve-script.js';
 import { ABANDON_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from '../redis/scripts/settle-script.js';
+import { LEASE_SCRIPT, OPEN_LEASES_SCRIPT, RETURN_LEASE_SCRIPT, SETTLE_LEASED_SCRIPT } from '../redis/scripts/lease-scripts.js';
 import {
   type DenyReason,
+  LEASE_MIN_REQUESTS,
+  LEASE_SHARE,
+  type LeaseResult,
   type LimitStore,
   type ReserveInput,
   type ReserveResult,
@@ -29,6 +33,10 @@ interface ScriptCommands {
   sluiceSeed(...args: Array<string | number>): Promise<number>;
   sluiceAnnounceVersions(...args: Array<string | number>): Promise<number>;
   sluiceResetPeriods(...args: Array<string | number>): Promise<number>;
+  sluiceLease(...args: Array<string | number>): Promise<Array<string | number>>;
+  sluiceReturnLease(...args: Array<string | number>): Promise<number>;
+  sluiceSettleLeased(...args: Array<string | number>): Promise<number>;
+  sluiceOpenLeases(...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisLimitStoreOptions {
@@ -38,13 +46,18 @@ export interface RedisLimitStoreOptions {
   holdTtlMs: number;
   /** How long after its release a hold can still be settled (its real cost counted). */
   lateSettleMs?: number;
+  /** Longest a lease runs; 0 = never lease. */
+  leaseMs?: number;
+  /** A lease its edge never gives back frees its money this long after its end. */
+  leaseMarginMs?: number;
 }
+
 
 const SETTLE_CHUNK = 200;
 /** Decisions per reserve script run: Redis serves nobody else while one runs. */
 const RESERVE_BATCH = 64;
 
-function scopesJson(input: ReserveInput): string {
+function scopesJson(input: Pick<ReserveInput, 'scopes'>): string {
   return JSON.stringify(
     input.scopes.map((scope) => ({
       n: scope.name,
@@ -99,6 +112,12 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   redis.defineCommand('sluiceSeed', { numberOfKeys: 2, lua: SEED_SCRIPT });
   redis.defineCommand('sluiceAnnounceVersions', { numberOfKeys: 2, lua: ANNOUNCE_VERSIONS_SCRIPT });
   redis.defineCommand('sluiceResetPeriods', { numberOfKeys: 2, lua: RESET_PERIODS_SCRIPT });
+  redis.defineCommand('sluiceLease', { numberOfKeys: 2, lua: LEASE_SCRIPT });
+  redis.defineCommand('sluiceReturnLease', { numberOfKeys: 2, lua: RETURN_LEASE_SCRIPT });
+  redis.defineCommand('sluiceSettleLeased', { numberOfKeys: 2, lua: SETTLE_LEASED_SCRIPT });
+  redis.defineCommand('sluiceOpenLeases', { numberOfKeys: 2, lua: OPEN_LEASES_SCRIPT });
+  const leaseMs = options.leaseMs ?? 0;
+  const leaseMarginMs = options.leaseMarginMs ?? 60_000;
   const commands = redis as unknown as ScriptCommands;
 
   // Decisions that arrive in the same turn of the event loop go to Redis as one script call.
@@ -130,21 +149,36 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
       await commands.sluiceSeed(namespace, fence, ...entries.flatMap((entry) => [entry.name, entry.periodStart, entry.spentNanos]));
     },
 
-    async settle(settlements) {
+    async settle(all) {
       // Chunks keep one script run short: Redis serves nobody else while it runs. One pipeline on a
       // single server; on a cluster each chunk goes alone, so each follows a slot migration by itself.
-      const chunks: Array<Array<string | number>> = [];
+      const settlements = all.filter((settlement) => !settlement.lease);
+      const leased = all.filter((settlement) => settlement.lease);
+      const chunks: Array<{ leased: boolean; args: Array<string | number> }> = [];
       for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
         const chunk = settlements.slice(start, start + SETTLE_CHUNK);
-        chunks.push([namespace, fence, ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens])]);
+        chunks.push({ leased: false, args: [namespace, fence, ...chunk.flatMap((settlement) => [settlement.requestId, settlement.costNanos, settlement.tokens])] });
       }
+      for (let start = 0; start < leased.length; start += SETTLE_CHUNK) {
+        const chunk = leased.slice(start, start + SETTLE_CHUNK);
+        chunks.push({
+          leased: true,
+          args: [
+            namespace,
+            fence,
+            ...chunk.flatMap(({ requestId, costNanos, tokens, lease }) => [requestId, costNanos, tokens, lease!.id, lease!.tokens, lease!.costNanos]),
+          ],
+        });
+      }
+      const send = (target: ScriptCommands, chunk: (typeof chunks)[number]) =>
+        chunk.leased ? target.sluiceSettleLeased(...chunk.args) : target.sluiceSettle(...chunk.args);
       let applied = 0;
       if (redis.isCluster) {
-        for (const value of await Promise.all(chunks.map((args) => commands.sluiceSettle(...args)))) applied += Number(value);
+        for (const value of await Promise.all(chunks.map((chunk) => send(commands, chunk)))) applied += Number(value);
         return applied;
       }
       const pipeline = redis.pipeline();
-      for (const args of chunks) (pipeline as unknown as ScriptCommands).sluiceSettle(...args);
+      for (const chunk of chunks) send(pipeline as unknown as ScriptCommands, chunk);
       const results = (await pipeline.exec()) ?? [];
       for (const [error, value] of results) {
         if (error) throw error;
@@ -161,6 +195,56 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
       // The marker outlives any decision still on its way: those wait at most a deadline of seconds.
       return (await commands.sluiceAbandon(namespace, fence, requestId, holdTtlMs)) > 0;
     },
+
+    ...(leaseMs > 0
+      ? {
+          async lease(input): Promise<LeaseResult> {
+            const reply = await commands.sluiceLease(
+              namespace,
+              fence,
+              input.nowMs,
+              leaseMs,
+              leaseMarginMs,
+              recordTtlMs,
+              WINDOW_MS,
+              LEASE_SHARE,
+              LEASE_MIN_REQUESTS,
+              input.requests,
+              input.tokens,
+              input.costNanos,
+              scopesJson(input),
+              input.leaseId,
+            );
+            if (reply[0] === 'ok') {
+              const windows: WindowState[] = [];
+              for (let index = 5; index < reply.length; index += 3) {
+                windows.push({ requests: Number(reply[index]), tokens: Number(reply[index + 1]), windowStartMs: Number(reply[index + 2]) });
+              }
+              return { kind: 'ok', requests: Number(reply[1]), tokens: Number(reply[2]), costNanos: Number(reply[3]), durationMs: Number(reply[4]), windows };
+            }
+            if (reply[0] === 'stale') return { kind: 'stale', scope: Number(reply[1]) };
+            return { kind: 'none' };
+          },
+          async returnLease(input) {
+            const returned = await commands.sluiceReturnLease(
+              namespace,
+              fence,
+              input.nowMs,
+              holdTtlMs,
+              recordTtlMs,
+              input.leaseId,
+              input.requests,
+              input.tokens,
+              input.costNanos,
+            );
+            return returned > 0;
+          },
+          async openLeases(names, nowMs) {
+            if (names.length === 0) return 0;
+            return commands.sluiceOpenLeases(namespace, fence, nowMs, ...names);
+          },
+        }
+      : {}),
 
     async read(scopes, nowMs): Promise<ScopeUsage[]> {
       if (scopes.length === 0) return [];

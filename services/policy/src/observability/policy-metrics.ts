@@ -30,6 +30,8 @@ export function decisionResult(decision: Decision): DecisionResult {
   return RESULT_OF_CODE[decision.errorCode] ?? 'rejected';
 }
 
+type LeaseResult = 'granted' | 'none' | 'refused';
+
 const SCOPE_LABELS = ['scope_type', 'scope', 'model_group'] as const;
 
 export class PolicyMetrics {
@@ -38,6 +40,7 @@ export class PolicyMetrics {
   private readonly decisions: Counter;
   private readonly decisionSeries = new Map<DecisionResult, CounterSeries>();
   private readonly duration: HistogramSeries;
+  private readonly leaseSeries = new Map<LeaseResult, CounterSeries>();
 
   constructor() {
     const registry = this.registry;
@@ -53,6 +56,8 @@ export class PolicyMetrics {
       OVERHEAD_BUCKETS,
     );
     this.duration = histogram.labels();
+    const leases = registry.counter('sluice_policy_leases_total', 'Lease requests of edges, by result (not counted as decisions).', ['result']);
+    for (const result of ['granted', 'none', 'refused'] as const) this.leaseSeries.set(result, leases.labels(result));
     this.redis = backendCallMetrics(registry, 'redis');
     registerProcessMetrics(registry);
   }
@@ -60,6 +65,11 @@ export class PolicyMetrics {
   decision(result: DecisionResult, seconds: number): void {
     this.decisionSeries.get(result)!.inc();
     this.duration.observe(seconds);
+  }
+
+  /** A lease request answered: a lease, none (near a limit, or nothing to lease), or the key refused. */
+  lease(decision: Decision): void {
+    this.leaseSeries.get(!decision.allowed ? 'refused' : decision.lease ? 'granted' : 'none')!.inc();
   }
 
   /** Budget and limit gauges of the scopes recently decided for. */

@@ -45,6 +45,8 @@ export function startUsageSettler(options: UsageSettlerOptions): Promise<UsageCo
           // An event from an older edge carries only the rounded micro-USD.
           costNanos: event.cacheHit ? 0 : Math.max(0, Math.round(event.costNanos !== 0 ? event.costNanos : event.costMicros * 1000)),
           tokens: event.cacheHit ? 0 : event.promptTokens + event.completionTokens,
+          // Admitted from a lease: it settles against the lease, which gives back the estimate it took.
+          lease: event.leaseId === '' ? undefined : { id: event.leaseId, tokens: event.leaseTokens, costNanos: event.leaseCostNanos },
         });
         accepted.push(delivery);
       }

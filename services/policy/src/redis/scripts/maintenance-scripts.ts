@@ -1,3 +1,5 @@
+import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
+
 // The small scripts around the decision: reading usage, seeding spend from the ledger, announcing
 // entity versions, and starting new budget periods. Each is one round trip for many scopes.
 //
@@ -8,7 +10,7 @@
 // ARGV: now ms, window ms, then (name, period start) per scope. Expired holds are pruned first,
 // as a decision would. Returns per scope: spent (-1 = not seeded), reserved, requests, tokens, window
 // reset ms (0 = no window running), parallel slots.
-export const READ_SCRIPT = `
+export const READ_SCRIPT = `${SWEEP_EXPIRED_HOLDS}
 local prefix = KEYS[1]
 local now = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2])
@@ -17,17 +19,7 @@ for j = 3, #ARGV, 2 do
   local name = ARGV[j]
   local periodStart = tonumber(ARGV[j + 1])
   local key = prefix .. 's:' .. name
-  local zc = prefix .. 'zc:' .. name
-  local expired = redis.call('ZRANGEBYSCORE', zc, '-inf', now)
-  if #expired > 0 then
-    local reserved = tonumber(redis.call('HGET', key, 'rs')) or 0
-    for _, member in ipairs(expired) do
-      reserved = reserved - tonumber(string.match(member, '|(%d+)$'))
-    end
-    if reserved < 0 then reserved = 0 end
-    redis.call('ZREMRANGEBYSCORE', zc, '-inf', now)
-    redis.call('HSET', key, 'rs', reserved)
-  end
+  sweepExpiredHolds(prefix, name, key, tonumber(redis.call('HGET', key, 'rs')) or 0, now)
   local zp = prefix .. 'zp:' .. name
   redis.call('ZREMRANGEBYSCORE', zp, '-inf', now)
   local parallel = redis.call('ZCARD', zp)

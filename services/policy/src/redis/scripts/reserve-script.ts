@@ -1,3 +1,6 @@
+import { ROLL_SCOPE_STATE } from './roll-scope-state.js';
+import { SWEEP_EXPIRED_HOLDS } from './sweep-expired-holds.js';
+
 // Checks every scope of one request and, only when all of them admit it, reserves in all of them: one
 // request in the window, the token estimate, the cost estimate and a parallel slot. Semantics are
 // described in limits/limit-store.ts; the in-process store mirrors them.
@@ -11,7 +14,7 @@
 // ARGV: hold ttl ms, hold record ttl ms, window ms, then five per decision: request id, now ms,
 // tokens, cost nano-USD, scopes as JSON [{n name, v version, r rpm, t tpm, c parallel, b budget, p period
 // start, s track 0|1}]. Returns one reply per decision, in order.
-export const RESERVE_SCRIPT = `
+export const RESERVE_SCRIPT = `${SWEEP_EXPIRED_HOLDS}${ROLL_SCOPE_STATE}
 local prefix = KEYS[1]
 local holdTtl = tonumber(ARGV[1])
 local recordTtl = tonumber(ARGV[2])
@@ -38,34 +41,14 @@ local function reserve(rid, now, tokens, cost, scopes)
 
   for i, sc in ipairs(scopes) do
     local st = plan[i]
-    local zc = prefix .. 'zc:' .. sc.n
-    local expired = redis.call('ZRANGEBYSCORE', zc, '-inf', now)
-    if #expired > 0 then
-      for _, member in ipairs(expired) do
-        st.reserved = st.reserved - tonumber(string.match(member, '|(%d+)$'))
-      end
-      if st.reserved < 0 then st.reserved = 0 end
-      redis.call('ZREMRANGEBYSCORE', zc, '-inf', now)
-      redis.call('HSET', st.key, 'rs', st.reserved)
-    end
+    st.reserved = sweepExpiredHolds(prefix, sc.n, st.key, st.reserved, now)
     st.inflight = 0
     if sc.c > 0 then
       local zp = prefix .. 'zp:' .. sc.n
       redis.call('ZREMRANGEBYSCORE', zp, '-inf', now)
       st.inflight = redis.call('ZCARD', zp)
     end
-    st.newPeriod = false
-    if st.period and sc.p > st.period then
-      st.spent = 0
-      st.newPeriod = true
-    end
-    st.rolled = false
-    if not st.ws or now - st.ws >= windowMs then
-      st.ws = now
-      st.wr = 0
-      st.wt = 0
-      st.rolled = true
-    end
+    rollScopeState(st, sc, now, windowMs)
     st.need = tokens
     if sc.t > 0 and st.need > sc.t then st.need = sc.t end
     local reason = false

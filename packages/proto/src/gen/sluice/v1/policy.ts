@@ -25,6 +25,14 @@ import { Identity, JsonCall, JsonResult } from "./common.js";
 export interface ReleaseRequest {
   requestId: string;
   abandoned: boolean;
+  /**
+   * With a lease id: the edge gives back the unused part of a lease (expired, recalled, replaced, or the
+   * edge shutting down). What its admitted requests hold stays held until their usage events settle it.
+   */
+  leaseId: string;
+  unusedRequests: number;
+  unusedTokens: number;
+  unusedCostNanos: number;
 }
 
 export interface ReleaseResult {
@@ -62,6 +70,14 @@ export interface AuthorizeRequest {
    * request against every tag that has a budget or limits.
    */
   tags: string[];
+  /**
+   * Asks for a lease instead of a decision for one request: quota the edge may admit requests of the
+   * same key, route and model from on its own (see docs/limits.md, "Leases"). `lease_requests` is how
+   * many requests the edge expects to admit within one lease; the estimate fields describe a typical one.
+   * Nothing is reserved for a request; the answer's `lease` is empty when policy does not lease.
+   */
+  leaseOnly: boolean;
+  leaseRequests: number;
 }
 
 export interface Decision {
@@ -90,6 +106,34 @@ export interface Decision {
   requestId: string;
   /** reserved_cost_micros in nano-USD, exact (budgets count nano-USD). */
   reservedCostNanos: number;
+  /** The answer to a lease_only request: the quota granted, reserved in every scope (empty: no lease). */
+  lease:
+    | Lease
+    | undefined;
+  /**
+   * Sent by policy on its own (request_id empty): these leases are void at once (an admin change to the
+   * key, its user, team or organisation). The edge stops admitting from them and gives back what is left.
+   */
+  recalledLeaseIds: string[];
+}
+
+/**
+ * Quota reserved for one edge: it may admit requests locally while every amount covers the request's
+ * own estimate (the same hold estimate policy makes, from `pricing_json`), until `duration_ms` after it
+ * sent the lease request. The lease id is the lease request's request_id.
+ */
+export interface Lease {
+  id: string;
+  requests: number;
+  tokens: number;
+  costNanos: number;
+  durationMs: number;
+  /**
+   * The model group's hold pricing (packages/pricing GroupPricing as JSON) and the output tokens a
+   * request without max_tokens reserves.
+   */
+  pricingJson: string;
+  defaultMaxTokens: number;
 }
 
 /** OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} values for the tightest scope. */
@@ -101,7 +145,7 @@ export interface RateLimitState {
 }
 
 function createBaseReleaseRequest(): ReleaseRequest {
-  return { requestId: "", abandoned: false };
+  return { requestId: "", abandoned: false, leaseId: "", unusedRequests: 0, unusedTokens: 0, unusedCostNanos: 0 };
 }
 
 export const ReleaseRequest: MessageFns<ReleaseRequest> = {
@@ -111,6 +155,18 @@ export const ReleaseRequest: MessageFns<ReleaseRequest> = {
     }
     if (message.abandoned !== false) {
       writer.uint32(16).bool(message.abandoned);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(26).string(message.leaseId);
+    }
+    if (message.unusedRequests !== 0) {
+      writer.uint32(32).uint32(message.unusedRequests);
+    }
+    if (message.unusedTokens !== 0) {
+      writer.uint32(40).uint64(message.unusedTokens);
+    }
+    if (message.unusedCostNanos !== 0) {
+      writer.uint32(48).int64(message.unusedCostNanos);
     }
     return writer;
   },
@@ -144,6 +200,38 @@ export const ReleaseRequest: MessageFns<ReleaseRequest> = {
             message.abandoned = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unusedRequests = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.unusedTokens = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.unusedCostNanos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -163,6 +251,10 @@ export const ReleaseRequest: MessageFns<ReleaseRequest> = {
     const message = createBaseReleaseRequest();
     message.requestId = object.requestId ?? "";
     message.abandoned = object.abandoned ?? false;
+    message.leaseId = object.leaseId ?? "";
+    message.unusedRequests = object.unusedRequests ?? 0;
+    message.unusedTokens = object.unusedTokens ?? 0;
+    message.unusedCostNanos = object.unusedCostNanos ?? 0;
     return message;
   },
 };
@@ -237,6 +329,8 @@ function createBaseAuthorizeRequest(): AuthorizeRequest {
     traceparent: "",
     choices: 0,
     tags: [],
+    leaseOnly: false,
+    leaseRequests: 0,
   };
 }
 
@@ -280,6 +374,12 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     }
     for (const v of message.tags) {
       writer.uint32(106).string(v!);
+    }
+    if (message.leaseOnly !== false) {
+      writer.uint32(112).bool(message.leaseOnly);
+    }
+    if (message.leaseRequests !== 0) {
+      writer.uint32(120).uint32(message.leaseRequests);
     }
     return writer;
   },
@@ -401,6 +501,22 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
             message.tags.push(reader.string());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.leaseOnly = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.leaseRequests = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -431,6 +547,8 @@ export const AuthorizeRequest: MessageFns<AuthorizeRequest> = {
     message.traceparent = object.traceparent ?? "";
     message.choices = object.choices ?? 0;
     message.tags = object.tags?.map((e) => e) || [];
+    message.leaseOnly = object.leaseOnly ?? false;
+    message.leaseRequests = object.leaseRequests ?? 0;
     return message;
   },
 };
@@ -451,6 +569,8 @@ function createBaseDecision(): Decision {
     holdsParallelSlot: false,
     requestId: "",
     reservedCostNanos: 0,
+    lease: undefined,
+    recalledLeaseIds: [],
   };
 }
 
@@ -497,6 +617,12 @@ export const Decision: MessageFns<Decision> = {
     }
     if (message.reservedCostNanos !== 0) {
       writer.uint32(112).int64(message.reservedCostNanos);
+    }
+    if (message.lease !== undefined) {
+      Lease.encode(message.lease, writer.uint32(122).fork()).join();
+    }
+    for (const v of message.recalledLeaseIds) {
+      writer.uint32(130).string(v!);
     }
     return writer;
   },
@@ -626,6 +752,22 @@ export const Decision: MessageFns<Decision> = {
             message.reservedCostNanos = longToNumber(reader.int64());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.lease = Lease.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.recalledLeaseIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -663,6 +805,135 @@ export const Decision: MessageFns<Decision> = {
     message.holdsParallelSlot = object.holdsParallelSlot ?? false;
     message.requestId = object.requestId ?? "";
     message.reservedCostNanos = object.reservedCostNanos ?? 0;
+    message.lease = (object.lease !== undefined && object.lease !== null) ? Lease.fromPartial(object.lease) : undefined;
+    message.recalledLeaseIds = object.recalledLeaseIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLease(): Lease {
+  return { id: "", requests: 0, tokens: 0, costNanos: 0, durationMs: 0, pricingJson: "", defaultMaxTokens: 0 };
+}
+
+export const Lease: MessageFns<Lease> = {
+  encode(message: Lease, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.requests !== 0) {
+      writer.uint32(16).uint32(message.requests);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(24).uint64(message.tokens);
+    }
+    if (message.costNanos !== 0) {
+      writer.uint32(32).int64(message.costNanos);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(40).uint32(message.durationMs);
+    }
+    if (message.pricingJson !== "") {
+      writer.uint32(50).string(message.pricingJson);
+    }
+    if (message.defaultMaxTokens !== 0) {
+      writer.uint32(56).uint32(message.defaultMaxTokens);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Lease {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.requests = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.costNanos = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.durationMs = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pricingJson = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.defaultMaxTokens = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<Lease>): Lease {
+    return Lease.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Lease>): Lease {
+    const message = createBaseLease();
+    message.id = object.id ?? "";
+    message.requests = object.requests ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.costNanos = object.costNanos ?? 0;
+    message.durationMs = object.durationMs ?? 0;
+    message.pricingJson = object.pricingJson ?? "";
+    message.defaultMaxTokens = object.defaultMaxTokens ?? 0;
     return message;
   },
 };

@@ -97,6 +97,13 @@ export interface UsageEvent {
   /** Prompt tokens written to the provider's prompt cache (part of prompt_tokens), by cache lifetime. */
   cacheWrite5mTokens: number;
   cacheWrite1hTokens: number;
+  /**
+   * A request the edge admitted from a lease: which one, and the estimate it took from it (what
+   * settling gives back to the lease's reservation).
+   */
+  leaseId: string;
+  leaseTokens: number;
+  leaseCostNanos: number;
 }
 
 export interface UsageEvent_MetadataEntry {
@@ -115,6 +122,9 @@ export interface UsageSettlement {
   costMicros: number;
   cacheHit: boolean;
   costNanos: number;
+  leaseId: string;
+  leaseTokens: number;
+  leaseCostNanos: number;
 }
 
 /**
@@ -174,6 +184,9 @@ function createBaseUsageEvent(): UsageEvent {
     priceSource: "",
     cacheWrite5mTokens: 0,
     cacheWrite1hTokens: 0,
+    leaseId: "",
+    leaseTokens: 0,
+    leaseCostNanos: 0,
   };
 }
 
@@ -313,6 +326,15 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     }
     if (message.cacheWrite1hTokens !== 0) {
       writer.uint32(360).uint32(message.cacheWrite1hTokens);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(370).string(message.leaseId);
+    }
+    if (message.leaseTokens !== 0) {
+      writer.uint32(376).uint32(message.leaseTokens);
+    }
+    if (message.leaseCostNanos !== 0) {
+      writer.uint32(384).int64(message.leaseCostNanos);
     }
     return writer;
   },
@@ -693,6 +715,30 @@ export const UsageEvent: MessageFns<UsageEvent> = {
             message.cacheWrite1hTokens = reader.uint32();
             continue;
           }
+          case 46: {
+            if (tag !== 370) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 47: {
+            if (tag !== 376) {
+              break;
+            }
+
+            message.leaseTokens = reader.uint32();
+            continue;
+          }
+          case 48: {
+            if (tag !== 384) {
+              break;
+            }
+
+            message.leaseCostNanos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -763,6 +809,9 @@ export const UsageEvent: MessageFns<UsageEvent> = {
     message.priceSource = object.priceSource ?? "";
     message.cacheWrite5mTokens = object.cacheWrite5mTokens ?? 0;
     message.cacheWrite1hTokens = object.cacheWrite1hTokens ?? 0;
+    message.leaseId = object.leaseId ?? "";
+    message.leaseTokens = object.leaseTokens ?? 0;
+    message.leaseCostNanos = object.leaseCostNanos ?? 0;
     return message;
   },
 };
@@ -835,7 +884,17 @@ export const UsageEvent_MetadataEntry: MessageFns<UsageEvent_MetadataEntry> = {
 };
 
 function createBaseUsageSettlement(): UsageSettlement {
-  return { requestId: "", promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHit: false, costNanos: 0 };
+  return {
+    requestId: "",
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicros: 0,
+    cacheHit: false,
+    costNanos: 0,
+    leaseId: "",
+    leaseTokens: 0,
+    leaseCostNanos: 0,
+  };
 }
 
 export const UsageSettlement: MessageFns<UsageSettlement> = {
@@ -857,6 +916,15 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
     }
     if (message.costNanos !== 0) {
       writer.uint32(336).int64(message.costNanos);
+    }
+    if (message.leaseId !== "") {
+      writer.uint32(370).string(message.leaseId);
+    }
+    if (message.leaseTokens !== 0) {
+      writer.uint32(376).uint32(message.leaseTokens);
+    }
+    if (message.leaseCostNanos !== 0) {
+      writer.uint32(384).int64(message.leaseCostNanos);
     }
     return writer;
   },
@@ -922,6 +990,30 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
             message.costNanos = longToNumber(reader.int64());
             continue;
           }
+          case 46: {
+            if (tag !== 370) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 47: {
+            if (tag !== 376) {
+              break;
+            }
+
+            message.leaseTokens = reader.uint32();
+            continue;
+          }
+          case 48: {
+            if (tag !== 384) {
+              break;
+            }
+
+            message.leaseCostNanos = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -945,6 +1037,9 @@ export const UsageSettlement: MessageFns<UsageSettlement> = {
     message.costMicros = object.costMicros ?? 0;
     message.cacheHit = object.cacheHit ?? false;
     message.costNanos = object.costNanos ?? 0;
+    message.leaseId = object.leaseId ?? "";
+    message.leaseTokens = object.leaseTokens ?? 0;
+    message.leaseCostNanos = object.leaseCostNanos ?? 0;
     return message;
   },
 };

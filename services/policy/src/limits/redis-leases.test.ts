@@ -1,0 +1,108 @@
+// The lease scripts on a real Redis with an injected clock: how big a lease may be, when there is none,
+// that it ends with its rate window, and that giving back, settling and expiry leave the counters
+// exactly as per-request holds would.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestBackends, type TestBackends } from '@sluice/testing';
+import { type LeaseInput, type LimitStore, type ScopeLimits, WINDOW_MS } from './limit-store.js';
+import { createRedisLimitStore } from './redis-limit-store.js';
+
+const HOLD_TTL_MS = 600_000;
+const LEASE_MS = 1_000;
+const MARGIN_MS = 2_000;
+const T0 = 1_800_000_000_000;
+
+let backends: TestBackends;
+let store: LimitStore;
+
+beforeAll(async () => {
+  backends = await createTestBackends('leasestore');
+  store = createRedisLimitStore({
+    redis: backends.redis(),
+    prefix: backends.env.SLUICE_REDIS_PREFIX!,
+    holdTtlMs: HOLD_TTL_MS,
+    leaseMs: LEASE_MS,
+    leaseMarginMs: MARGIN_MS,
+  });
+});
+
+afterAll(async () => {
+  await backends?.cleanup();
+});
+
+function scope(fields: Partial<ScopeLimits> = {}): ScopeLimits {
+  return { name: `k:${randomUUID()}`, version: 0, rpm: 0, tpm: 0, parallel: 0, budget: -1, periodStart: 0, trackSpend: false, ...fields };
+}
+
+function lease(scopes: ScopeLimits[], fields: Partial<LeaseInput> = {}): LeaseInput {
+  return { leaseId: randomUUID(), nowMs: T0, requests: 1_000, tokens: 100, costNanos: 0, scopes, ...fields };
+}
+
+const usage = async (name: string, nowMs = T0) => (await store.read([{ name, periodStart: 0 }], nowMs))[0]!;
+
+describe('redis leases', () => {
+  test('a lease takes at most 1/64 of a limit and half of what is left; below 4 requests there is none', async () => {
+    const key = scope({ rpm: 6_400 });
+    expect(await store.lease!(lease([key]))).toMatchObject({ kind: 'ok', requests: 100, tokens: 10_000, durationMs: LEASE_MS });
+    // What the edge asked for, when that is less.
+    expect(await store.lease!(lease([key], { requests: 7 }))).toMatchObject({ kind: 'ok', requests: 7 });
+    expect((await usage(key.name)).requests).toBe(107);
+    // Near the limit: half of what is left, then nothing.
+    await Promise.all(
+      Array.from({ length: 6_280 }, () => store.reserve({ requestId: randomUUID(), nowMs: T0, tokens: 0, costNanos: 0, scopes: [key] })),
+    );
+    expect(await store.lease!(lease([key]))).toMatchObject({ kind: 'ok', requests: 6 });
+    expect(await store.lease!(lease([key]))).toEqual({ kind: 'none' });
+    const small = scope({ rpm: 200 });
+    expect(await store.lease!(lease([small]))).toEqual({ kind: 'none' });
+  }, 60_000);
+
+  test('tokens and money cap the lease too; parallel limits and unpriced budgets are never leased', async () => {
+    const key = scope({ tpm: 640_000, budget: 64_000_000, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    // 10,000 tokens per lease at most (1/64 of tpm) at 1,000 a request; 1,000,000 nano-USD at 100,000.
+    expect(await store.lease!(lease([key], { tokens: 1_000, costNanos: 100_000 }))).toMatchObject({ kind: 'ok', requests: 10, tokens: 10_000, costNanos: 1_000_000 });
+    expect((await usage(key.name)).reservedNanos).toBe(1_000_000);
+    expect(await store.lease!(lease([key], { tokens: 1_000, costNanos: 0 }))).toEqual({ kind: 'none' });
+    expect(await store.lease!(lease([scope({ parallel: 100 })]))).toEqual({ kind: 'none' });
+  });
+
+  test('a lease ends before the rate window it is counted in; a stale entity is reported', async () => {
+    const key = scope({ rpm: 6_400 });
+    await store.reserve({ requestId: randomUUID(), nowMs: T0, tokens: 0, costNanos: 0, scopes: [key] });
+    expect(await store.lease!(lease([key], { nowMs: T0 + WINDOW_MS - 600 }))).toMatchObject({ kind: 'ok', durationMs: 600 });
+    // Too little of the window left for a lease worth having.
+    expect(await store.lease!(lease([key], { nowMs: T0 + WINDOW_MS - 200 }))).toEqual({ kind: 'none' });
+    await store.announceVersions([{ name: key.name, version: 3 }]);
+    expect(await store.lease!(lease([key]))).toEqual({ kind: 'stale', scope: 0 });
+  });
+
+  test('giving back and settling leave the counters as the requests really used them, once', async () => {
+    const key = scope({ rpm: 64_000, tpm: 64_000_000, budget: 640_000_000, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    const asked = lease([key], { requests: 10, tokens: 1_000, costNanos: 50_000 });
+    expect(await store.lease!(asked)).toMatchObject({ kind: 'ok', requests: 10, tokens: 10_000, costNanos: 500_000 });
+    // The edge admitted three requests from it (estimates 1,000 tokens and 50,000 nano-USD each).
+    const taken = { id: asked.leaseId, tokens: 1_000, costNanos: 50_000 };
+    expect(await store.settle([{ requestId: 'a', costNanos: 30_000, tokens: 700, lease: taken }])).toBe(1);
+    // It gives back the seven it did not use; two requests still run.
+    expect(await store.returnLease!({ leaseId: asked.leaseId, nowMs: T0 + 500, requests: 7, tokens: 7_000, costNanos: 350_000 })).toBe(true);
+    expect(await store.returnLease!({ leaseId: asked.leaseId, nowMs: T0 + 500, requests: 7, tokens: 7_000, costNanos: 350_000 })).toBe(false);
+    expect(await usage(key.name, T0 + 500)).toMatchObject({ requests: 3, tokens: 3_000 - 300, reservedNanos: 100_000, spentNanos: 30_000 });
+    // Settled, and settled again (a redelivered event): counted once.
+    expect(await store.settle([{ requestId: 'b', costNanos: 40_000, tokens: 1_000, lease: taken }, { requestId: 'c', costNanos: 0, tokens: 0, lease: taken }])).toBe(2);
+    expect(await store.settle([{ requestId: 'b', costNanos: 40_000, tokens: 1_000, lease: taken }])).toBe(0);
+    expect(await usage(key.name, T0 + 500)).toMatchObject({ requests: 3, tokens: 1_700, reservedNanos: 0, spentNanos: 70_000 });
+    expect(await store.openLeases!([key.name], T0 + 500)).toBe(0);
+  });
+
+  test('a lease never given back frees its money at its end plus the margin, and is open until its end', async () => {
+    const key = scope({ budget: 640_000_000, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    expect(await store.lease!(lease([key], { requests: 10, costNanos: 50_000 }))).toMatchObject({ kind: 'ok', costNanos: 500_000 });
+    expect(await store.openLeases!([key.name], T0 + LEASE_MS - 1)).toBe(1);
+    expect(await store.openLeases!([key.name], T0 + LEASE_MS)).toBe(0);
+    expect((await usage(key.name, T0 + LEASE_MS + MARGIN_MS - 1)).reservedNanos).toBe(500_000);
+    expect((await usage(key.name, T0 + LEASE_MS + MARGIN_MS)).reservedNanos).toBe(0);
+  });
+});
