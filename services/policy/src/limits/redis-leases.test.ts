@@ -1,9 +1,10 @@
-// The lease scripts on a real Redis with an injected clock: how big a lease may be, when there is none,
-// that it ends with its rate window, and that giving back, settling and expiry leave the counters
-// exactly as per-request holds would.
+// The lease scripts on a real Redis and a real three-node Redis Cluster, with an injected clock: how big a
+// lease may be, when there is none, that it ends with its rate window, and that giving back, settling
+// and expiry leave the counters exactly as per-request holds would.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestBackends, type TestBackends } from '@sluice/testing';
+import { connectRedis, createLogger, loadSettings, type RedisClient } from '@sluice/common';
+import { createTestBackends, startRedisCluster, type TestBackends, type TestRedisCluster } from '@sluice/testing';
 import { type LeaseInput, type LimitStore, type ScopeLimits, WINDOW_MS } from './limit-store.js';
 import { createRedisLimitStore } from './redis-limit-store.js';
 
@@ -13,22 +14,32 @@ const MARGIN_MS = 2_000;
 const T0 = 1_800_000_000_000;
 
 let backends: TestBackends;
-let store: LimitStore;
+let cluster: TestRedisCluster;
+let clusterClient: RedisClient | undefined;
 
 beforeAll(async () => {
-  backends = await createTestBackends('leasestore');
-  store = createRedisLimitStore({
-    redis: backends.redis(),
-    prefix: backends.env.SLUICE_REDIS_PREFIX!,
-    holdTtlMs: HOLD_TTL_MS,
-    leaseMs: LEASE_MS,
-    leaseMarginMs: MARGIN_MS,
-  });
-});
+  [backends, cluster] = await Promise.all([createTestBackends('leasestore'), startRedisCluster()]);
+}, 60_000);
 
 afterAll(async () => {
+  clusterClient?.disconnect();
+  await cluster?.stop();
   await backends?.cleanup();
 });
+
+/** The service's own way to connect (connectRedis), pointed at the test cluster by REDIS_CLUSTER_NODES. */
+async function clusterRedis(): Promise<RedisClient> {
+  const settings = loadSettings({ ...backends.env, REDIS_URL: '', ...cluster.env });
+  clusterClient = connectRedis(settings, createLogger({ service: 'test', level: 'silent' }), { name: 'test-policy', commandTimeoutMs: 5_000, autoPipelining: true });
+  if (clusterClient.status !== 'ready') await new Promise((resolve) => clusterClient!.once('ready', resolve));
+  expect(clusterClient.isCluster).toBe(true);
+  return clusterClient;
+}
+
+const servers: Array<[string, () => RedisClient | Promise<RedisClient>]> = [
+  ['redis', () => backends.redis()],
+  ['redis cluster', clusterRedis],
+];
 
 function scope(fields: Partial<ScopeLimits> = {}): ScopeLimits {
   return { name: `k:${randomUUID()}`, version: 0, rpm: 0, tpm: 0, parallel: 0, budget: -1, periodStart: 0, trackSpend: false, ...fields };
@@ -38,9 +49,19 @@ function lease(scopes: ScopeLimits[], fields: Partial<LeaseInput> = {}): LeaseIn
   return { leaseId: randomUUID(), nowMs: T0, requests: 1_000, tokens: 100, costNanos: 0, scopes, ...fields };
 }
 
-const usage = async (name: string, nowMs = T0) => (await store.read([{ name, periodStart: 0 }], nowMs))[0]!;
+describe.each(servers)('leases on %s', (_name, connect) => {
+  let store: LimitStore;
+  beforeAll(async () => {
+    store = createRedisLimitStore({
+      redis: await connect(),
+      prefix: backends.env.SLUICE_REDIS_PREFIX!,
+      holdTtlMs: HOLD_TTL_MS,
+      leaseMs: LEASE_MS,
+      leaseMarginMs: MARGIN_MS,
+    });
+  });
+  const usage = async (name: string, nowMs = T0) => (await store.read([{ name, periodStart: 0 }], nowMs))[0]!;
 
-describe('redis leases', () => {
   test('a lease takes at most 1/64 of a limit and half of what is left; below 4 requests there is none', async () => {
     const key = scope({ rpm: 6_400 });
     expect(await store.lease!(lease([key]))).toMatchObject({ kind: 'ok', requests: 100, tokens: 10_000, durationMs: LEASE_MS });
@@ -94,6 +115,26 @@ describe('redis leases', () => {
     expect(await store.settle([{ requestId: 'b', costNanos: 40_000, tokens: 1_000, lease: taken }])).toBe(0);
     expect(await usage(key.name, T0 + 500)).toMatchObject({ requests: 3, tokens: 1_700, reservedNanos: 0, spentNanos: 70_000 });
     expect(await store.openLeases!([key.name], T0 + 500)).toBe(0);
+  });
+
+  test('one settle call with held and leased requests settles each the right way', async () => {
+    const key = scope({ tpm: 64_000_000, budget: 640_000_000, trackSpend: true });
+    await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+    const asked = lease([key], { requests: 10, tokens: 1_000, costNanos: 50_000 });
+    expect(await store.lease!(asked)).toMatchObject({ kind: 'ok', requests: 10 });
+    const held = randomUUID();
+    expect(await store.reserve({ requestId: held, nowMs: T0, tokens: 1_000, costNanos: 50_000, scopes: [key] })).toMatchObject({ kind: 'ok' });
+    const taken = { id: asked.leaseId, tokens: 1_000, costNanos: 50_000 };
+    const both = [
+      { requestId: held, costNanos: 20_000, tokens: 900 },
+      { requestId: randomUUID(), costNanos: 10_000, tokens: 800, lease: taken },
+    ];
+    expect(await store.settle(both)).toBe(2);
+    expect(await store.settle(both)).toBe(0);
+    // The lease still holds nine requests' money; the hold's is gone.
+    expect(await usage(key.name)).toMatchObject({ spentNanos: 30_000, reservedNanos: 450_000, tokens: 10_000 + 1_000 - 100 - 200 });
+    expect(await store.returnLease!({ leaseId: asked.leaseId, nowMs: T0, requests: 9, tokens: 9_000, costNanos: 450_000 })).toBe(true);
+    expect(await usage(key.name)).toMatchObject({ spentNanos: 30_000, reservedNanos: 0, tokens: 1_000 + 1_000 - 100 - 200 });
   });
 
   test('a lease never given back frees its money at its end plus the margin, and is open until its end', async () => {
