@@ -2,6 +2,7 @@
 // requests of keys with large limits from leases; limits stay exact (never over, under-admission
 // bounded and gone once the leases are back), budgets and the ledger end equal to the real costs, an
 // admin block recalls leases at once, and a lease whose edge is stopped frees its money after its end.
+import { limitStateNamespace } from '@sluice/common';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -142,8 +143,9 @@ describe('leases', () => {
     expect(spent).toBeLessThanOrEqual(budgetMicros);
     const keyId = (await stack.backends.sql.query<{ key_id: string }>('SELECT key_id FROM api_keys WHERE token = $1', [token])).rows[0]!.key_id;
     const redis = stack.backends.redis();
-    const counters = await redis.hgetall(`n:s:k:${keyId}`);
-    expect({ spent: Number(counters.sp), reserved: Number(counters.rs), holds: await redis.zcard(`n:zc:k:${keyId}`) }).toEqual({
+    const namespace = limitStateNamespace(stack.backends.env.SLUICE_REDIS_PREFIX!);
+    const counters = await redis.hgetall(`${namespace}s:k:${keyId}`);
+    expect({ spent: Number(counters.sp), reserved: Number(counters.rs), holds: await redis.zcard(`${namespace}zc:k:${keyId}`) }).toEqual({
       spent: spent * 1000,
       reserved: 0,
       holds: 0,

@@ -1,7 +1,8 @@
 // The whole gateway on a real three-node Redis Cluster (REDIS_CLUSTER_NODES, LiteLLM's variable), with
 // two policy replicas behind their own edges: a chat completion, a budget used up exactly, and a key
 // blocked on one replica while the limit state's slot is being moved to another node, refused on the
-// other replica (invalidation by pub/sub and by the announced version, through ASK, TRYAGAIN and MOVED).
+// other replica (invalidation by pub/sub and by the announced version, through ASK, TRYAGAIN and MOVED);
+// and leases (issue 20): granted, settled and recalled with all their state in the limit slot.
 import { limitStateNamespace } from '@sluice/common';
 import { startRedisCluster, type TestRedisCluster } from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -61,6 +62,18 @@ async function clusterHolds(): Promise<number> {
 
 async function settled(token: string, calls: number): Promise<void> {
   await waitFor(async () => (await ledger(token)).rows === calls && (await clusterHolds()) === 0, { timeoutMs: 30_000, message: 'usage did not settle' });
+}
+
+/** sluice_lease_admissions_total of edge A and edge B. */
+async function leaseAdmissions(): Promise<number[]> {
+  const ports = [stack.stack.services.edge.ports.http!, stack.extra[1]!.ports.http!];
+  return Promise.all(
+    ports.map(async (port) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split('\n').find((candidate) => candidate.startsWith('sluice_lease_admissions_total '));
+      return Number(line?.split(' ')[1] ?? Number.NaN);
+    }),
+  );
 }
 
 describe('the gateway on a Redis Cluster', () => {
@@ -130,5 +143,46 @@ describe('the gateway on a Redis Cluster', () => {
     // Unblocked on replica B after the move (MOVED answered to A's stale slot map): A admits it again.
     await post('/key/unblock', { key: key.key }, edgeB);
     await waitFor(async () => (await call(key.key)).status === 200, { timeoutMs: 10_000, message: 'unblocked key still refused' });
+  });
+  test('leases on the cluster: requests admitted from them are settled exactly, their records live in the limit slot, a block recalls them', async () => {
+    const key = await post('/key/generate', { rpm_limit: 64_000 });
+    const before = await leaseAdmissions();
+    let sent = 0;
+    const statuses: number[] = [];
+    const worker = async (edge?: string) => {
+      while (sent < 120) {
+        sent += 1;
+        statuses.push((await call(key.key, edge)).status);
+      }
+    };
+    await Promise.all([undefined, edgeB, undefined, edgeB].map(worker));
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const after = await leaseAdmissions();
+    // Both edges admitted from leases (the first requests of each asked policy, and made it lease).
+    expect(after[0]! - before[0]!).toBeGreaterThan(0);
+    expect(after[1]! - before[1]!).toBeGreaterThan(0);
+
+    const prefix = stack.backends.env.SLUICE_REDIS_PREFIX!;
+    const namespace = `${prefix}${limitStateNamespace(prefix)}`;
+    const owner = await cluster.ownerOf(Number(await cluster.node(0).call('CLUSTER', 'KEYSLOT', namespace)));
+    const leaseRecords = async (node: number) => (await cluster.node(node).scan('0', 'MATCH', `${namespace}l:*`, 'COUNT', 100_000))[1].length;
+    expect(await leaseRecords(owner)).toBeGreaterThan(0);
+    for (let node = 0; node < cluster.nodes.length; node += 1) if (node !== owner) expect(await leaseRecords(node)).toBe(0);
+
+    // Every request settled once: the ledger has each, the key's window counts each, nothing is held.
+    await settled(key.token, 120);
+    expect((await ledger(key.token)).spent).toBe(120 * CALL_COST);
+    const info = async () => (await stack.admin('GET', `/key/info?key=${key.key}`)).body.info;
+    await waitFor(async () => (await info()).reserved_spend_micros === 0, { timeoutMs: 10_000, message: 'a lease still holds money' });
+    expect((await info()).spend_micros).toBe(120 * CALL_COST);
+
+    // Blocked on replica A: its answer waited for both edges to give their leases back.
+    expect((await call(key.key, edgeB)).status).toBe(200);
+    await post('/key/block', { key: key.key });
+    for (const edge of [undefined, edgeB]) {
+      const refused = await call(key.key, edge);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('key_blocked');
+    }
   });
 });
