@@ -1,6 +1,7 @@
 // LiteLLM's budgets (budget_id), end users (customers: the request's `user`) and tag budgets: the admin
 // routes in LiteLLM's shapes, their limits enforced by policy as scopes of the request, exact under
 // concurrency across two policy replicas sharing Redis and Postgres, and changes seen by every replica.
+import { limitStateNamespace } from '@sluice/common';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { holdsLeft, type PolicyStack, PRICE, RECORDED_USAGE, type Reply, request, startPolicyStack } from './helpers/policy-stack.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -263,7 +264,8 @@ describe('Tag and end-user budgets exact across two policy replicas', () => {
       expect(spent.spent).toBe(admitted * CALL_COST);
       expect(spent.spent).toBeLessThanOrEqual(500_000);
       // The live counter agrees with the ledger to the nano-dollar and holds nothing.
-      const counters = await stack.backends.redis().hgetall(`n:s:${kind === 'tag' ? 'g' : 'e'}:${name}`);
+      const namespace = limitStateNamespace(stack.backends.env.SLUICE_REDIS_PREFIX!);
+      const counters = await stack.backends.redis().hgetall(`${namespace}s:${kind === 'tag' ? 'g' : 'e'}:${name}`);
       expect(Number(counters.sp)).toBe(spent.spent * 1000);
       expect(Number(counters.rs)).toBe(0);
       // What the worst-case holds left free is used one call at a time, alternating replicas, until
