@@ -262,7 +262,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* cached(state: CallState, plan: CachePlan, responseCache: ResponseCache): AsyncGenerator<CompletePart> {
-    if (plan.lookup) {
+    // A previous_response_id this key does not own is the provider's to refuse (or, at OpenAI, to know):
+    // never answered from an entry another key of the team stored.
+    if (plan.lookup && state.conversation !== null) {
       const entry = await responseCache.lookup(plan);
       if (entry) {
         yield* responseCache.replay(entry, state.request, plan);
@@ -283,7 +285,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   /** A Responses call with the store: the conversation it continues looked up first, the answer stored after. */
-  async function* withStoredResponses(state: CallState, store: ResponseStore): AsyncGenerator<CompletePart> {
+  async function* withStoredResponses(state: CallState, store: ResponseStore, produce: (state: CallState) => AsyncGenerator<CompletePart>): AsyncGenerator<CompletePart> {
     const previous = state.body.previous_response_id;
     let history: ChatMessage[] = [];
     if (typeof previous === 'string' && previous !== '') {
@@ -319,7 +321,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0, observation };
     const plan = cache?.plan(request, body);
     const responses = request.callType === CallType.CALL_TYPE_RESPONSES ? dependencies.responses : undefined;
-    const produced = plan ? cached(state, plan, cache!) : responses ? withStoredResponses(state, responses) : produce(state);
+    const answer = (current: CallState) => (plan ? cached(current, plan, cache!) : produce(current));
+    // The stored conversation is read before the cache: a hit needs to know the previous response is the key's.
+    const produced = responses ? withStoredResponses(state, responses, answer) : answer(state);
     // Only a traced call gets the extra generator layer (its span ends when the parts do).
     const parts = observation ? dependencies.observer!.observe(produced, observation) : produced;
     return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;
