@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import { recordStoredResponse } from '../responses/record-stored-response.js';
-import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
+import type { ChatMessage, ResponseStore, StoredConversation } from '../responses/response-store.js';
+import { needsStoredInput, withStoredInput } from '../responses/continue-natively.js';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { createPriceBook, encodePrice, type ModelPrice, type PriceBook } from '@sluice/pricing';
 import type { Deployment } from '../providers/provider-adapter.js';
@@ -66,6 +67,8 @@ interface CallState {
   observation?: CallObservation | undefined;
   /** Responses API: the conversation behind previous_response_id (null: not found for this key). */
   conversation?: ChatMessage[] | null;
+  /** ... and the deployment that made that response (null: a cache hit, or not known). */
+  previousDeploymentId?: string | null;
 }
 
 /**
@@ -125,6 +128,10 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
     const entry = providerFor(deployment.provider)!;
     const adapter = adapterForCall(entry.adapterFor?.(deployment) ?? entry.adapter, state.request.callType);
+    // A response another deployment made (or the chat bridge) is unknown to this one's provider: its
+    // conversation goes as input items instead of the id.
+    const rewrite = needsStoredInput(adapter, deployment.id, state.conversation, state.previousDeploymentId);
+    const body = rewrite ? withStoredInput(state.body, state.conversation as ChatMessage[]) : state.body;
     const result: AttemptResult = {};
     state.attempts += 1;
     stats.started(deployment.id);
@@ -133,7 +140,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       const attempt = runAttempt(
         {
           request: state.request,
-          body: state.body,
+          body,
+          ...(rewrite ? { bodyRewritten: true } : {}),
           deployment,
           adapter,
           price: priceOf(deployment).price,
@@ -289,15 +297,16 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const previous = state.body.previous_response_id;
     let history: ChatMessage[] = [];
     if (typeof previous === 'string' && previous !== '') {
-      let found: ChatMessage[] | undefined;
+      let found: StoredConversation | undefined;
       try {
         found = await store.conversation(previous, state.request.owner);
       } catch (error) {
         logger.warn({ err: error, requestId: state.request.requestId }, 'could not read the stored response');
         throw new GatewayError('service_unavailable', 'The stored responses cannot be read right now; try again shortly.');
       }
-      state.conversation = found ?? null;
-      history = found ?? [];
+      state.conversation = found?.messages ?? null;
+      state.previousDeploymentId = found?.deploymentId ?? null;
+      history = found?.messages ?? [];
     }
     if (state.body.store === false || state.request.owner === '') {
       yield* produce(state);
