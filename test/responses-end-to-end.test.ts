@@ -253,6 +253,51 @@ describe('errors in OpenAI\'s shape', () => {
   });
 });
 
+describe('a stream failing after HTTP 200 ends with the Responses error event', () => {
+  const streamed = async (model: string) => {
+    const response = await fetch(`${stack.edgeUrl}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi', stream: true }),
+    });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+  const ERROR_EVENT = /event: error\ndata: (\{[^\n]+\})\n\n$/;
+
+  test('from OpenAI (native): its error event after content', async () => {
+    const head = recordedStream.slice(0, 5).map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`);
+    openAiFake.respondWith(() => ({ pieces: [...head, 'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error","param":null,"sequence_number":5}\n\n'] }));
+    try {
+      const text = await streamed('gpt');
+      expect(text.startsWith('event: response.created\n')).toBe(true);
+      const error = JSON.parse(ERROR_EVENT.exec(text)![1]!) as Record<string, unknown>;
+      expect(error).toMatchObject({ type: 'error', param: null });
+      expect(typeof error.code).toBe('string');
+      expect(typeof error.message).toBe('string');
+      expect(text).not.toContain('event: response.completed');
+      // OpenAI's SDK raises it.
+      await expect(client.responses.stream({ model: 'gpt', input: 'hi' }).finalResponse()).rejects.toThrow();
+    } finally {
+      openAiFake.respondWith(openAiResponder);
+    }
+  });
+
+  test('from a translated deployment: an Anthropic error event after content becomes the Responses one', async () => {
+    const head = loadTextFixture('anthropic', 'lib__fixtures__basic_response.txt').split('event: message_delta')[0]!;
+    anthropicFake.respondWith(() => ({ pieces: [head, 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'] }));
+    try {
+      const text = await streamed('claude');
+      expect(text.startsWith('event: response.created\n')).toBe(true);
+      expect(text).toContain('event: response.output_text.delta');
+      expect(JSON.parse(ERROR_EVENT.exec(text)![1]!)).toMatchObject({ type: 'error', param: null });
+      expect(text).not.toContain('event: response.completed');
+    } finally {
+      anthropicFake.respondWith(anthropicResponder);
+    }
+  });
+});
+
 test('every request has its ledger row, call type responses', async () => {
   await waitFor(async () => {
     const result = await backends.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM spend_logs WHERE request_id = ANY($1)', [requestIds]);
