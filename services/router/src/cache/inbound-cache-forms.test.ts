@@ -1,23 +1,15 @@
 // The stored forms of Anthropic Messages and Responses answers: every recorded stream put back together
 // as the object it stands for, and that object told again as a well-formed stream of the same answer.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { FIXTURES_DIR, listFixtures, loadStreamPayloads, loadTextFixture } from '@sluice/testing';
+import { listFixtures, loadStreamPayloads, loadTextFixture } from '@sluice/testing';
 import { describe, expect, test } from 'vitest';
-import { assembleAnthropicEvents } from '../providers/testing/anthropic-events.test-support.js';
-import { anthropicSseBytes } from '../providers/testing/contract-replay.test-support.js';
+import { assembleAnthropicEvents, recordedAnthropicStreams } from '../providers/testing/anthropic-events.test-support.js';
 import { assembleResponsesEvents } from '../providers/testing/responses-events.test-support.js';
 import { assembleAnthropicMessage, replayAnthropicMessage } from './anthropic-message-cache.js';
 import { assembleResponse, renewResponse, replayResponse } from './responses-cache.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const anthropicStreams = [
-  ...listFixtures('vercel-ai', 'anthropic__', '.chunks.txt').map((name) => [name, Buffer.from(anthropicSseBytes(loadStreamPayloads('vercel-ai', name)))] as const),
-  ...readdirSync(join(FIXTURES_DIR, 'anthropic'))
-    .filter((file) => file !== 'LICENSE')
-    .map((file) => [`anthropic/${file}`, Buffer.from(loadTextFixture('anthropic', file))] as const),
-];
+const anthropicStreams = recordedAnthropicStreams().map((stream) => [stream.name, Buffer.from(stream.bytes)] as const);
 
 /** A tool call whose input max_tokens cut off: not kept, since it cannot be told again as it came. */
 const NOT_KEPT = new Set(['anthropic/lib__fixtures__incomplete_partial_json_response.txt']);

@@ -1,16 +1,14 @@
 // Claude on Vertex AI: Messages clients get their bytes through :rawPredict / :streamRawPredict (model cut
 // out, anthropic_version in), every recorded Anthropic stream and answer passes through whole, in 7-byte
 // pieces and byte by byte; chat clients are translated; cache reads and writes are priced apart.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CallType } from '@sluice/proto';
 import { createPriceBook, finalCostNanos } from '@sluice/pricing';
-import { FIXTURES_DIR, listFixtures, loadStreamPayloads, loadTextFixture } from '@sluice/testing';
+import { listFixtures, loadStreamPayloads } from '@sluice/testing';
 import { describe, expect, test } from 'vitest';
 import { adapterForCall } from '../inbound/adapter-for-call.js';
 import type { AdapterContext } from '../provider-adapter.js';
 import { providerFor } from '../provider-registry.js';
-import { decodeSse } from '../testing/anthropic-events.test-support.js';
+import { decodeSse, recordedAnthropicStreams } from '../testing/anthropic-events.test-support.js';
 import { anthropicSseBytes, replayThreeWays, testContext, testDeployment } from '../testing/contract-replay.test-support.js';
 import { createVertexClaudeAdapter } from './create-vertex-claude-adapter.js';
 import { spliceVertexClaudeBody } from './vertex-claude-body.js';
@@ -82,15 +80,7 @@ describe('Messages clients of Claude on Vertex AI', () => {
     expect(JSON.parse(request.body as string)).toEqual({ anthropic_version: 'vertex-2023-10-16', ...rest });
   });
 
-  const streams = [
-    ...listFixtures('vercel-ai', 'anthropic__', '.chunks.txt').map((name) => ({ name, bytes: anthropicSseBytes(loadStreamPayloads('vercel-ai', name)), payloads: loadStreamPayloads('vercel-ai', name) })),
-    ...readdirSync(join(FIXTURES_DIR, 'anthropic'))
-      .filter((file) => file !== 'LICENSE')
-      .map((file) => {
-        const raw = loadTextFixture('anthropic', file);
-        return { name: `anthropic/${file}`, bytes: Buffer.from(raw), payloads: decodeSse(raw).map((event) => event.data) };
-      }),
-  ];
+  const streams = recordedAnthropicStreams();
 
   test.each(streams.map((stream) => [stream.name, stream] as const))('%s: every event as recorded, however the bytes are cut', (_name, stream) => {
     const { whole, seven, single } = replayThreeWays(claude, () => messagesContext(), stream.bytes);
