@@ -70,6 +70,15 @@ export function providerFor(prefix: string): ProviderEntry | undefined {
   return Object.hasOwn(PROVIDERS, prefix) ? PROVIDERS[prefix] : undefined;
 }
 
+/**
+ * The adapter a deployment is called with (before any inbound translation): its provider's, or the one
+ * its model name asks for (Claude on Bedrock or Vertex AI, Azure's Responses-only models).
+ */
+export function deploymentAdapter(deployment: Deployment): ProviderAdapter {
+  const entry = PROVIDERS[deployment.provider]!;
+  return entry.adapterFor?.(deployment) ?? entry.adapter;
+}
+
 export function supportedProviders(): string[] {
   return Object.keys(PROVIDERS).sort();
 }

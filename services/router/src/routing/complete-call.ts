@@ -7,7 +7,7 @@ import { needsStoredInput, withStoredInput } from '../responses/continue-nativel
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { createPriceBook, encodePrice, type ModelPrice, type PriceBook } from '@sluice/pricing';
 import type { Deployment } from '../providers/provider-adapter.js';
-import { providerFor } from '../providers/provider-registry.js';
+import { deploymentAdapter } from '../providers/provider-registry.js';
 import { adapterForCall } from '../providers/inbound/adapter-for-call.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
@@ -126,8 +126,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
-    const entry = providerFor(deployment.provider)!;
-    const adapter = adapterForCall(entry.adapterFor?.(deployment) ?? entry.adapter, state.request.callType);
+    const adapter = adapterForCall(deploymentAdapter(deployment), state.request.callType);
     // A response another deployment made (or the chat bridge) is unknown to this one's provider: its
     // conversation goes as input items instead of the id.
     const rewrite = needsStoredInput(adapter, deployment.id, state.conversation, state.previousDeploymentId);

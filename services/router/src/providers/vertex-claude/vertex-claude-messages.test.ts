@@ -7,7 +7,7 @@ import { listFixtures, loadStreamPayloads } from '@sluice/testing';
 import { describe, expect, test } from 'vitest';
 import { adapterForCall } from '../inbound/adapter-for-call.js';
 import type { AdapterContext } from '../provider-adapter.js';
-import { providerFor } from '../provider-registry.js';
+import { deploymentAdapter, providerFor } from '../provider-registry.js';
 import { decodeSse, recordedAnthropicStreams } from '../testing/anthropic-events.test-support.js';
 import { anthropicSseBytes, replayThreeWays, testContext, testDeployment } from '../testing/contract-replay.test-support.js';
 import { createVertexClaudeAdapter } from './create-vertex-claude-adapter.js';
@@ -29,6 +29,9 @@ describe('Vertex AI deployments', () => {
     expect(vertexClaude).not.toBe(entry.adapter);
     expect(adapterForCall(vertexClaude, CallType.CALL_TYPE_ANTHROPIC_MESSAGES)).toBe(vertexClaude);
     expect(entry.adapterFor!(testDeployment('vertex_ai', 'gemini-2.5-pro'))).toBe(entry.adapter);
+    // Requests and health checks alike call a deployment with its own adapter.
+    expect(deploymentAdapter(deployment)).toBe(vertexClaude);
+    expect(deploymentAdapter(testDeployment('vertex_ai', 'gemini-2.5-pro'))).toBe(entry.adapter);
   });
 });
 
