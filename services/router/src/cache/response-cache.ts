@@ -140,7 +140,8 @@ export class ResponseCache {
     if (!this.settings.callTypes.has(request.callType)) return undefined;
     const control = request.cache;
     if (this.settings.defaultOff && !control?.useCache) return undefined;
-    const hash = requestHash(request.callType, request.modelGroup, body);
+    const betas = request.callType === CallType.CALL_TYPE_ANTHROPIC_MESSAGES ? (request.clientHeaders['anthropic-beta'] ?? '') : '';
+    const hash = requestHash(request.callType, request.modelGroup, body, betas);
     const namespace = control?.namespace || this.settings.namespace;
     return {
       key: cacheKeyOf(hash, namespace, request.cacheNamespace),
