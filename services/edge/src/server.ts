@@ -69,6 +69,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
       },
       adminConsoleRoot: adminConsoleRoot(general, settings.disableAdminUi),
+      defaultModel: config.litellm_settings?.default_model,
     },
     inflight,
     state: { draining: false },

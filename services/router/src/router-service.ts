@@ -29,8 +29,10 @@ import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-stor
 import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
-import { SharedLatency } from './routing/shared-latency.js';
-import { readRoutingSettings } from './routing/routing-settings.js';
+import { SharedRoutingStats } from './routing/shared-routing-stats.js';
+import { type DeploymentLimitStore, limitsOf, MemoryDeploymentLimits } from './routing/deployment-limits.js';
+import { RedisDeploymentLimits } from './routing/redis-deployment-limits.js';
+import { readRoutingSettings, type RoutingStrategy } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
@@ -107,13 +109,33 @@ function grpcError(error: unknown): Error & { code: number } {
   return Object.assign(new Error(error instanceof Error ? error.message : 'response store failed'), { code: GrpcStatus.UNAVAILABLE });
 }
 
-/** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
-function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
+/**
+ * litellm_params rpm / tpm / max_parallel_requests, enforced: in Redis (exact across replicas) unless the
+ * router runs embedded or without REDIS_URL. No connection is made when no deployment has a limit.
+ */
+function startDeploymentLimits(options: RouterOptions, deployments: readonly Deployment[], timed: TimedCall): DeploymentLimitStore | undefined {
   const { settings, logger, backends, config } = options;
-  if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
+  const defaultParallel = config.router_settings?.default_max_parallel_requests ?? 0;
+  if (!deployments.some((deployment) => limitsOf(deployment, undefined, defaultParallel) !== undefined)) return undefined;
+  if (backends?.embedded || !settings.redisUrl) return new MemoryDeploymentLimits();
+  // Reservations made in the same turn of the event loop share one write to Redis.
+  const store = new RedisDeploymentLimits({ redis: connectRedis(settings, logger, { name: 'sluice-router-limits', autoPipelining: true }), logger });
+  return {
+    reserve: (limits, deploymentId, attemptId, tokens, nowMs) => timed('reserve_deployment', () => store.reserve(limits, deploymentId, attemptId, tokens, nowMs)),
+    end: (lease, tokens) => store.end(lease, tokens),
+    close: () => store.close(),
+  };
+}
+
+/** Strategies that decide on statistics, which router replicas share through Redis (not in embedded mode). */
+const SHARED_STATS_STRATEGIES = new Set<RoutingStrategy>(['latency-based-routing', 'least-busy', 'usage-based-routing']);
+
+function startSharedStats(options: RouterOptions, strategy: RoutingStrategy, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
+  const { settings, logger, backends } = options;
+  if (backends?.embedded || !settings.redisUrl || !SHARED_STATS_STRATEGIES.has(strategy)) return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
-  const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
-  stats.shareLatency((id) => shared.latencyMs(id));
+  const shared = new SharedRoutingStats({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
+  stats.share((id) => shared.figures(id));
   return {
     close: () => {
       shared.close();
@@ -153,7 +175,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const stats = new DeploymentStats();
   const cache = startResponseCache(options);
   const responses = await startResponseStore(options);
-  const sharedLatency = startSharedLatency(options, registry.deploymentIds(), stats);
+  const sharedStats = startSharedStats(options, routing.strategy, registry.deploymentIds(), stats);
+  const limits = startDeploymentLimits(options, deployments, observer.redis);
   const prices = createPriceBook({ pricesFile: config.general_settings?.prices_file });
   warnUnpriced(deployments, prices, config.general_settings?.allow_unpriced_models === true, logger);
   const complete = createCompleteCall({
@@ -166,6 +189,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     prices,
     ...(cache ? { cache } : {}),
     ...(responses ? { responses } : {}),
+    ...(limits ? { limits } : {}),
   });
   const health = startModelHealth({
     config,
@@ -247,7 +271,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'stop health checks', run: async () => health.stop() },
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
-      { name: 'close routing statistics', run: async () => sharedLatency?.close() },
+      { name: 'close deployment limits', run: async () => limits?.close() },
+      { name: 'close routing statistics', run: async () => sharedStats?.close() },
       { name: 'close response cache', run: async () => cache?.close() },
       { name: 'close response store', run: async () => responses?.close() },
       { name: 'close http', run: http.close },
