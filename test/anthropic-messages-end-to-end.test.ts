@@ -287,6 +287,26 @@ describe("errors in Anthropic's shape, with the error table's status", () => {
   });
 });
 
+test('a translated stream failing after HTTP 200 ends with an Anthropic error event, without message_stop', async () => {
+  const chunks = loadStreamPayloads('vercel-ai', 'openai__chat__openai-text').slice(0, 3);
+  openAiFake.respondWith(() => ({ sse: [...chunks, JSON.stringify({ error: { message: 'upstream broke', type: 'server_error' } })] }));
+  try {
+    const response = await fetch(`${stack.edgeUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': MASTER_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text.startsWith('event: message_start\n')).toBe(true);
+    expect(text).toContain('event: content_block_delta');
+    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+","message":"[^"]+"\}\}\n\n$/);
+    expect(text).not.toContain('event: message_stop');
+  } finally {
+    openAiFake.respondWith(openAiResponder);
+  }
+});
+
 test('every request has its ledger row, call type anthropic_messages', async () => {
   await waitFor(async () => {
     const result = await backends.sql.query<{ count: number }>('SELECT count(*)::int AS count FROM spend_logs WHERE request_id = ANY($1)', [requestIds]);

@@ -264,7 +264,8 @@ describe('Tag and end-user budgets exact across two policy replicas', () => {
       expect(spent.spent).toBe(admitted * CALL_COST);
       expect(spent.spent).toBeLessThanOrEqual(500_000);
       // The live counter agrees with the ledger to the nano-dollar and holds nothing.
-      const counters = await stack.backends.redis().hgetall(`${limitStateNamespace(stack.backends.env.SLUICE_REDIS_PREFIX!)}s:${kind === 'tag' ? 'g' : 'e'}:${name}`);
+      const namespace = limitStateNamespace(stack.backends.env.SLUICE_REDIS_PREFIX!);
+      const counters = await stack.backends.redis().hgetall(`${namespace}s:${kind === 'tag' ? 'g' : 'e'}:${name}`);
       expect(Number(counters.sp)).toBe(spent.spent * 1000);
       expect(Number(counters.rs)).toBe(0);
       // What the worst-case holds left free is used one call at a time, alternating replicas, until

@@ -1,8 +1,7 @@
 // Every request field of LiteLLM's /key/generate, /key/update, /team/new and /team/update (its request
 // models: GenerateRequestBase, KeyRequestBase, GenerateKeyRequest, UpdateKeyRequest, TeamBase,
 // NewTeamRequest, UpdateTeamRequest), each either honoured, with a test showing its effect, or refused with
-// a 400 naming it. budget_id and the end-user fields (end_user_budget_id) are left to the budget and
-// customer work and are not listed here.
+// a 400 naming it.
 //
 // An honoured field is shown either here (`effect`: the field set on a fresh key or team makes a request
 // through the gateway behave differently) or by a named test elsewhere (`shownBy`, which this file checks
@@ -71,6 +70,8 @@ const HONOURED: Honoured[] = [
   { field: 'key_type', routes: KEY_ROUTES, value: 'management', effect: async (key) => (await errorCode(key)) === 'route_not_allowed' },
   { field: 'organization_id', routes: ALL_ROUTES, effect: async (key) => (await errorCode(key)) === 'organization_blocked' },
   { field: 'duration', routes: KEY_ROUTES, value: '1s', effect: async (key) => (await errorCode(key)) === 'key_expired' },
+  { field: 'budget_id', routes: ['/key/generate'], shownBy: ['test/budgets-end-users-tags.test.ts', '/key/generate takes budget_id: the budget caps a key that sets no max_budget'] },
+  { field: 'budget_id', routes: ['/key/update'], shownBy: ['test/budgets-end-users-tags.test.ts', '/key/update links a budget; /budget/update reaches every replica at once'] },
   { field: 'key', routes: ['/key/generate'], shownBy: ['test/litellm-migration.test.ts', '/key/generate takes a chosen sk- key; it answers'] },
   { field: 'key', routes: ['/key/update'], shownBy: ['test/policy-admin-api.test.ts', '/key/update changes limits and takes effect on the next call'] },
   { field: 'key_alias', routes: ['/key/generate'], shownBy: ['test/policy-admin-api.test.ts', '/key/delete by value and by alias'] },

@@ -30,10 +30,11 @@ const recordedStreamText = recordedStream
   .map((event) => event.delta)
   .join('');
 
-function openAiResponder(request: RecordedRequest): FakeResponse {
+function openAiResponder(request: RecordedRequest, index: number): FakeResponse {
   const body = request.body as { stream?: boolean };
   if (body.stream) return { pieces: recordedStream.map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`) };
-  return { json: loadJsonFixture('vercel-ai', RECORDED) };
+  // Each answer its own id, as OpenAI's are: the store keeps one row per id.
+  return { json: { ...loadJsonFixture<Record<string, unknown>>('vercel-ai', RECORDED), id: `resp_fake${index}` } };
 }
 
 const anthropicText = loadJsonFixture<{ content: Array<{ text: string }> }>('vercel-ai', 'anthropic__anthropic-text').content[0]!.text;
@@ -57,6 +58,8 @@ beforeAll(async () => {
   const config = writeConfigFile({
     model_list: [
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-5', api_base: `${openAiFake.url}/v1`, api_key: 'sk-oai-test' } },
+      // Another OpenAI deployment (another account, say): it does not know what the first one made.
+      { model_name: 'gpt-other', litellm_params: { model: 'openai/gpt-5-mini', api_base: `${openAiFake.url}/v1`, api_key: 'sk-oai-other' } },
       { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-5', api_base: anthropicFake.url, api_key: 'sk-ant-test' } },
     ],
     general_settings: { master_key: MASTER_KEY },
@@ -160,6 +163,71 @@ describe.each(DEPLOYMENTS)('$kind deployment ($model)', ({ model, fake, path, te
   });
 });
 
+describe('a conversation moving between a translated deployment and OpenAI ones', () => {
+  const stored = (id: string) => waitFor(() => storedIn(client, id), { timeoutMs: 10_000 });
+
+  test('made through the chat bridge, continued natively: the stored conversation goes as input items, not the id', async () => {
+    const first = await client.responses.create({ model: 'claude', input: 'Hello?', instructions: 'Be brief.' });
+    await stored(first.id);
+    const second = await client.responses.create({ model: 'gpt', input: 'And then?', previous_response_id: first.id });
+    expect(second.output_text).toBe(recordedText);
+    const upstream = openAiFake.requests.at(-1)!.body as Record<string, unknown>;
+    expect(upstream).not.toHaveProperty('previous_response_id');
+    expect(upstream.model).toBe('gpt-5');
+    expect(upstream.input).toEqual([
+      { role: 'user', content: 'Hello?' },
+      { role: 'assistant', content: anthropicText },
+      { role: 'user', content: 'And then?' },
+    ]);
+
+    // The native answer is stored with the whole conversation: a third turn on the bridge sees all of it.
+    await stored(second.id);
+    await client.responses.create({ model: 'claude', input: 'Last one.', previous_response_id: second.id });
+    const messages = (anthropicFake.requests.at(-1)!.body as { messages: Array<{ role: string; content: Array<{ type: string; text?: string }> }> }).messages;
+    expect(messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'Hello?' }] });
+    expect(messages[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: anthropicText }] });
+    expect(messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'text', text: 'Last one.' }] });
+    expect(messages.some((message) => message.role === 'assistant' && message.content.some((block) => block.text === recordedText))).toBe(true);
+  });
+
+  test('made natively, continued through the chat bridge: the stored conversation becomes chat messages', async () => {
+    const first = await client.responses.create({ model: 'gpt', input: 'Hello?' });
+    await stored(first.id);
+    const second = await client.responses.create({ model: 'claude', input: 'And then?', previous_response_id: first.id });
+    expect(second.output_text).toBe(anthropicText);
+    expect(second.id).not.toBe(first.id);
+    const messages = (anthropicFake.requests.at(-1)!.body as { messages: Array<{ role: string; content: Array<{ type: string; text?: string }> }> }).messages;
+    expect(messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'Hello?' }] });
+    expect(messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'text', text: 'And then?' }] });
+    expect(messages.some((message) => message.role === 'assistant' && message.content.some((block) => block.text === recordedText))).toBe(true);
+  });
+
+  test('made natively on one OpenAI deployment, continued on another: input items; on the same one: the id', async () => {
+    const first = await client.responses.create({ model: 'gpt', input: 'Hello?' });
+    await stored(first.id);
+    await client.responses.create({ model: 'gpt-other', input: 'And then?', previous_response_id: first.id, stream: true }).then(async (stream) => {
+      for await (const _event of stream) {
+        // drained
+      }
+    });
+    const other = openAiFake.requests.at(-1)!;
+    expect(other.headers.authorization).toBe('Bearer sk-oai-other');
+    expect(other.body).not.toHaveProperty('previous_response_id');
+    expect((other.body as { input: unknown[] }).input.at(-1)).toEqual({ role: 'user', content: 'And then?' });
+    expect((other.body as { input: unknown[] }).input[0]).toEqual({ role: 'user', content: 'Hello?' });
+
+    await client.responses.create({ model: 'gpt', input: 'And then?', previous_response_id: first.id });
+    const same = openAiFake.requests.at(-1)!;
+    expect(same.headers.authorization).toBe('Bearer sk-oai-test');
+    expect(same.body).toMatchObject({ previous_response_id: first.id, input: 'And then?' });
+  });
+
+  test('an id the key does not own goes to OpenAI unchanged (it may be one OpenAI made for the client directly)', async () => {
+    await client.responses.create({ model: 'gpt', input: 'Hi', previous_response_id: 'resp_made_at_openai' });
+    expect(openAiFake.requests.at(-1)!.body).toMatchObject({ previous_response_id: 'resp_made_at_openai', input: 'Hi' });
+  });
+});
+
 describe('errors in OpenAI\'s shape', () => {
   const post = (body: unknown) =>
     fetch(`${stack.edgeUrl}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -182,6 +250,51 @@ describe('errors in OpenAI\'s shape', () => {
 
   test('GET of an unknown id is a 404', async () => {
     await expect(client.responses.retrieve('resp_unknown')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('a stream failing after HTTP 200 ends with the Responses error event', () => {
+  const streamed = async (model: string) => {
+    const response = await fetch(`${stack.edgeUrl}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi', stream: true }),
+    });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+  const ERROR_EVENT = /event: error\ndata: (\{[^\n]+\})\n\n$/;
+
+  test('from OpenAI (native): its error event after content', async () => {
+    const head = recordedStream.slice(0, 5).map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`);
+    openAiFake.respondWith(() => ({ pieces: [...head, 'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error","param":null,"sequence_number":5}\n\n'] }));
+    try {
+      const text = await streamed('gpt');
+      expect(text.startsWith('event: response.created\n')).toBe(true);
+      const error = JSON.parse(ERROR_EVENT.exec(text)![1]!) as Record<string, unknown>;
+      expect(error).toMatchObject({ type: 'error', param: null });
+      expect(typeof error.code).toBe('string');
+      expect(typeof error.message).toBe('string');
+      expect(text).not.toContain('event: response.completed');
+      // OpenAI's SDK raises it.
+      await expect(client.responses.stream({ model: 'gpt', input: 'hi' }).finalResponse()).rejects.toThrow();
+    } finally {
+      openAiFake.respondWith(openAiResponder);
+    }
+  });
+
+  test('from a translated deployment: an Anthropic error event after content becomes the Responses one', async () => {
+    const head = loadTextFixture('anthropic', 'lib__fixtures__basic_response.txt').split('event: message_delta')[0]!;
+    anthropicFake.respondWith(() => ({ pieces: [head, 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'] }));
+    try {
+      const text = await streamed('claude');
+      expect(text.startsWith('event: response.created\n')).toBe(true);
+      expect(text).toContain('event: response.output_text.delta');
+      expect(JSON.parse(ERROR_EVENT.exec(text)![1]!)).toMatchObject({ type: 'error', param: null });
+      expect(text).not.toContain('event: response.completed');
+    } finally {
+      anthropicFake.respondWith(anthropicResponder);
+    }
   });
 });
 

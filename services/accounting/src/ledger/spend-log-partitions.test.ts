@@ -112,11 +112,13 @@ describe('upgrading an unpartitioned spend_logs', () => {
     });
     const indexes = (await backends.sql.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'spend_logs' ORDER BY 1`)).rows;
     expect(indexes.map((row) => row.name)).toEqual([
+      'spend_logs_end_user_time',
       'spend_logs_key_time',
       'spend_logs_model_time',
       'spend_logs_organization_time',
       'spend_logs_pkey',
       'spend_logs_start_time_request',
+      'spend_logs_tags',
       'spend_logs_team_time',
       'spend_logs_user_time',
     ]);

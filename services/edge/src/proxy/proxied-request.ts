@@ -9,6 +9,7 @@ import {
 import { type CacheControl, type CallType, type CompletePart, type Decision, type Start, type Usage, UsageStatus } from '@sluice/proto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
+import { loggedInput } from '../usage/logged-input.js';
 import { decodePrice, finalCostNanos, nanosToRoundedMicros, nanosToUsd } from '@sluice/pricing';
 import { buildUsageEvent, headerTags } from '../usage/usage-event.js';
 import { observeRequest } from '../observability/request-observer.js';
@@ -61,6 +62,7 @@ export class ProxiedRequest {
   private start: Start | undefined;
   private usage: Usage | undefined;
   private contentEvents = 0;
+  private loggedInputJson: string | undefined;
   private firstTokenTimeMs = 0;
   private overheadMs = 0;
   private headersSent = false;
@@ -314,6 +316,12 @@ export class ProxiedRequest {
   }
 
   /** Message contents go on this request's span (message logging on, and the request traced). */
+  /** The prompt as logged, made once for the usage event and the trace. */
+  private loggedInput(): string {
+    this.loggedInputJson ??= loggedInput(this.forward.body);
+    return this.loggedInputJson;
+  }
+
   private tracesMessages(): boolean {
     return this.context.observability.logMessages && this.request.span !== undefined;
   }
@@ -341,7 +349,7 @@ export class ProxiedRequest {
         status: this.status,
         errorCode: this.errorCode,
         httpStatus: this.httpStatus,
-        messagesJson: recordMessages ? JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null) : '',
+        messagesJson: recordMessages ? this.loggedInput() : '',
         responseJson: recordMessages && this.responseBody ? this.responseBody.toString('utf8') : '',
         traceparent: this.request.traceparent,
         lease: this.decision.lease
@@ -369,7 +377,7 @@ export class ProxiedRequest {
       durationMs: performance.now() - this.request.startedAt,
       ...(messages
         ? {
-            inputMessages: JSON.stringify(this.forward.body.messages ?? this.forward.body.prompt ?? this.forward.body.input ?? null),
+            inputMessages: this.loggedInput(),
             ...(this.responseBody ? { outputMessages: this.responseBody.toString('utf8') } : {}),
           }
         : {}),

@@ -11,6 +11,14 @@ const base = {
 };
 
 describe('requestHash', () => {
+  test('an Anthropic beta header is part of the request; without one the hash is as before', () => {
+    const messages = CallType.CALL_TYPE_ANTHROPIC_MESSAGES;
+    const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    expect(requestHash(messages, 'g', body, '')).toBe(requestHash(messages, 'g', body));
+    expect(requestHash(messages, 'g', body, 'output-128k-2025-02-19')).not.toBe(requestHash(messages, 'g', body));
+    expect(requestHash(messages, 'g', body, 'a')).not.toBe(requestHash(messages, 'g', body, 'b'));
+  });
+
   test('is a SHA-256 hex digest', () => {
     expect(requestHash(CHAT, 'g', base)).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -39,16 +39,19 @@ function sortedKeys(_key: string, value: unknown): unknown {
 
 /**
  * SHA-256 (hex) of the normalized request: the call type, the model group (so every deployment of a
- * group shares the entry) and the body without the fields above. A null top-level field means "not set"
+ * group shares the entry), a Messages request's anthropic-beta header, and the body without the fields
+ * above. A null top-level field means "not set"
  * in OpenAI's API, so it counts as absent.
  */
-export function requestHash(callType: CallType, modelGroup: string, body: Record<string, unknown>): string {
+export function requestHash(callType: CallType, modelGroup: string, body: Record<string, unknown>, betas = ''): string {
   const kept: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(body)) {
     if (value === null || value === undefined || IGNORED_FIELDS.has(name)) continue;
     kept[name] = value;
   }
-  return createHash('sha256').update(`${callType}\n${modelGroup}\n`).update(JSON.stringify(kept, sortedKeys)).digest('hex');
+  // Anthropic betas change what a model does (longer outputs, other tools): part of the request.
+  const head = betas === '' ? `${callType}\n${modelGroup}\n` : `${callType}\n${modelGroup}\n${betas}\n`;
+  return createHash('sha256').update(head).update(JSON.stringify(kept, sortedKeys)).digest('hex');
 }
 
 /**

@@ -40,12 +40,16 @@ test('defaults: Redis from REDIS_URL, an hour, every call type, default on', () 
   expect(result.kind).toBe('on');
   if (result.kind !== 'on') return;
   expect(result.settings).toMatchObject({ type: 'redis', redisUrl: undefined, ttlSeconds: DEFAULT_TTL_SECONDS, namespace: '', defaultOff: false });
-  expect([...result.settings.callTypes].sort()).toEqual([CallType.CALL_TYPE_CHAT_COMPLETION, CallType.CALL_TYPE_COMPLETION, CallType.CALL_TYPE_EMBEDDING].sort());
+  expect([...result.settings.callTypes].sort()).toEqual(
+    [CallType.CALL_TYPE_CHAT_COMPLETION, CallType.CALL_TYPE_COMPLETION, CallType.CALL_TYPE_EMBEDDING, CallType.CALL_TYPE_ANTHROPIC_MESSAGES, CallType.CALL_TYPE_RESPONSES].sort(),
+  );
 });
 
 test("supported_call_types takes LiteLLM's names; an empty list caches nothing", () => {
   const listed = read({ cache: true, cache_params: { supported_call_types: ['acompletion', 'aembedding', 'atranscription'] } });
   expect(listed.kind === 'on' && [...listed.settings.callTypes].sort()).toEqual([CallType.CALL_TYPE_CHAT_COMPLETION, CallType.CALL_TYPE_EMBEDDING].sort());
+  const inbound = read({ cache: true, cache_params: { supported_call_types: ['anthropic_messages', 'aresponses'] } });
+  expect(inbound.kind === 'on' && [...inbound.settings.callTypes].sort()).toEqual([CallType.CALL_TYPE_ANTHROPIC_MESSAGES, CallType.CALL_TYPE_RESPONSES].sort());
   const none = read({ cache: true, cache_params: { supported_call_types: [] } });
   expect(none.kind === 'on' && none.settings.callTypes.size).toBe(0);
 });

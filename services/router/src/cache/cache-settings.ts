@@ -34,9 +34,18 @@ const CALL_TYPES: Readonly<Record<string, CallType>> = {
   atext_completion: CallType.CALL_TYPE_COMPLETION,
   embedding: CallType.CALL_TYPE_EMBEDDING,
   aembedding: CallType.CALL_TYPE_EMBEDDING,
+  anthropic_messages: CallType.CALL_TYPE_ANTHROPIC_MESSAGES,
+  responses: CallType.CALL_TYPE_RESPONSES,
+  aresponses: CallType.CALL_TYPE_RESPONSES,
 };
 
-const ALL_CALL_TYPES = [CallType.CALL_TYPE_CHAT_COMPLETION, CallType.CALL_TYPE_COMPLETION, CallType.CALL_TYPE_EMBEDDING];
+const ALL_CALL_TYPES = [
+  CallType.CALL_TYPE_CHAT_COMPLETION,
+  CallType.CALL_TYPE_COMPLETION,
+  CallType.CALL_TYPE_EMBEDDING,
+  CallType.CALL_TYPE_ANTHROPIC_MESSAGES,
+  CallType.CALL_TYPE_RESPONSES,
+];
 
 /** `redis://[user[:password]@]host:port` from LiteLLM's separate fields, or the `url` as given. */
 function redisUrlOf(params: NonNullable<NonNullable<GatewayConfig['litellm_settings']>['cache_params']>): string | undefined {

@@ -7,6 +7,9 @@ import { type CacheEntry, type CacheEntryHeader, decodeEntry, encodeEntry } from
 import { type CacheSettings, MAX_TTL_SECONDS } from './cache-settings.js';
 import type { CacheStore } from './cache-store.js';
 import { replayStream } from './replay-stream.js';
+import { assembleAnthropicMessage, replayAnthropicMessage } from './anthropic-message-cache.js';
+import { assembleResponse, renewResponse, replayResponse } from './responses-cache.js';
+import { responseIdOf } from '../providers/inbound/response-object.js';
 
 /** What the cache does for one request, decided before anything else happens to it. */
 export interface CachePlan {
@@ -92,6 +95,21 @@ function tokenUsage(usage: Usage | undefined): TokenUsage {
   };
 }
 
+/** A streamed answer as the non-streaming body it stands for: one stored form serves both kinds of request. */
+function assembleBody(callType: CallType, sse: Buffer[], usage: TokenUsage | undefined): Buffer | undefined {
+  if (callType === CallType.CALL_TYPE_ANTHROPIC_MESSAGES) return assembleAnthropicMessage(sse);
+  if (callType === CallType.CALL_TYPE_RESPONSES) return assembleResponse(sse);
+  return assembleStream(callType, ssePayloads(sse), usage);
+}
+
+/** A stored answer as the whole SSE events of a stream in the client's format. */
+function replayEvents(request: CompleteRequest, body: Buffer, renewed: Record<string, unknown> | undefined): { events: string[]; contentEvents: number } {
+  if (request.callType === CallType.CALL_TYPE_ANTHROPIC_MESSAGES) return replayAnthropicMessage(body);
+  if (renewed) return replayResponse(renewed);
+  const { payloads, contentEvents } = replayStream(request.callType, body, request.includeUsage);
+  return { events: payloads.map((payload) => `data: ${payload}\n\n`), contentEvents };
+}
+
 /**
  * The response cache: decides per request whether and how the cache applies, looks the answer up (one
  * GET), replays a hit as the same parts a provider's answer would produce, and stores a miss's answer in
@@ -122,7 +140,8 @@ export class ResponseCache {
     if (!this.settings.callTypes.has(request.callType)) return undefined;
     const control = request.cache;
     if (this.settings.defaultOff && !control?.useCache) return undefined;
-    const hash = requestHash(request.callType, request.modelGroup, body);
+    const betas = request.callType === CallType.CALL_TYPE_ANTHROPIC_MESSAGES ? (request.clientHeaders['anthropic-beta'] ?? '') : '';
+    const hash = requestHash(request.callType, request.modelGroup, body, betas);
     const namespace = control?.namespace || this.settings.namespace;
     return {
       key: cacheKeyOf(hash, namespace, request.cacheNamespace),
@@ -173,21 +192,29 @@ export class ResponseCache {
         },
       },
     ];
-    if (request.stream && request.callType !== CallType.CALL_TYPE_EMBEDDING) {
-      const { payloads, contentEvents } = replayStream(request.callType, entry.body, request.includeUsage);
-      const chunk = (sse: string, events: number): CompletePart => ({ part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents: events } } });
+    const streamed = request.stream && request.callType !== CallType.CALL_TYPE_EMBEDDING;
+    // A Responses hit is a new response: its own id, so it can be stored and continued.
+    const renewed = request.callType === CallType.CALL_TYPE_RESPONSES ? renewResponse(entry.body, responseIdOf(request.requestId), Math.floor(this.now() / 1000)) : undefined;
+    if (streamed) {
+      const { events, contentEvents } = replayEvents(request, entry.body, renewed);
+      const chunk = (sse: string, count: number): CompletePart => ({ part: { $case: 'chunk', chunk: { sse: Buffer.from(sse), contentEvents: count } } });
       let sse = '';
-      let events = 0;
-      for (const [index, payload] of payloads.entries()) {
-        sse += `data: ${payload}\n\n`;
-        if (index < contentEvents) events += 1;
-        if (sse.length >= REPLAY_PART_BYTES) {
-          parts.push(chunk(sse, events));
-          sse = '';
-          events = 0;
-        }
+      let inPart = 0;
+      let counted = 0;
+      // Content events are counted in the order they come (chat's come first), up to the answer's total.
+      const flush = () => {
+        const count = Math.min(inPart, contentEvents - counted);
+        counted += count;
+        parts.push(chunk(sse, count));
+        sse = '';
+        inPart = 0;
+      };
+      for (const text of events) {
+        sse += text;
+        inPart += 1;
+        if (sse.length >= REPLAY_PART_BYTES) flush();
       }
-      if (sse !== '') parts.push(chunk(sse, events));
+      if (sse !== '') flush();
     }
     const usage = header.usage;
     parts.push({
@@ -209,7 +236,7 @@ export class ResponseCache {
       },
     });
     // After the usage, as from a provider: the edge sends the body's headers with its cost.
-    if (!(request.stream && request.callType !== CallType.CALL_TYPE_EMBEDDING)) parts.push({ part: { $case: 'body', body: { json: entry.body } } });
+    if (!streamed) parts.push({ part: { $case: 'body', body: { json: renewed ? Buffer.from(JSON.stringify(renewed)) : entry.body } } });
     parts.push({ part: { $case: 'finish', finish: { finishReason: header.finishReason } } });
     return parts;
   }
@@ -231,7 +258,9 @@ export class ResponseCache {
   private async write(plan: CachePlan, request: CompleteRequest, recorder: AnswerRecorder): Promise<void> {
     const start = recorder.start!;
     const usage = tokenUsage(recorder.usage);
-    const body = recorder.body ?? assembleStream(request.callType, ssePayloads(recorder.sse), recorder.usage ? usage : undefined);
+    const body = recorder.body ?? assembleBody(request.callType, recorder.sse, recorder.usage ? usage : undefined);
+    // A stream that never said what it answered is not kept.
+    if (!body) return;
     const header: CacheEntryHeader = {
       v: 1,
       storedAtMs: this.now(),

@@ -87,3 +87,23 @@ describe('background health checks', () => {
     expect(await states()).toEqual(['d0=cooldown', 'd1=up']);
   });
 });
+
+test('a deployment is checked through its own adapter: an azure/responses model at the Responses API', async () => {
+  const responses = loadJsonFixture<Record<string, unknown>>('vercel-ai', 'openai__responses__openai-reasoning-encrypted-content.1');
+  const provider = await startFakeProvider(() => ({ json: responses }));
+  cleanups.push(() => provider.close());
+  const { config } = parseConfig(
+    {
+      model_list: [
+        { model_name: 'codex', litellm_params: { model: 'azure/responses/gpt-5-codex', api_base: provider.url, api_key: 'sk-x' }, model_info: { id: 'codex-1' } },
+      ],
+    },
+    {},
+  );
+  const registry = buildModelRegistry(config);
+  const health = startModelHealth({ config, registry, deployments: registry.group('codex')!.slice(), settings: readRoutingSettings(config), coolingDown: () => false, metrics: new MetricRegistry(), logger });
+  cleanups.push(() => health.stop());
+  const answer = await health.check('codex');
+  expect(provider.requests.map((request) => request.path.split('?')[0])).toEqual(['/openai/responses']);
+  expect(answer.healthy.map((deployment) => deployment.deploymentId)).toEqual(['codex-1']);
+});

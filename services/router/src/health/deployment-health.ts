@@ -1,7 +1,7 @@
 import { GatewayError, type GatewayConfig, type Logger, type MetricRegistry } from '@sluice/common';
 import { CallType, type CompleteRequest, type DeploymentHealth, type ModelHealthResponse } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
-import { providerFor } from '../providers/provider-registry.js';
+import { deploymentAdapter } from '../providers/provider-registry.js';
 import { Cancellation } from '../routing/cancel-signal.js';
 import type { ModelRegistry } from '../routing/model-registry.js';
 import type { RoutingSettings } from '../routing/routing-settings.js';
@@ -108,7 +108,8 @@ export function startModelHealth(options: ModelHealthOptions): ModelHealth {
           request,
           body,
           deployment,
-          adapter: providerFor(deployment.provider)!.adapter,
+          // The deployment's own adapter: a Claude model on Vertex AI is not checked through Gemini's.
+          adapter: deploymentAdapter(deployment),
           price: undefined,
           priceJson: '',
           dropParams: true,

@@ -9,6 +9,7 @@ import { createOpenAiCompatibleProvider } from './openai-compatible/create-opena
 import type { Deployment, ProviderAdapter } from './provider-adapter.js';
 import { createBedrockClaudeAdapter, isBedrockClaude } from './bedrock/create-bedrock-claude-adapter.js';
 import { createResponsesOnlyAdapter, RESPONSES_ONLY_PREFIX } from './azure/create-responses-only-adapter.js';
+import { createVertexClaudeAdapter, isVertexClaude } from './vertex-claude/create-vertex-claude-adapter.js';
 
 export interface ProviderEntry {
   adapter: ProviderAdapter;
@@ -26,6 +27,11 @@ const bedrock = createBedrockProvider();
 const bedrockClaude = createBedrockClaudeAdapter(bedrock);
 // LiteLLM's `azure/responses/<model>`: a deployment that serves the Responses API only.
 const azureResponsesOnly = createResponsesOnlyAdapter(azure);
+// One token source for every Vertex AI deployment, Gemini or Claude: a deployment's token is fetched once.
+const vertexTokens = createVertexTokenSource();
+const vertexGemini = createGeminiProvider({ vertex: { tokenSource: vertexTokens } });
+// Claude on Vertex AI speaks Anthropic's Messages API (rawPredict), not Gemini's.
+const vertexClaude = createVertexClaudeAdapter(vertexTokens);
 const fixed = (url: string | undefined) => () => url;
 const compatible = (url: string | undefined): ProviderEntry => ({ adapter: openAiCompatible, defaultApiBase: fixed(url) });
 
@@ -51,8 +57,9 @@ const PROVIDERS: Record<string, ProviderEntry> = {
   anthropic: { adapter: createAnthropicProvider(), defaultApiBase: fixed('https://api.anthropic.com') },
   gemini: { adapter: createGeminiProvider(), defaultApiBase: fixed('https://generativelanguage.googleapis.com') },
   vertex_ai: {
-    adapter: createGeminiProvider({ vertex: { tokenSource: createVertexTokenSource() } }),
+    adapter: vertexGemini,
     defaultApiBase: (params) => vertexApiBase(params.vertex_location ?? DEFAULT_VERTEX_LOCATION),
+    adapterFor: (deployment) => (isVertexClaude(deployment) ? vertexClaude : vertexGemini),
   },
   bedrock: { adapter: bedrock, defaultApiBase: bedrockApiBase, adapterFor: (deployment) => (isBedrockClaude(deployment) ? bedrockClaude : bedrock) },
   ollama: { adapter: createOllamaProvider(), defaultApiBase: fixed('http://localhost:11434') },
@@ -61,6 +68,15 @@ const PROVIDERS: Record<string, ProviderEntry> = {
 
 export function providerFor(prefix: string): ProviderEntry | undefined {
   return Object.hasOwn(PROVIDERS, prefix) ? PROVIDERS[prefix] : undefined;
+}
+
+/**
+ * The adapter a deployment is called with (before any inbound translation): its provider's, or the one
+ * its model name asks for (Claude on Bedrock or Vertex AI, Azure's Responses-only models).
+ */
+export function deploymentAdapter(deployment: Deployment): ProviderAdapter {
+  const entry = PROVIDERS[deployment.provider]!;
+  return entry.adapterFor?.(deployment) ?? entry.adapter;
 }
 
 export function supportedProviders(): string[] {

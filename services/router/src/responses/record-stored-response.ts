@@ -33,9 +33,12 @@ export async function* recordStoredResponse(
   let answer: Buffer | undefined;
   let tail = '';
   let failed = false;
+  let deploymentId: string | undefined;
   for await (const part of parts) {
     const value = part.part;
-    if (value?.$case === 'body') answer = value.body.json;
+    // A cached answer was made for another response id: no provider knows this one.
+    if (value?.$case === 'start') deploymentId = value.start.cacheHit ? undefined : value.start.deploymentId;
+    else if (value?.$case === 'body') answer = value.body.json;
     else if (value?.$case === 'chunk') {
       // Only the chunk with the terminal event is kept: it carries the whole response.
       const sse = value.chunk.sse.toString('utf8');
@@ -49,6 +52,6 @@ export async function* recordStoredResponse(
   const conversation = [...history, ...responsesInputMessages(body.input), ...responsesInputMessages(response.output ?? [], true)];
   const serialized = answer ? answer.toString('utf8') : JSON.stringify(response);
   void store
-    .save({ id: response.id, owner: request.owner, modelGroup: request.modelGroup, response: serialized, conversation })
+    .save({ id: response.id, owner: request.owner, modelGroup: request.modelGroup, response: serialized, conversation, deploymentId })
     .catch((error: unknown) => logger.warn({ err: error, requestId: request.requestId }, 'could not store the response'));
 }

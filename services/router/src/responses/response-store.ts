@@ -10,11 +10,20 @@ export interface StoredEntry {
   response: string;
   /** The exchange up to and including this response, as chat messages. */
   conversation: ChatMessage[];
+  /** The deployment whose provider made (and so knows) this response; undefined for a cache hit. */
+  deploymentId: string | undefined;
+}
+
+/** A stored response as a follow-up needs it. */
+export interface StoredConversation {
+  messages: ChatMessage[];
+  /** The deployment that made it; null for a cache hit or an older row. */
+  deploymentId: string | null;
 }
 
 /** Responses API objects created with store: true (table stored_responses, migration 0420). */
 export interface ResponseStore {
-  conversation(id: string, owner: string): Promise<ChatMessage[] | undefined>;
+  conversation(id: string, owner: string): Promise<StoredConversation | undefined>;
   get(id: string, owner: string): Promise<Buffer | undefined>;
   delete(id: string, owner: string): Promise<boolean>;
   save(entry: StoredEntry): Promise<void>;
@@ -35,11 +44,12 @@ export function createSqlResponseStore(sql: Sql, retentionHours: number, logger:
   timer.unref();
   return {
     async conversation(id, owner) {
-      const result = await sql.query<{ conversation: ChatMessage[] }>(
-        'SELECT conversation FROM stored_responses WHERE id = $1 AND owner = $2 AND expires_at > now()',
+      const result = await sql.query<{ conversation: ChatMessage[]; deployment_id: string | null }>(
+        'SELECT conversation, deployment_id FROM stored_responses WHERE id = $1 AND owner = $2 AND expires_at > now()',
         [id, owner],
       );
-      return result.rows[0]?.conversation;
+      const row = result.rows[0];
+      return row ? { messages: row.conversation, deploymentId: row.deployment_id } : undefined;
     },
     async get(id, owner) {
       const result = await sql.query<{ response: string }>(
@@ -56,10 +66,10 @@ export function createSqlResponseStore(sql: Sql, retentionHours: number, logger:
     async save(entry) {
       if (retentionHours <= 0) return;
       await sql.query(
-        `INSERT INTO stored_responses (id, owner, model_group, response, conversation, expires_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, now() + make_interval(hours => $6))
+        `INSERT INTO stored_responses (id, owner, model_group, response, conversation, deployment_id, expires_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, now() + make_interval(hours => $7))
          ON CONFLICT (id) DO NOTHING`,
-        [entry.id, entry.owner, entry.modelGroup, entry.response, JSON.stringify(entry.conversation), retentionHours],
+        [entry.id, entry.owner, entry.modelGroup, entry.response, JSON.stringify(entry.conversation), entry.deploymentId ?? null, retentionHours],
       );
     },
     async close() {

@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { type ErrorCode, GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import { recordStoredResponse } from '../responses/record-stored-response.js';
-import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
+import type { ChatMessage, ResponseStore, StoredConversation } from '../responses/response-store.js';
+import { needsStoredInput, withStoredInput } from '../responses/continue-natively.js';
 import { AnswerRecorder, type CachePlan, type ResponseCache } from '../cache/response-cache.js';
 import { createPriceBook, encodePrice, type ModelPrice, type PriceBook } from '@sluice/pricing';
 import type { Deployment } from '../providers/provider-adapter.js';
-import { providerFor } from '../providers/provider-registry.js';
+import { deploymentAdapter } from '../providers/provider-registry.js';
 import { adapterForCall } from '../providers/inbound/adapter-for-call.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
@@ -73,6 +74,8 @@ interface CallState {
   observation?: CallObservation | undefined;
   /** Responses API: the conversation behind previous_response_id (null: not found for this key). */
   conversation?: ChatMessage[] | null;
+  /** ... and the deployment that made that response (null: a cache hit, or not known). */
+  previousDeploymentId?: string | null;
 }
 
 /**
@@ -148,8 +151,11 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number, result: AttemptResult = {}): AsyncGenerator<CompletePart> {
-    const entry = providerFor(deployment.provider)!;
-    const adapter = adapterForCall(entry.adapterFor?.(deployment) ?? entry.adapter, state.request.callType);
+    const adapter = adapterForCall(deploymentAdapter(deployment), state.request.callType);
+    // A response another deployment made (or the chat bridge) is unknown to this one's provider: its
+    // conversation goes as input items instead of the id.
+    const rewrite = needsStoredInput(adapter, deployment.id, state.conversation, state.previousDeploymentId);
+    const body = rewrite ? withStoredInput(state.body, state.conversation as ChatMessage[]) : state.body;
     state.attempts += 1;
     stats.started(deployment.id);
     const observed = dependencies.observer?.attempt(state.observation, deployment, state.attempts);
@@ -157,7 +163,8 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
       const attempt = runAttempt(
         {
           request: state.request,
-          body: state.body,
+          body,
+          ...(rewrite ? { bodyRewritten: true } : {}),
           deployment,
           adapter,
           price: priceOf(deployment).price,
@@ -335,7 +342,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   async function* cached(state: CallState, plan: CachePlan, responseCache: ResponseCache): AsyncGenerator<CompletePart> {
-    if (plan.lookup) {
+    // A previous_response_id this key does not own is the provider's to refuse (or, at OpenAI, to know):
+    // never answered from an entry another key of the team stored.
+    if (plan.lookup && state.conversation !== null) {
       const entry = await responseCache.lookup(plan);
       if (entry) {
         yield* responseCache.replay(entry, state.request, plan);
@@ -356,19 +365,20 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
   }
 
   /** A Responses call with the store: the conversation it continues looked up first, the answer stored after. */
-  async function* withStoredResponses(state: CallState, store: ResponseStore): AsyncGenerator<CompletePart> {
+  async function* withStoredResponses(state: CallState, store: ResponseStore, produce: (state: CallState) => AsyncGenerator<CompletePart>): AsyncGenerator<CompletePart> {
     const previous = state.body.previous_response_id;
     let history: ChatMessage[] = [];
     if (typeof previous === 'string' && previous !== '') {
-      let found: ChatMessage[] | undefined;
+      let found: StoredConversation | undefined;
       try {
         found = await store.conversation(previous, state.request.owner);
       } catch (error) {
         logger.warn({ err: error, requestId: state.request.requestId }, 'could not read the stored response');
         throw new GatewayError('service_unavailable', 'The stored responses cannot be read right now; try again shortly.');
       }
-      state.conversation = found ?? null;
-      history = found ?? [];
+      state.conversation = found?.messages ?? null;
+      state.previousDeploymentId = found?.deploymentId ?? null;
+      history = found?.messages ?? [];
     }
     if (state.body.store === false || state.request.owner === '') {
       yield* produce(state);
@@ -392,7 +402,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const state: CallState = { request, body, signal, startedAt: performance.now(), attempts: 0, observation };
     const plan = cache?.plan(request, body);
     const responses = request.callType === CallType.CALL_TYPE_RESPONSES ? dependencies.responses : undefined;
-    const produced = plan ? cached(state, plan, cache!) : responses ? withStoredResponses(state, responses) : produce(state);
+    const answer = (current: CallState) => (plan ? cached(current, plan, cache!) : produce(current));
+    // The stored conversation is read before the cache: a hit needs to know the previous response is the key's.
+    const produced = responses ? withStoredResponses(state, responses, answer) : answer(state);
     // Only a traced call gets the extra generator layer (its span ends when the parts do).
     const parts = observation ? dependencies.observer!.observe(produced, observation) : produced;
     return request.stream ? withKeepAlive(parts, settings.keepAliveIntervalMs) : parts;

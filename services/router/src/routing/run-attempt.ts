@@ -32,6 +32,8 @@ export interface AttemptInput {
   createdSeconds: number;
   /** Responses API: the stored conversation behind previous_response_id (see AdapterContext). */
   conversation?: ReadonlyArray<Record<string, unknown>> | null;
+  /** The router rewrote the body (a stored conversation as input): the client's bytes are not it. */
+  bodyRewritten?: boolean;
   /** Called with the parameters an adapter dropped (drop_params). */
   onDropped(names: string[]): void;
   /** W3C traceparent sent upstream ('' for none). */
@@ -112,7 +114,7 @@ export async function* runAttempt(input: AttemptInput, outcome: AttemptResult): 
     dropped: [],
     body,
     // With defaults added the client's bytes are no longer the body to send.
-    ...(body === input.body ? { rawBody: request.body } : {}),
+    ...(body === input.body && !input.bodyRewritten ? { rawBody: request.body } : {}),
     createdSeconds: input.createdSeconds,
     clientHeaders: request.clientHeaders,
     ...(input.conversation !== undefined ? { conversation: input.conversation } : {}),

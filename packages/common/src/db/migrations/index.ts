@@ -7,6 +7,7 @@ import { traceOutbox } from './0202-trace-outbox.js';
 import { allowedCacheControls } from './0300-allowed-cache-controls.js';
 import { costNanos } from './0400-cost-nanos.js';
 import { storedResponses } from './0420-stored-responses.js';
+import { storedResponseDeployment } from './0425-stored-response-deployment.js';
 import { configClientKeys } from './0430-config-client-keys.js';
 import { importedKeys } from './0410-imported-keys.js';
 import { litellmViews } from './0480-litellm-views.js';
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   importedKeys,
   keyRouteAccess,
   storedResponses,
+  storedResponseDeployment,
   configClientKeys,
   bigintTokenCounts,
   budgetAlerts,

@@ -2,7 +2,7 @@
 // (Azure's codex models, `azure/responses/<model>`).
 
 type Part = Record<string, unknown> & { type?: string };
-interface ChatMessage {
+export interface ChatMessage {
   role: string;
   content?: string | Part[] | null;
   tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
@@ -22,9 +22,10 @@ function inputContent(content: ChatMessage['content'], role: string): string | P
   });
 }
 
-export function chatToResponsesRequest(body: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown> {
+/** Chat messages as Responses input items: tool calls and results as function_call(_output) items. */
+export function chatMessagesToResponsesInput(messages: readonly ChatMessage[]): Part[] {
   const input: Part[] = [];
-  for (const message of (body.messages ?? []) as ChatMessage[]) {
+  for (const message of messages) {
     if (message.role === 'tool') {
       input.push({ type: 'function_call_output', call_id: message.tool_call_id ?? '', output: typeof message.content === 'string' ? message.content : JSON.stringify(message.content ?? '') });
       continue;
@@ -33,6 +34,11 @@ export function chatToResponsesRequest(body: Record<string, unknown>, model: str
     if (content !== '' && !(Array.isArray(content) && content.length === 0)) input.push({ role: message.role, content });
     for (const call of message.tool_calls ?? []) input.push({ type: 'function_call', call_id: call.id, name: call.function.name, arguments: call.function.arguments });
   }
+  return input;
+}
+
+export function chatToResponsesRequest(body: Record<string, unknown>, model: string, stream: boolean): Record<string, unknown> {
+  const input = chatMessagesToResponsesInput((body.messages ?? []) as ChatMessage[]);
   // The gateway keeps no state at the provider: every chat request carries its whole conversation.
   const out: Record<string, unknown> = { model, input, store: false };
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;

@@ -25,8 +25,16 @@ export function vertexApiBase(location: string): string {
   return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
 }
 
-/** Gemini on Vertex AI: `/v1/projects/{project}/locations/{location}/publishers/google/models/{model}:{method}`. */
-export function vertexModelPath(deployment: Deployment, method: string): { origin: string; path: string } {
+/** A model id as a path segment; `@` (Vertex's version separator, claude-...@20250929) is left as it is, as Google's clients send it. */
+function modelSegment(model: string): string {
+  return encodeURIComponent(model).replaceAll('%40', '@');
+}
+
+/**
+ * A model on Vertex AI: `/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}`
+ * (Gemini is Google's, Claude Anthropic's).
+ */
+export function vertexModelPath(deployment: Deployment, method: string, publisher = 'google'): { origin: string; path: string } {
   const { origin, basePath } = splitApiBase(deployment.apiBase);
   const location = deployment.params.vertex_location ?? DEFAULT_VERTEX_LOCATION;
   const project =
@@ -35,7 +43,7 @@ export function vertexModelPath(deployment: Deployment, method: string): { origi
   if (!project) throw new GatewayError('upstream_auth_error', 'The deployment sets no vertex_project.');
   return {
     origin,
-    path: `${basePath}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models/${encodeURIComponent(deployment.model)}:${method}`,
+    path: `${basePath}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/${publisher}/models/${modelSegment(deployment.model)}:${method}`,
   };
 }
 
@@ -51,7 +59,7 @@ export interface GeminiProviderOptions {
 /** Gemini (`gemini/`, API key in x-goog-api-key) and Vertex AI (`vertex_ai/`, OAuth bearer): the same wire format. */
 export function createGeminiProvider(options: GeminiProviderOptions = {}): ProviderAdapter {
   const vertex = options.vertex;
-  const target = vertex ? vertexModelPath : geminiModelPath;
+  const target = vertex ? (deployment: Deployment, method: string) => vertexModelPath(deployment, method) : geminiModelPath;
   const authHeaders = async (deployment: Deployment): Promise<Record<string, string>> => {
     if (vertex) return { authorization: `Bearer ${await vertex.tokenSource(deployment)}` };
     return deployment.apiKey ? { 'x-goog-api-key': deployment.apiKey } : {};

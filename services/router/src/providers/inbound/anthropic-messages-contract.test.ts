@@ -1,15 +1,13 @@
 // Anthropic Messages clients: every recorded Anthropic stream and answer in ../shared/fixtures through
 // the native pass-through (Anthropic deployments) and through the chat translation (everything else),
 // whole, in 7-byte pieces and byte by byte; and the requests each way.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CallType } from '@sluice/proto';
-import { FIXTURES_DIR, listFixtures, loadJsonFixture, loadStreamPayloads, loadTextFixture } from '@sluice/testing';
+import { listFixtures, loadJsonFixture, loadStreamPayloads } from '@sluice/testing';
 import { describe, expect, test } from 'vitest';
 import { createAnthropicProvider } from '../anthropic/create-anthropic-provider.js';
 import { createOpenAiCompatibleProvider } from '../openai-compatible/create-openai-compatible-provider.js';
 import type { AdapterContext } from '../provider-adapter.js';
-import { assembleAnthropicEvents, decodeSse } from '../testing/anthropic-events.test-support.js';
+import { assembleAnthropicEvents, decodeSse, recordedAnthropicStreams } from '../testing/anthropic-events.test-support.js';
 import { anthropicSseBytes, replayThreeWays, sseBytes, testContext, testDeployment } from '../testing/contract-replay.test-support.js';
 import { adapterForCall } from './adapter-for-call.js';
 import { ANTHROPIC_MESSAGES_TRANSLATION } from './anthropic-messages-translation.js';
@@ -26,18 +24,7 @@ const deployment = testDeployment('anthropic', 'claude-sonnet-4-5');
 const messagesContext = (overrides: Partial<AdapterContext> = {}) =>
   testContext(deployment, { callType: CallType.CALL_TYPE_ANTHROPIC_MESSAGES, includeUsage: false, body: { model: 'claude' }, ...overrides });
 
-const streams: Array<{ name: string; bytes: Uint8Array; payloads: string[] }> = [
-  ...listFixtures('vercel-ai', 'anthropic__', '.chunks.txt').map((name) => {
-    const payloads = loadStreamPayloads('vercel-ai', name);
-    return { name, bytes: anthropicSseBytes(payloads), payloads };
-  }),
-  ...readdirSync(join(FIXTURES_DIR, 'anthropic'))
-    .filter((file) => file !== 'LICENSE')
-    .map((file) => {
-      const raw = loadTextFixture('anthropic', file);
-      return { name: `anthropic/${file}`, bytes: Buffer.from(raw), payloads: decodeSse(raw).map((event) => event.data) };
-    }),
-];
+const streams = recordedAnthropicStreams();
 
 describe('Messages streams from an Anthropic deployment pass through', () => {
   test('every recording is replayed', () => {

@@ -16,8 +16,13 @@ export function responsesUsage(usage: TokenUsage | undefined): Record<string, un
   };
 }
 
+/** The id of the response a request creates: one per request, derived from its id. */
+export function responseIdOf(requestId: string): string {
+  return `resp_${requestId.replaceAll('-', '')}`;
+}
+
 export function responseId(context: AdapterContext): string {
-  return `resp_${context.requestId.replaceAll('-', '')}`;
+  return responseIdOf(context.requestId);
 }
 
 export function responseObject(

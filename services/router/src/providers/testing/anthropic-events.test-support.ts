@@ -1,7 +1,35 @@
 // Reads Anthropic Messages SSE the way Anthropic's SDK accumulates it, and checks it is well-formed on
 // the way: every event's name is its data's type, blocks open and close in index order, nothing follows
 // message_stop.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES_DIR, listFixtures, loadStreamPayloads, loadTextFixture } from '@sluice/testing';
 import { createSseDecoder } from '../shared/sse-decoder.js';
+
+export interface RecordedAnthropicStream {
+  name: string;
+  /** The stream as Anthropic sends it. */
+  bytes: Uint8Array;
+  /** The data of each event, in order. */
+  payloads: string[];
+}
+
+/** Every recorded Anthropic Messages stream: vercel-ai's (re-framed) and the Anthropic SDK's raw SSE. */
+export function recordedAnthropicStreams(): RecordedAnthropicStream[] {
+  return [
+    ...listFixtures('vercel-ai', 'anthropic__', '.chunks.txt').map((name) => {
+      const payloads = loadStreamPayloads('vercel-ai', name);
+      const bytes = Buffer.from(payloads.map((payload) => `event: ${(JSON.parse(payload) as { type: string }).type}\ndata: ${payload}\n\n`).join(''));
+      return { name, bytes, payloads };
+    }),
+    ...readdirSync(join(FIXTURES_DIR, 'anthropic'))
+      .filter((file) => file !== 'LICENSE')
+      .map((file) => {
+        const raw = loadTextFixture('anthropic', file);
+        return { name: `anthropic/${file}`, bytes: Buffer.from(raw), payloads: decodeSse(raw).map((event) => event.data) };
+      }),
+  ];
+}
 
 export interface AssembledBlock {
   type: string;
