@@ -187,6 +187,53 @@ describe('leases', () => {
     expect(count(replies.filter((reply) => reply.sentAt < blockedAt), 200)).toBeGreaterThan(0);
   });
 
+  test('requests naming their own end user or tags are decided by policy, never from a lease', async () => {
+    const { key } = await newKey({});
+    const before = await leaseAdmissions();
+    for (const body of [{ user: 'end-user-1' }, { metadata: { tags: ['request-tag'] } }]) {
+      const replies = await load(key, [edgeA], 40, 2, body);
+      expect(count(replies, 200)).toBe(40);
+    }
+    expect((await leaseAdmissions())[0]).toBe(before[0]);
+    // The same key's plain requests are admitted from leases.
+    await load(key, [edgeA], 40, 2);
+    expect((await leaseAdmissions())[0]!).toBeGreaterThan(before[0]!);
+  });
+
+  test("a tag of the key given limits while edges admit from its leases: they are recalled, and the tag's rpm holds", async () => {
+    const tag = `lease-tag-${Date.now()}`;
+    const { key } = await newKey({ metadata: { tags: [tag] } });
+    const before = await leaseAdmissions();
+    let stop = false;
+    const replies: Timed[] = [];
+    const worker = async (edge: string) => {
+      while (!stop) {
+        const sentAt = Date.now();
+        const reply = await stack.chat(key, {}, edge);
+        replies.push({ ...reply, sentAt, doneAt: Date.now() });
+      }
+    };
+    const workers = [edgeA, edgeB, edgeA, edgeB].map(worker);
+    await waitFor(
+      async () => {
+        const now = await leaseAdmissions();
+        return now[0]! > before[0]! && now[1]! > before[1]!;
+      },
+      { timeoutMs: 10_000, message: 'the edges did not admit from leases' },
+    );
+    // The tag had no row, so the leases do not count against it; they are recalled when it gets one.
+    expect((await stack.admin('POST', '/tag/new', { name: tag, rpm_limit: 1 })).status).toBe(200);
+    const answeredAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+    stop = true;
+    await Promise.all(workers);
+    // Past the time the recall takes to reach the edges (a Redis message and a stream write), the
+    // tag's limit of one request a minute holds on both edges together.
+    const late = replies.filter((reply) => reply.sentAt >= answeredAt + 200);
+    expect(late.length).toBeGreaterThan(10);
+    expect(late.filter((reply) => reply.status !== 429).length).toBeLessThanOrEqual(1);
+  });
+
   test('a lease of an edge that is stopped frees its money after its end; leases off means no lease', async () => {
     const { key } = await newKey({ max_budget: 20 });
     const edgeProcess = stack.extra[1]!;

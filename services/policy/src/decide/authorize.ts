@@ -2,7 +2,7 @@ import { type ErrorCode, GatewayError, isSpendRoute, type Logger, MASTER_KEY_LAB
 import type { AuthorizeRequest, Decision, Identity, RateLimitState } from '@sluice/proto';
 import { apiKeyFormat } from '../keys/api-key-format.js';
 import type { KeyCache } from '../keys/key-cache.js';
-import type { Entity, KeyRecord } from '../keys/key-record.js';
+import { type Entity, entityScopeName, type KeyRecord } from '../keys/key-record.js';
 import { displayName, hashKey, secretMatcher } from '../keys/hash-key.js';
 import { type LeaseResult, type LimitStore, type ReserveResult, WINDOW_MS, type WindowState } from '../limits/limit-store.js';
 import { type GroupPricing, holdEstimate, nanosToRoundedMicros } from '@sluice/pricing';
@@ -359,11 +359,11 @@ export function createAuthorize(dependencies: AuthorizeDependencies) {
         }
         if (granted.kind === 'none') return decision({ allowed: true, identity, modelGroup, allowedModels });
         dependencies.watchScopes?.(scopes, identity);
-        dependencies.leaseGranted?.(
-          request.requestId,
-          scopes.filter((scope) => scope.version >= 0).map((scope) => scope.name),
-          granted.durationMs,
-        );
+        // Recalled by a change to any entity it covers, and by a budget or limits given to one of the
+        // key's tags that had none yet (that tag's scope is not in this lease).
+        const covered = new Set(scopes.filter((scope) => scope.version >= 0).map((scope) => scope.name));
+        for (const tag of identity.tags) covered.add(entityScopeName('tag', tag));
+        dependencies.leaseGranted?.(request.requestId, [...covered], granted.durationMs);
         return decision({
           allowed: true,
           identity,
