@@ -23,6 +23,8 @@ export * from './backends/memory-usage-bus.js';
 export * from './db/migrate.js';
 export * from './config/config-from-settings.js';
 export * from './config/settings-with-config.js';
+export * from './config/config-reloader.js';
+export * from './config/restart-only-settings.js';
 export * from './http/service-http-server.js';
 export * from './run-service.js';
 export * from './backends/connect-backends.js';

@@ -7,3 +7,4 @@ export * from './tcp-proxy.js';
 export * from './fake-langfuse.js';
 export * from './prometheus-text.js';
 export * from './otlp-receiver.js';
+export * from './projected-volume.js';

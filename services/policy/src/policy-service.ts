@@ -155,24 +155,30 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   // once the database is there; their hashes let keys of any sk- shape past the format check.
   let declaredTokens: ReadonlySet<string> = new Set();
   const firstDeclared = declaredClientKeys(config, settings.keyPepper);
-  const decide = createAuthorize({
-    masterKey,
-    keyPepper: settings.keyPepper,
-    cache,
-    store,
-    sql,
-    pricing: buildModelPricing(config),
-    allowUnpricedModels: general.allow_unpriced_models === true,
-    accessGroups: buildAccessGroups(config),
-    modelGroups: [...new Set(config.model_list.map((entry) => entry.model_name))],
-    defaultMaxTokens: general.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,
-    rateLimitFailOpen: general.rate_limit_failure_mode === 'fail_open',
-    now,
-    logger,
-    declaredTokens: () => declaredTokens,
-    watchScopes: (scopes, identity) => watched.observe(scopes, identity),
-  });
-  const authorize = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  /** The decisions a config means (its models, prices, access groups); a reload builds new ones. */
+  const decisionsFor = (next: GatewayConfig) => {
+    const nextGeneral = next.general_settings ?? {};
+    return createAuthorize({
+      masterKey,
+      keyPepper: settings.keyPepper,
+      cache,
+      store,
+      sql,
+      pricing: buildModelPricing(next),
+      allowUnpricedModels: nextGeneral.allow_unpriced_models === true,
+      accessGroups: buildAccessGroups(next),
+      modelGroups: [...new Set(next.model_list.map((entry) => entry.model_name))],
+      defaultMaxTokens: nextGeneral.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,
+      rateLimitFailOpen: nextGeneral.rate_limit_failure_mode === 'fail_open',
+      now,
+      logger,
+      declaredTokens: () => declaredTokens,
+      watchScopes: (scopes, identity) => watched.observe(scopes, identity),
+    });
+  };
+  let decide = decisionsFor(config);
+  // Each decision runs on the config current when it arrives.
+  const authorize = tracedAuthorize((request) => decide(request), metrics, tracerFor('sluice-policy'));
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
   const admin = createAdminService(adminContext, masterKey, {
     keyManagementDisabled: general.disable_key_management === true,
@@ -281,15 +287,16 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     grpcPort: grpc.port,
     httpPort: http.port,
     reload(next) {
-      // One reload at a time, in the order asked; a bad file or a database error keeps the keys as they were.
-      reloading = reloading.then(async () => {
-        try {
-          await applyClientKeys(declaredClientKeys(next, settings.keyPepper));
-        } catch (error) {
-          logger.error({ err: error }, 'reload failed; client keys unchanged');
-        }
+      // One reload at a time, in the order asked. Everything is built and the client keys synchronised
+      // before the new decisions are swapped in: a bad entry or a database error refuses the whole config.
+      const applied = reloading.then(async () => {
+        const declared = declaredClientKeys(next, settings.keyPepper);
+        const nextDecide = decisionsFor(next);
+        await applyClientKeys(declared);
+        decide = nextDecide;
       });
-      return reloading;
+      reloading = applied.catch(() => undefined);
+      return applied;
     },
     shutdownSteps: (drainTimeoutMs) => [
       {

@@ -21,7 +21,8 @@ import {
 } from '@sluice/common';
 import { type ModelInfo, RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
-import { startResponseCache } from './cache/start-response-cache.js';
+import { LiveResponseCache } from './cache/start-response-cache.js';
+import type { ResponseCache } from './cache/response-cache.js';
 import { closeUpstreamClient } from './providers/shared/upstream-client.js';
 import { createPriceBook, type PriceBook } from '@sluice/pricing';
 import { createCompleteCall } from './routing/complete-call.js';
@@ -30,7 +31,7 @@ import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
 import { SharedLatency } from './routing/shared-latency.js';
-import { readRoutingSettings } from './routing/routing-settings.js';
+import { readRoutingSettings, type RoutingSettings } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
@@ -48,6 +49,20 @@ export interface RunningRouter {
   grpcPort: number;
   httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+  /** Live reload: a new model list, routing and cache settings, swapped in at once (throws: nothing changed). */
+  reload(config: GatewayConfig): Promise<void>;
+}
+
+/**
+ * Everything the router derives from one config. A reload builds a new one and swaps the reference; a
+ * request takes the one current when it arrives (its Complete call closes over it), so it finishes on
+ * the config it started with.
+ */
+interface RouterSnapshot {
+  registry: ModelRegistry;
+  routing: RoutingSettings;
+  deployments: Deployment[];
+  complete: ReturnType<typeof createCompleteCall>;
 }
 
 /** The model groups with each deployment's live state: cooldown and recent error counts. */
@@ -86,6 +101,7 @@ async function startCooldowns(options: RouterOptions, deploymentIds: string[], t
     coolingDown: (deploymentId) => store.coolingDown(deploymentId),
     remainingMs: (deploymentId) => store.remainingMs(deploymentId),
     recordFailure: (report) => timed('record_failure', () => store.recordFailure(report)),
+    track: (deploymentIds) => store.track(deploymentIds),
     close: () => store.close(),
   };
 }
@@ -108,18 +124,18 @@ function grpcError(error: unknown): Error & { code: number } {
 }
 
 /** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
-function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): { close(): void } | undefined {
+function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): SharedLatency | undefined {
   const { settings, logger, backends, config } = options;
   if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
   const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
   stats.shareLatency((id) => shared.latencyMs(id));
-  return {
-    close: () => {
-      shared.close();
-      redis.disconnect();
-    },
+  const close = shared.close.bind(shared);
+  shared.close = () => {
+    close();
+    redis.disconnect();
   };
+  return shared;
 }
 
 /** Names, at start-up, every deployment nothing prices: its requests would cost $0 in the ledger. */
@@ -138,44 +154,54 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const { settings, config, logger } = options;
   // Refuses to start without the internal token before anything else is set up.
   const auth = internalAuthFromSettings(settings);
-  const registry = buildModelRegistry(config);
-  for (const line of registry.resolutions()) {
+  const first = buildModelRegistry(config);
+  for (const line of first.resolutions()) {
     logger.info({ ...line }, `deployment model_list[${line.index}] "${line.modelName}" → ${line.provider} ${line.model} (provider from ${line.source})`);
   }
-  const routing = readRoutingSettings(config);
-  const deployments: Deployment[] = registry.models().flatMap((model) => registry.group(model.id) ?? []);
+  const deploymentsOf = (registry: ModelRegistry) => registry.models().flatMap((model) => registry.group(model.id) ?? []);
   let cooldowns: CooldownStore | undefined;
   const observer = new RouterObserver(tracerFor('sluice-router'), {
-    deployments,
+    deployments: deploymentsOf(first),
     coolingDown: (deploymentId) => cooldowns?.coolingDown(deploymentId) ?? false,
   });
-  cooldowns = await startCooldowns(options, registry.deploymentIds(), observer.redis);
+  cooldowns = await startCooldowns(options, first.deploymentIds(), observer.redis);
   const stats = new DeploymentStats();
-  const cache = startResponseCache(options);
+  const caches = new LiveResponseCache(options);
   const responses = await startResponseStore(options);
-  const sharedLatency = startSharedLatency(options, registry.deploymentIds(), stats);
-  const prices = createPriceBook({ pricesFile: config.general_settings?.prices_file });
-  warnUnpriced(deployments, prices, config.general_settings?.allow_unpriced_models === true, logger);
-  const complete = createCompleteCall({
-    registry,
-    logger,
-    settings: routing,
-    cooldowns,
-    stats,
-    observer,
-    prices,
-    ...(cache ? { cache } : {}),
-    ...(responses ? { responses } : {}),
-  });
+  const sharedLatency = startSharedLatency(options, first.deploymentIds(), stats);
+
+  /** Builds (and so checks) everything a config means for routing; throws ConfigError on a bad one. */
+  const snapshotOf = (next: GatewayConfig, registry = buildModelRegistry(next)): RouterSnapshot => {
+    const routing = readRoutingSettings(next);
+    const deployments = deploymentsOf(registry);
+    const prices = createPriceBook({ pricesFile: next.general_settings?.prices_file });
+    warnUnpriced(deployments, prices, next.general_settings?.allow_unpriced_models === true, logger);
+    const cache: ResponseCache | undefined = caches.cacheFor(next);
+    const complete = createCompleteCall({
+      registry,
+      logger,
+      settings: routing,
+      cooldowns: cooldowns!,
+      stats,
+      observer,
+      prices,
+      ...(cache ? { cache } : {}),
+      ...(responses ? { responses } : {}),
+    });
+    return { registry, routing, deployments, complete };
+  };
+  let current = snapshotOf(config, first);
   const health = startModelHealth({
     config,
-    registry,
-    deployments,
-    settings: routing,
+    registry: current.registry,
+    deployments: current.deployments,
+    settings: current.routing,
     coolingDown: (deploymentId) => cooldowns!.coolingDown(deploymentId),
     metrics: observer.registry,
     logger,
   });
+  // One snapshot per request: the call is made on the config current when it arrives.
+  const complete: RouterSnapshot['complete'] = (request, signal) => current.complete(request, signal);
   const readiness = new Readiness();
 
   const completeStream = createCompleteStreamHandler(complete, logger);
@@ -186,7 +212,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
     completeStream: completeStream.handler,
     listModels(_call, callback) {
-      callback(null, { models: modelStatus(registry, cooldowns!, stats) });
+      callback(null, { models: modelStatus(current.registry, cooldowns!, stats) });
     },
     modelHealth(call, callback) {
       health.check(call.request.modelGroup).then(
@@ -228,13 +254,23 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     metrics: () => observer.registry.render(),
   });
   logger.info(
-    { grpcPort: grpc.port, httpPort: http.port, models: registry.models().length, routingStrategy: routing.strategy },
+    { grpcPort: grpc.port, httpPort: http.port, models: current.registry.models().length, routingStrategy: current.routing.strategy },
     'router ready',
   );
 
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
+    async reload(next) {
+      const snapshot = snapshotOf(next);
+      const ids = snapshot.registry.deploymentIds();
+      cooldowns!.track?.(ids);
+      sharedLatency?.track(ids);
+      observer.track(snapshot.deployments);
+      health.track({ registry: snapshot.registry, deployments: snapshot.deployments, settings: snapshot.routing });
+      current = snapshot;
+      logger.info({ models: snapshot.registry.models().length, deployments: ids.length, routingStrategy: snapshot.routing.strategy }, 'router config swapped in');
+    },
     shutdownSteps: (drainTimeoutMs) => [
       {
         name: 'drain router calls',
@@ -248,7 +284,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
       { name: 'close routing statistics', run: async () => sharedLatency?.close() },
-      { name: 'close response cache', run: async () => cache?.close() },
+      { name: 'close response cache', run: () => caches.close() },
       { name: 'close response store', run: async () => responses?.close() },
       { name: 'close http', run: http.close },
     ],

@@ -130,12 +130,15 @@ export class RouterObserver {
   private readonly fallbacks: Counter;
   private readonly cooldowns: Counter;
   private readonly series = new WeakMap<Deployment, DeploymentSeries>();
+  /** The running config's deployments (a reload replaces them: track). */
+  private deployments: readonly Deployment[];
 
   constructor(
     private readonly tracer: Tracer | undefined,
     options: { deployments: readonly Deployment[]; coolingDown(deploymentId: string): boolean },
   ) {
     const registry = this.registry;
+    this.deployments = options.deployments;
     const deploymentLabels = ['model_group', 'deployment', 'provider'] as const;
     this.attempts = registry.counter(
       'sluice_deployment_attempts_total',
@@ -152,10 +155,14 @@ export class RouterObserver {
     this.fallbacks = registry.counter('sluice_fallbacks_total', 'Requests moved on to a fallback model group.', ['from_model_group', 'to_model_group']);
     this.cooldowns = registry.counter('sluice_deployment_cooldowns_total', 'Times a deployment started cooling down.', [...deploymentLabels]);
     registry.sampled('sluice_deployment_cooling_down', '1 while a deployment is cooling down (gets no traffic), else 0.', 'gauge', [...deploymentLabels], () =>
-      options.deployments.map((deployment) => [[deployment.modelGroup, deployment.id, deployment.provider], options.coolingDown(deployment.id) ? 1 : 0] as const),
+      this.deployments.map((deployment) => [[deployment.modelGroup, deployment.id, deployment.provider], options.coolingDown(deployment.id) ? 1 : 0] as const),
     );
     this.redis = backendCallMetrics(registry, 'redis');
     registerProcessMetrics(registry);
+  }
+
+  track(deployments: readonly Deployment[]): void {
+    this.deployments = deployments;
   }
 
   /** A Complete call starts; its span when tracing is on. */

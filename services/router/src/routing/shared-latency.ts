@@ -26,9 +26,17 @@ export class SharedLatency {
   private readonly shared = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Changed by a config reload (track). */
+  private deploymentIds: readonly string[];
 
   constructor(private readonly options: SharedLatencyOptions) {
     this.now = options.now ?? Date.now;
+    this.deploymentIds = options.deploymentIds;
+  }
+
+  /** The deployments of a reloaded config, shared from the next sync on. */
+  track(deploymentIds: readonly string[]): void {
+    this.deploymentIds = deploymentIds;
   }
 
   start(): this {
@@ -44,7 +52,8 @@ export class SharedLatency {
 
   /** Publishes this replica's figures and reads everyone's, in one round trip. */
   async sync(): Promise<void> {
-    const { redis, replicaId, deploymentIds, local } = this.options;
+    const { redis, replicaId, local } = this.options;
+    const deploymentIds = this.deploymentIds;
     if (deploymentIds.length === 0) return;
     const now = this.now();
     const pipeline = redis.pipeline();
