@@ -124,6 +124,11 @@ export interface Settings {
   redisParts: { host: string | undefined; port: number | undefined; password: string | undefined };
   /** Live reload (issue 21): the config file and its os.file/ references are watched and re-read. */
   configReload: ConfigReloadSettings;
+  /**
+   * LITELLM_SALT_KEY (LiteLLM's name): encrypts the litellm_params of models stored in the database
+   * (store_model_in_db). Never change it once models are stored. Unset: the master key, as in LiteLLM.
+   */
+  modelEncryptionKey: string | undefined;
 }
 
 export interface ConfigReloadSettings {
@@ -283,5 +288,6 @@ export function loadSettings(env: Environment = process.env): Settings {
       debounceMs: integer(env, 'SLUICE_CONFIG_RELOAD_DEBOUNCE_MS', 250),
       pollIntervalMs: integer(env, 'SLUICE_CONFIG_POLL_INTERVAL_MS', 30_000),
     },
+    modelEncryptionKey: optionalText(env, 'LITELLM_SALT_KEY'),
   };
 }

@@ -8,6 +8,7 @@ import {
   type GatewayConfig,
   type Logger,
   Readiness,
+  GatewayError,
   type Settings,
   type ShutdownStep,
   serveStream,
@@ -36,6 +37,9 @@ import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
 import { createSqlResponseStore, type ResponseStore } from './responses/response-store.js';
+import { manageModel, type ModelAction } from './models/manage-model.js';
+import { ModelSync } from './models/model-sync.js';
+import { startStoredModels, withStoredModels } from './models/start-stored-models.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -81,6 +85,7 @@ function modelStatus(registry: ModelRegistry, cooldowns: CooldownStore, stats: D
         cooldownRemainingMs: Math.ceil(remaining),
         recentRequests: recent.requests,
         recentFailures: recent.failures,
+        dbModel: (deployment.info as { db_model?: unknown }).db_model === true,
       };
     }),
   }));
@@ -154,7 +159,19 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const { settings, config, logger } = options;
   // Refuses to start without the internal token before anything else is set up.
   const auth = internalAuthFromSettings(settings);
-  const first = buildModelRegistry(config);
+  // general_settings.store_model_in_db: models from the database join the file's (loaded before the first snapshot).
+  const storedModels = await startStoredModels(options);
+  let fileConfig = config;
+  let storedEntries = storedModels ? (await storedModels.stored.load()).map((model) => model.entry) : [];
+  let first: ModelRegistry;
+  try {
+    first = buildModelRegistry(withStoredModels(config, storedEntries));
+  } catch (error) {
+    if (storedEntries.length === 0) throw error;
+    logger.error({ err: error instanceof Error ? error.message : error }, 'the stored models cannot be routed; serving the config file models only');
+    storedEntries = [];
+    first = buildModelRegistry(config);
+  }
   for (const line of first.resolutions()) {
     logger.info({ ...line }, `deployment model_list[${line.index}] "${line.modelName}" → ${line.provider} ${line.model} (provider from ${line.source})`);
   }
@@ -190,7 +207,17 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     });
     return { registry, routing, deployments, complete };
   };
-  let current = snapshotOf(config, first);
+  let current = snapshotOf(withStoredModels(config, storedEntries), first);
+  /** The one place a new snapshot goes live: everything keyed by deployment follows it. */
+  const swapIn = (snapshot: RouterSnapshot) => {
+    const ids = snapshot.registry.deploymentIds();
+    cooldowns!.track?.(ids);
+    sharedLatency?.track(ids);
+    observer.track(snapshot.deployments);
+    health.track({ registry: snapshot.registry, deployments: snapshot.deployments, settings: snapshot.routing });
+    current = snapshot;
+    logger.info({ models: snapshot.registry.models().length, deployments: ids.length, routingStrategy: snapshot.routing.strategy }, 'router config swapped in');
+  };
   const health = startModelHealth({
     config,
     registry: current.registry,
@@ -204,9 +231,38 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const complete: RouterSnapshot['complete'] = (request, signal) => current.complete(request, signal);
   const readiness = new Readiness();
 
+  const modelSync = storedModels
+    ? new ModelSync({
+        redis: storedModels.redis,
+        subscriber: storedModels.subscriber,
+        prefix: settings.redisPrefix,
+        logger,
+        resync: async () => {
+          const entries = (await storedModels.stored.load()).map((model) => model.entry);
+          if (JSON.stringify(entries) === JSON.stringify(storedEntries)) return;
+          swapIn(snapshotOf(withStoredModels(fileConfig, entries)));
+          storedEntries = entries;
+        },
+      })
+    : undefined;
+  const manage = (action: ModelAction, body: Record<string, unknown>, caller: string) => {
+    if (!storedModels || !modelSync) {
+      throw new GatewayError('invalid_request', 'Models are stored in the database only with general_settings.store_model_in_db: true.');
+    }
+    return manageModel(action, body, caller, {
+      stored: storedModels.stored,
+      // The whole list as it would be, built and thrown away: a model that cannot be routed is never stored.
+      check: (entry, replacing) => {
+        const others = storedEntries.filter((stored) => stored.model_info?.id !== replacing);
+        buildModelRegistry(withStoredModels(fileConfig, [...others, entry]));
+      },
+      changed: () => modelSync.changed(),
+    });
+  };
+
   const completeStream = createCompleteStreamHandler(complete, logger);
   // CompleteStream writes bytes it encoded itself (see complete-stream-handler.ts).
-  const implementation: Pick<RouterServer, 'complete' | 'listModels' | 'modelHealth' | 'getStoredResponse' | 'deleteStoredResponse'> & {
+  const implementation: Pick<RouterServer, 'complete' | 'listModels' | 'modelHealth' | 'getStoredResponse' | 'deleteStoredResponse' | 'manageModel'> & {
     completeStream: typeof completeStream.handler;
   } = {
     complete: serveStream(complete, (error) => logger.debug({ err: error }, 'complete failed')),
@@ -219,6 +275,22 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         (result) => callback(null, result),
         (error: unknown) => callback(toGrpcError(error), null),
       );
+    },
+    manageModel(call, callback) {
+      const { action, body, caller } = call.request;
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return callback(toGrpcError(new GatewayError('invalid_json')), null);
+      }
+      if (action !== 'new' && action !== 'update' && action !== 'delete') return callback(toGrpcError(new GatewayError('not_found')), null);
+      Promise.resolve()
+        .then(() => manage(action, parsed, caller))
+        .then(
+          (answer) => callback(null, { json: Buffer.from(JSON.stringify(answer)) }),
+          (error: unknown) => callback(toGrpcError(error), null),
+        );
     },
     getStoredResponse(call, callback) {
       const { id, owner } = call.request;
@@ -262,14 +334,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     grpcPort: grpc.port,
     httpPort: http.port,
     async reload(next) {
-      const snapshot = snapshotOf(next);
-      const ids = snapshot.registry.deploymentIds();
-      cooldowns!.track?.(ids);
-      sharedLatency?.track(ids);
-      observer.track(snapshot.deployments);
-      health.track({ registry: snapshot.registry, deployments: snapshot.deployments, settings: snapshot.routing });
-      current = snapshot;
-      logger.info({ models: snapshot.registry.models().length, deployments: ids.length, routingStrategy: snapshot.routing.strategy }, 'router config swapped in');
+      swapIn(snapshotOf(withStoredModels(next, storedEntries)));
+      fileConfig = next;
     },
     shutdownSteps: (drainTimeoutMs) => [
       {
@@ -286,6 +352,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'close routing statistics', run: async () => sharedLatency?.close() },
       { name: 'close response cache', run: () => caches.close() },
       { name: 'close response store', run: async () => responses?.close() },
+      { name: 'close stored models', run: async () => {
+        modelSync?.close();
+        await storedModels?.close();
+      } },
       { name: 'close http', run: http.close },
     ],
   };

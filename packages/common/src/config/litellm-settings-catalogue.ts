@@ -405,7 +405,7 @@ export const GENERAL_SETTINGS: Section = {
   maximum_spend_logs_retention_period: i,
   maximum_spend_logs_retention_interval: i,
   user_mcp_management_mode: i,
-  store_model_in_db: i,
+  store_model_in_db: s,
   supported_db_objects: i,
   forward_openai_org_id: i,
   forward_client_headers_to_llm_api: i,

@@ -20,6 +20,7 @@ export const RESTART_ONLY_SETTINGS: readonly (readonly string[])[] = [
   ['general_settings', 'alerting_threshold'],
   ['general_settings', 'background_health_checks'],
   ['general_settings', 'health_check_interval'],
+  ['general_settings', 'store_model_in_db'],
   ['router_settings', 'redis_url'],
   ['router_settings', 'redis_host'],
   ['router_settings', 'redis_port'],

@@ -13,13 +13,14 @@ import { litellmViews } from './0480-litellm-views.js';
 import { keyRouteAccess } from './0412-key-route-access.js';
 import { budgetAlerts } from './0470-budget-alerts.js';
 import { bigintTokenCounts } from './0440-bigint-token-counts.js';
+import { proxyModels } from './0500-proxy-models.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
 // 410-419 moving from LiteLLM (imported keys), 430-439 small-team deployments, 440-449 hardening,
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache,
 // 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments, 440-449 hardening,
-// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read).
+// 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read), 500-509 models in the database.
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bigintTokenCounts,
   budgetAlerts,
   litellmViews,
+  proxyModels,
 ];
