@@ -41,7 +41,8 @@ async function call(edge: string, method: 'GET' | 'POST', path: string, body?: u
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-const chat = (edge: string, model: string) => call(edge, 'POST', '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'Invent a holiday' }] });
+const chat = (edge: string, model: string, key = MASTER_KEY) =>
+  call(edge, 'POST', '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'Invent a holiday' }] }, key);
 
 /** Milliseconds until `model` answers `status` through `edge`. */
 async function timeUntil(edge: string, model: string, status: number): Promise<number> {
@@ -97,6 +98,18 @@ describe('models in the database', () => {
     expect(elapsed).toBeLessThan(1_000);
     // The other replica opened the sealed key and sent it upstream.
     expect(providerA.requests.at(-1)!.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+
+    // Policy knows the stored model too: a budgeted key gets it priced (not refused as unpriced), a key
+    // limited to other models is refused it, and neither may manage models.
+    const budgeted = (await call(edges[0]!, 'POST', '/key/generate', { max_budget: 5 })).body.key as string;
+    const limited = (await call(edges[0]!, 'POST', '/key/generate', { models: ['file-model'] })).body.key as string;
+    expect((await chat(edges[1]!, 'db-model', budgeted)).status).toBe(200);
+    const refused = await chat(edges[1]!, 'db-model', limited);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('model_not_allowed');
+    const notAdmin = await call(edges[1]!, 'POST', '/model/delete', { id: modelId }, budgeted);
+    expect(notAdmin.status).toBe(403);
+    expect(notAdmin.body.error.code).toBe('admin_only');
 
     const rows = await backends.sql.query<Record<string, unknown>>('SELECT * FROM proxy_models');
     expect(rows.rows).toHaveLength(1);

@@ -25,6 +25,7 @@ export * from './config/config-from-settings.js';
 export * from './config/settings-with-config.js';
 export * from './config/config-reloader.js';
 export * from './config/restart-only-settings.js';
+export * from './config/stored-model-sync.js';
 export * from './http/service-http-server.js';
 export * from './run-service.js';
 export * from './backends/connect-backends.js';

@@ -16,6 +16,8 @@ import {
   type Settings,
   type ShutdownStep,
   startGrpcServer,
+  StoredModelSync,
+  withStoredModels,
   internalAuthFromSettings,
   startServiceHttpServer,
   timeMethods,
@@ -29,6 +31,7 @@ import { createAdminService } from './admin/admin-service.js';
 import { startBudgetResetJob } from './budgets/budget-reset-job.js';
 import { createAuthorize, undecided } from './decide/authorize.js';
 import { buildAccessGroups } from './decide/model-access.js';
+import { storedModelEntries } from './decide/stored-models.js';
 import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidation } from './invalidation/invalidation-bus.js';
 import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
@@ -176,7 +179,26 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       watchScopes: (scopes, identity) => watched.observe(scopes, identity),
     });
   };
-  let decide = decisionsFor(config);
+  // general_settings.store_model_in_db: stored models are priced and authorized like the file's; every
+  // policy replica re-reads them when a router announces a change (and every few seconds).
+  let fileConfig = config;
+  let storedEntries = general.store_model_in_db === true ? await storedModelEntries(sql) : [];
+  let decide = decisionsFor(withStoredModels(config, storedEntries));
+  const modelSync =
+    general.store_model_in_db === true
+      ? new StoredModelSync({
+          redis: undefined,
+          subscriber: redis ? connectRedis(settings, logger, { name: 'sluice-policy-models' }) : undefined,
+          prefix: settings.redisPrefix,
+          logger,
+          resync: async () => {
+            const entries = await storedModelEntries(sql);
+            if (JSON.stringify(entries) === JSON.stringify(storedEntries)) return;
+            decide = decisionsFor(withStoredModels(fileConfig, entries));
+            storedEntries = entries;
+          },
+        })
+      : undefined;
   // Each decision runs on the config current when it arrives.
   const authorize = tracedAuthorize((request) => decide(request), metrics, tracerFor('sluice-policy'));
   const adminContext: AdminContext = { sql, store, invalidations, keyPepper: settings.keyPepper, now, logger };
@@ -291,9 +313,10 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       // before the new decisions are swapped in: a bad entry or a database error refuses the whole config.
       const applied = reloading.then(async () => {
         const declared = declaredClientKeys(next, settings.keyPepper);
-        const nextDecide = decisionsFor(next);
+        const nextDecide = decisionsFor(withStoredModels(next, storedEntries));
         await applyClientKeys(declared);
         decide = nextDecide;
+        fileConfig = next;
       });
       reloading = applied.catch(() => undefined);
       return applied;
@@ -308,6 +331,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       },
       { name: 'stop settling usage', run: () => settler.stop() },
       { name: 'stop budget resets', run: () => resetJob.stop() },
+      { name: 'stop stored-model sync', run: async () => modelSync?.close() },
       { name: 'close invalidations', run: () => invalidations.close() },
       { name: 'close limit store', run: () => store.close() },
       ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),

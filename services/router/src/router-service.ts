@@ -9,6 +9,8 @@ import {
   type Logger,
   Readiness,
   GatewayError,
+  StoredModelSync,
+  withStoredModels,
   type Settings,
   type ShutdownStep,
   serveStream,
@@ -38,8 +40,7 @@ import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
 import { createSqlResponseStore, type ResponseStore } from './responses/response-store.js';
 import { manageModel, type ModelAction } from './models/manage-model.js';
-import { ModelSync } from './models/model-sync.js';
-import { startStoredModels, withStoredModels } from './models/start-stored-models.js';
+import { startStoredModels } from './models/start-stored-models.js';
 
 export interface RouterOptions {
   settings: Settings;
@@ -232,7 +233,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const readiness = new Readiness();
 
   const modelSync = storedModels
-    ? new ModelSync({
+    ? new StoredModelSync({
         redis: storedModels.redis,
         subscriber: storedModels.subscriber,
         prefix: settings.redisPrefix,

@@ -1,4 +1,4 @@
-import { type Backends, ConfigError, connectRedis, connectSql, type GatewayConfig, type Logger, migrate, type ModelEntry, type Settings, type Sql } from '@sluice/common';
+import { type Backends, ConfigError, connectRedis, connectSql, type GatewayConfig, type Logger, migrate, type Settings, type Sql } from '@sluice/common';
 import { ModelSecrets } from './model-secrets.js';
 import { StoredModels } from './stored-models.js';
 
@@ -38,13 +38,3 @@ export async function startStoredModels(options: { settings: Settings; config: G
   };
 }
 
-/**
- * The model list the router serves: the config file's models, then the stored ones. A stored model
- * whose id a config model already has is left out (the file is the operator's word); one with the same
- * model_name joins that group as another deployment, as in LiteLLM.
- */
-export function withStoredModels(config: GatewayConfig, stored: readonly ModelEntry[]): GatewayConfig {
-  if (stored.length === 0) return config;
-  const ids = new Set(config.model_list.flatMap((entry) => (entry.model_info?.id === undefined ? [] : [entry.model_info.id])));
-  return { ...config, model_list: [...config.model_list, ...stored.filter((entry) => entry.model_info?.id === undefined || !ids.has(entry.model_info.id))] };
-}

@@ -90,9 +90,9 @@ export class StoredModels {
     const id = entry.model_info?.id ?? randomUUID();
     const { id: _id, db_model: _db, ...info } = (entry.model_info ?? {}) as Record<string, unknown>;
     const { rows } = await this.sql.query<StoredRow>(
-      `INSERT INTO proxy_models (model_id, model_name, model, litellm_params_encrypted, model_info, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (model_id) DO NOTHING RETURNING *`,
-      [id, entry.model_name, entry.litellm_params.model, this.secrets.seal(JSON.stringify(entry.litellm_params)), JSON.stringify(info), caller],
+      `INSERT INTO proxy_models (model_id, model_name, model, litellm_params_encrypted, litellm_params_public, model_info, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (model_id) DO NOTHING RETURNING *`,
+      [id, entry.model_name, entry.litellm_params.model, this.secrets.seal(JSON.stringify(entry.litellm_params)), JSON.stringify(publicParams(entry.litellm_params)), JSON.stringify(info), caller],
     );
     if (rows.length === 0) throw new GatewayError('already_exists', `A model with id "${id}" already exists.`);
     return rows[0]!;
@@ -101,9 +101,10 @@ export class StoredModels {
   async update(modelId: string, entry: ModelEntry, caller: string): Promise<StoredRow | undefined> {
     const { id: _id, db_model: _db, ...info } = (entry.model_info ?? {}) as Record<string, unknown>;
     const { rows } = await this.sql.query<StoredRow>(
-      `UPDATE proxy_models SET model_name = $2, model = $3, litellm_params_encrypted = $4, model_info = $5, updated_at = now(), updated_by = $6
+      `UPDATE proxy_models SET model_name = $2, model = $3, litellm_params_encrypted = $4, litellm_params_public = $5, model_info = $6,
+         updated_at = now(), updated_by = $7
        WHERE model_id = $1 RETURNING *`,
-      [modelId, entry.model_name, entry.litellm_params.model, this.secrets.seal(JSON.stringify(entry.litellm_params)), JSON.stringify(info), caller],
+      [modelId, entry.model_name, entry.litellm_params.model, this.secrets.seal(JSON.stringify(entry.litellm_params)), JSON.stringify(publicParams(entry.litellm_params)), JSON.stringify(info), caller],
     );
     return rows[0];
   }

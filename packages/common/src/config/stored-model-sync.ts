@@ -1,12 +1,14 @@
-import type { Logger, Redis } from '@sluice/common';
+import type { Redis } from '../backends/redis.js';
+import type { Logger } from '../logger.js';
+import type { GatewayConfig, ModelEntry } from './config-schema.js';
 
-// Every router replica learns of a stored-model change within a second: the replica that wrote it
-// publishes on Redis, and each replica (the writer too) re-reads the table. A resync every few seconds
-// is the safety net for a message lost while a connection was down.
+// Every router (and policy) replica learns of a stored-model change within a second: the router that
+// wrote it publishes on Redis, and each replica (the writer too) re-reads the table. A resync every few
+// seconds is the safety net for a message lost while a connection was down.
 
 const RESYNC_INTERVAL_MS = 5_000;
 
-export interface ModelSyncOptions {
+export interface StoredModelSyncOptions {
   /** Publishes the announcements; undefined (embedded mode, no Redis): this process is the only router. */
   redis: Redis | undefined;
   subscriber: Redis | undefined;
@@ -15,13 +17,13 @@ export interface ModelSyncOptions {
   logger: Logger;
 }
 
-export class ModelSync {
+export class StoredModelSync {
   private readonly channel: string;
   private readonly timer: NodeJS.Timeout;
   private running: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly options: ModelSyncOptions) {
+  constructor(private readonly options: StoredModelSyncOptions) {
     this.channel = `${options.prefix}router:models`;
     this.timer = setInterval(() => void this.resync(), RESYNC_INTERVAL_MS);
     this.timer.unref();
@@ -71,4 +73,15 @@ export class ModelSync {
     this.options.subscriber?.disconnect();
     this.options.redis?.disconnect();
   }
+}
+
+/**
+ * The model list a service serves with general_settings.store_model_in_db: the config file's models,
+ * then the stored ones. A stored model whose id a config model already has is left out (the file is the
+ * operator's word); one with the same model_name joins that group as another deployment, as in LiteLLM.
+ */
+export function withStoredModels(config: GatewayConfig, stored: readonly ModelEntry[]): GatewayConfig {
+  if (stored.length === 0) return config;
+  const ids = new Set(config.model_list.flatMap((entry) => (entry.model_info?.id === undefined ? [] : [entry.model_info.id])));
+  return { ...config, model_list: [...config.model_list, ...stored.filter((entry) => entry.model_info?.id === undefined || !ids.has(entry.model_info.id))] };
 }
