@@ -11,7 +11,8 @@ describe('stored models', () => {
         aws_secret_access_key: 'b',
         aws_session_token: 'c',
         vertex_credentials: '{}',
-        api_base: 'https://user:pass@example.com/v1',
+        api_base: 'https://user:pass@example.com/v1?api-key=sk-q',
+        extra_headers: { authorization: 'Bearer sk-h' },
         rpm: 10,
       }),
     ).toEqual({ model: 'bedrock/claude', api_base: 'https://example.com/v1', rpm: 10 });

@@ -17,8 +17,21 @@ interface StoredRow {
   updated_by: string | null;
 }
 
-/** litellm_params names whose values are credentials: never in an answer. */
-const SECRET_PARAM = /key|secret|token|credential|password/i;
+/** litellm_params names whose values are (or may hold) credentials: never in an answer. */
+const SECRET_PARAM = /key|secret|token|credential|password|headers/i;
+
+/** An api_base as an answer may show it: no user info and no query string (either can carry a key). */
+function publicApiBase(apiBase: string): string {
+  try {
+    const url = new URL(apiBase);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString();
+  } catch {
+    return redactUrl(apiBase).replace(/\?.*$/, '');
+  }
+}
 
 /**
  * A stored model may not read the router's environment or files: an admin could otherwise send
@@ -44,12 +57,12 @@ export function checkedEntry(entry: { model_name: unknown; litellm_params: unkno
   }
 }
 
-/** What an answer may show of litellm_params: no credential, and an api_base without userinfo. */
+/** What an answer may show of litellm_params: no credential (extra_headers neither), and a bare api_base. */
 export function publicParams(params: Record<string, unknown>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
     if (SECRET_PARAM.test(name)) continue;
-    shown[name] = name === 'api_base' && typeof value === 'string' ? redactUrl(value) : value;
+    shown[name] = name === 'api_base' && typeof value === 'string' ? publicApiBase(value) : value;
   }
   return shown;
 }
