@@ -13,6 +13,8 @@ export interface EdgeOptions {
   responseCache: { enabled: boolean; namespacePerTeam: boolean };
   /** The admin console's built files, served at /ui; undefined when general_settings.disable_admin_ui is set. */
   adminConsoleRoot?: string | undefined;
+  /** litellm_settings.default_model: the model of a request that names none. */
+  defaultModel?: string | undefined;
 }
 
 /** Everything the routes need, built once in server.ts. */

@@ -51,6 +51,7 @@ function edgeOptionsOf(config: GatewayConfig, settings: Settings): EdgeContext['
       namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
     },
     adminConsoleRoot: adminConsoleRoot(general, settings.disableAdminUi),
+    defaultModel: config.litellm_settings?.default_model,
   };
 }
 

@@ -33,8 +33,10 @@ import { type CooldownStore, MemoryCooldownStore } from './routing/cooldown-stor
 import { DeploymentStats } from './routing/deployment-stats.js';
 import { buildModelRegistry, type ModelRegistry } from './routing/model-registry.js';
 import { RedisCooldownStore } from './routing/redis-cooldown-store.js';
-import { SharedLatency } from './routing/shared-latency.js';
-import { readRoutingSettings, type RoutingSettings } from './routing/routing-settings.js';
+import { SharedRoutingStats } from './routing/shared-routing-stats.js';
+import { type DeploymentLimitStore, limitsOf, MemoryDeploymentLimits } from './routing/deployment-limits.js';
+import { RedisDeploymentLimits } from './routing/redis-deployment-limits.js';
+import { readRoutingSettings, type RoutingSettings, type RoutingStrategy } from './routing/routing-settings.js';
 import { RouterObserver } from './observability/router-observer.js';
 import type { Deployment } from './providers/provider-adapter.js';
 import { startModelHealth } from './health/deployment-health.js';
@@ -129,13 +131,33 @@ function grpcError(error: unknown): Error & { code: number } {
   return Object.assign(new Error(error instanceof Error ? error.message : 'response store failed'), { code: GrpcStatus.UNAVAILABLE });
 }
 
-/** latency-based-routing shares its statistics across replicas through Redis (not in embedded mode). */
-function startSharedLatency(options: RouterOptions, deploymentIds: string[], stats: DeploymentStats): SharedLatency | undefined {
+/**
+ * litellm_params rpm / tpm / max_parallel_requests, enforced: in Redis (exact across replicas) unless the
+ * router runs embedded or without REDIS_URL. No connection is made while no deployment has a limit.
+ */
+function startDeploymentLimits(options: RouterOptions, deployments: readonly Deployment[], timed: TimedCall): DeploymentLimitStore | undefined {
   const { settings, logger, backends, config } = options;
-  if (backends?.embedded || !settings.redisUrl || config.router_settings?.routing_strategy !== 'latency-based-routing') return undefined;
+  const defaultParallel = config.router_settings?.default_max_parallel_requests ?? 0;
+  if (!deployments.some((deployment) => limitsOf(deployment, undefined, defaultParallel) !== undefined)) return undefined;
+  if (backends?.embedded || !settings.redisUrl) return new MemoryDeploymentLimits();
+  // Reservations made in the same turn of the event loop share one write to Redis.
+  const store = new RedisDeploymentLimits({ redis: connectRedis(settings, logger, { name: 'sluice-router-limits', autoPipelining: true }), logger });
+  return {
+    reserve: (limits, deploymentId, attemptId, tokens, nowMs) => timed('reserve_deployment', () => store.reserve(limits, deploymentId, attemptId, tokens, nowMs)),
+    end: (lease, tokens) => store.end(lease, tokens),
+    close: () => store.close(),
+  };
+}
+
+/** Strategies that decide on statistics, which router replicas share through Redis (not in embedded mode). */
+const SHARED_STATS_STRATEGIES = new Set<RoutingStrategy>(['latency-based-routing', 'least-busy', 'usage-based-routing']);
+
+function startSharedStats(options: RouterOptions, strategy: RoutingStrategy, deploymentIds: string[], stats: DeploymentStats): SharedRoutingStats | undefined {
+  const { settings, logger, backends } = options;
+  if (backends?.embedded || !settings.redisUrl || !SHARED_STATS_STRATEGIES.has(strategy)) return undefined;
   const redis = connectRedis(settings, logger, { name: 'sluice-router-stats' });
-  const shared = new SharedLatency({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
-  stats.shareLatency((id) => shared.latencyMs(id));
+  const shared = new SharedRoutingStats({ redis, replicaId: randomUUID(), deploymentIds, local: stats }).start();
+  stats.share((id) => shared.figures(id));
   const close = shared.close.bind(shared);
   shared.close = () => {
     close();
@@ -186,7 +208,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const stats = new DeploymentStats();
   const caches = new LiveResponseCache(options);
   const responses = await startResponseStore(options);
-  const sharedLatency = startSharedLatency(options, first.deploymentIds(), stats);
+  // Made when a config first needs them (a strategy that shares statistics, a deployment with limits),
+  // at start-up or on a reload, and kept from then on.
+  let sharedStats: SharedRoutingStats | undefined;
+  let limits: DeploymentLimitStore | undefined;
 
   /** Builds (and so checks) everything a config means for routing; throws ConfigError on a bad one. */
   const snapshotOf = (next: GatewayConfig, registry = buildModelRegistry(next)): RouterSnapshot => {
@@ -195,6 +220,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const prices = createPriceBook({ pricesFile: next.general_settings?.prices_file });
     warnUnpriced(deployments, prices, next.general_settings?.allow_unpriced_models === true, logger);
     const cache: ResponseCache | undefined = caches.cacheFor(next);
+    sharedStats ??= startSharedStats(options, routing.strategy, registry.deploymentIds(), stats);
+    limits ??= startDeploymentLimits({ ...options, config: next }, deployments, observer.redis);
     const complete = createCompleteCall({
       registry,
       logger,
@@ -205,6 +232,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       prices,
       ...(cache ? { cache } : {}),
       ...(responses ? { responses } : {}),
+      ...(limits ? { limits } : {}),
     });
     return { registry, routing, deployments, complete };
   };
@@ -213,7 +241,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const swapIn = (snapshot: RouterSnapshot) => {
     const ids = snapshot.registry.deploymentIds();
     cooldowns!.track?.(ids);
-    sharedLatency?.track(ids);
+    sharedStats?.track(ids);
     observer.track(snapshot.deployments);
     health.track({ registry: snapshot.registry, deployments: snapshot.deployments, settings: snapshot.routing });
     current = snapshot;
@@ -350,7 +378,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       { name: 'stop health checks', run: async () => health.stop() },
       { name: 'close upstream connections', run: closeUpstreamClient },
       { name: 'close cooldowns', run: () => cooldowns!.close() },
-      { name: 'close routing statistics', run: async () => sharedLatency?.close() },
+      { name: 'close deployment limits', run: async () => limits?.close() },
+      { name: 'close routing statistics', run: async () => sharedStats?.close() },
       { name: 'close response cache', run: () => caches.close() },
       { name: 'close response store', run: async () => responses?.close() },
       { name: 'close stored models', run: async () => {

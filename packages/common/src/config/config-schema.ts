@@ -18,6 +18,9 @@ export const ModelGroupAliasSchema = Type.Union([
   Type.Object({ model: Type.String({ minLength: 1 }), hidden: Type.Optional(Type.Boolean()) }, open),
 ]);
 
+/** LiteLLM's RetryPolicy / AllowedFailsPolicy: a count per exception class name. */
+const PerErrorClassSchema = Type.Record(Type.String(), Num);
+
 export const LitellmParamsSchema = Type.Object(
   {
     model: Type.String({ minLength: 1 }),
@@ -141,6 +144,13 @@ export const RouterSettingsSchema = Type.Object(
     tag_filtering_match_any: Type.Optional(Type.Boolean()),
     /** Skip deployments whose model_info context window is smaller than the prompt. */
     enable_pre_call_checks: Type.Optional(Type.Boolean()),
+    // LiteLLM compatibility: {BadRequestErrorRetries: 0, TimeoutErrorRetries: 3, ...} and
+    // {TimeoutErrorAllowedFails: 5, ...}, per error class; model_group_retry_policy is per model group.
+    retry_policy: Type.Optional(PerErrorClassSchema),
+    model_group_retry_policy: Type.Optional(Type.Record(Type.String(), PerErrorClassSchema)),
+    allowed_fails_policy: Type.Optional(PerErrorClassSchema),
+    /** max_parallel_requests of every deployment that does not set its own. */
+    default_max_parallel_requests: Type.Optional(Num),
   },
   open,
 );
@@ -186,6 +196,8 @@ export const LitellmSettingsSchema = Type.Object(
     max_budget: Type.Optional(Num),
     budget_duration: Type.Optional(Str),
     log_level: Type.Optional(Str),
+    /** The model group of a request that names no model. */
+    default_model: Type.Optional(Type.String({ minLength: 1 })),
   },
   open,
 );

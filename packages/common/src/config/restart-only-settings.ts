@@ -29,6 +29,8 @@ export const RESTART_ONLY_SETTINGS: readonly (readonly string[])[] = [
   ['litellm_settings', 'failure_callback'],
   ['litellm_settings', 'callbacks'],
   ['litellm_settings', 'log_level'],
+  // The edge adds its default-model hook when the app is built.
+  ['litellm_settings', 'default_model'],
   // The cache's connection; whether it is on, its ttl, namespace, mode and call types apply live.
   ['litellm_settings', 'cache_params', 'type'],
   ['litellm_settings', 'cache_params', 'url'],

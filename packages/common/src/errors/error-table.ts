@@ -142,6 +142,10 @@ export const ERROR_TABLE = {
     http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true, type: 'rate_limit_error',
     message: 'The provider is rate limiting this model; retry later.',
   },
+  deployment_limits_reached: {
+    http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true, type: 'rate_limit_error',
+    message: 'No deployments available for selected model: every deployment is at its rpm, tpm or max_parallel_requests limit; try again shortly.',
+  },
   internal_error: {
     http: 500, grpc: GrpcStatus.INTERNAL, retryable: true, type: 'server_error',
     message: 'Internal error.',

@@ -26,6 +26,19 @@ interface ForwardedBody {
   stream_options?: { include_usage?: boolean } | null;
 }
 
+/** litellm_settings.default_model for a body without a model (absent, null or ""). */
+function withDefaultModel(model: string) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (body && typeof body === 'object' && !Array.isArray(body) && (body.model === undefined || body.model === null || body.model === '')) {
+      body.model = model;
+      // The router reads the bytes: they say the same as the body policy and the usage event see.
+      request.rawBody = Buffer.from(JSON.stringify(body));
+    }
+    done();
+  };
+}
+
 /** A route whose body is validated against `schema` and sent to the router as it came. */
 export function forwardingRoute(app: FastifyInstance, context: EdgeContext, route: ForwardingRoute): void {
   const handler = async (request: FastifyRequest<{ Body: ForwardedBody }>, reply: FastifyReply) => {
@@ -50,7 +63,14 @@ export function forwardingRoute(app: FastifyInstance, context: EdgeContext, rout
       body.model,
     );
   };
-  const options = { schema: { body: route.schema }, config: { errorFormat: route.wire?.errorFormat ?? 'openai' } };
-  app.post(route.path, options, handler);
-  app.post(route.path.slice('/v1'.length), options, handler);
+  const defaultModel = context.options.defaultModel;
+  const options = {
+    schema: { body: route.schema },
+    config: { errorFormat: route.wire?.errorFormat ?? 'openai' },
+    // Before validation, so the body is then checked (and the key's model access decided) as if the
+    // client had named the default model itself.
+    ...(defaultModel ? { preValidation: withDefaultModel(defaultModel) } : {}),
+  };
+  app.post<{ Body: ForwardedBody }>(route.path, options, handler);
+  app.post<{ Body: ForwardedBody }>(route.path.slice('/v1'.length), options, handler);
 }

@@ -129,6 +129,7 @@ export class RouterObserver {
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
   private readonly cooldowns: Counter;
+  private readonly limited: Counter;
   private readonly series = new WeakMap<Deployment, DeploymentSeries>();
   /** The running config's deployments (a reload replaces them: track). */
   private deployments: readonly Deployment[];
@@ -154,6 +155,11 @@ export class RouterObserver {
     this.retries = registry.counter('sluice_retries_total', 'Attempts after the first within a model group.', ['model_group']);
     this.fallbacks = registry.counter('sluice_fallbacks_total', 'Requests moved on to a fallback model group.', ['from_model_group', 'to_model_group']);
     this.cooldowns = registry.counter('sluice_deployment_cooldowns_total', 'Times a deployment started cooling down.', [...deploymentLabels]);
+    this.limited = registry.counter(
+      'sluice_deployment_limited_total',
+      'Times a deployment was skipped at its rpm, tpm or max_parallel_requests limit.',
+      [...deploymentLabels, 'limit'],
+    );
     registry.sampled('sluice_deployment_cooling_down', '1 while a deployment is cooling down (gets no traffic), else 0.', 'gauge', [...deploymentLabels], () =>
       this.deployments.map((deployment) => [[deployment.modelGroup, deployment.id, deployment.provider], options.coolingDown(deployment.id) ? 1 : 0] as const),
     );
@@ -258,5 +264,10 @@ export class RouterObserver {
 
   cooledDown(deployment: Deployment): void {
     this.cooldowns.labels(deployment.modelGroup, deployment.id, deployment.provider).inc();
+  }
+
+  /** A deployment at one of its limits was skipped (limit: rpm, tpm or parallel). */
+  atLimit(deployment: Deployment, limit: string): void {
+    this.limited.labels(deployment.modelGroup, deployment.id, deployment.provider, limit).inc();
   }
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { GatewayError, isErrorCode, type Logger } from '@sluice/common';
+import { type ErrorCode, GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import { recordStoredResponse } from '../responses/record-stored-response.js';
 import type { ChatMessage, ResponseStore } from '../responses/response-store.js';
@@ -11,9 +11,10 @@ import { adapterForCall } from '../providers/inbound/adapter-for-call.js';
 import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
 import type { DeploymentStats } from './deployment-stats.js';
+import { type DeploymentLimitStore, type Lease, limitsOf, type LimitsOfDeployment } from './deployment-limits.js';
 import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
-import { backoffMs, countsAgainstDeployment, errorCodeOf, fallbackKind, isRetryable } from './retry-policy.js';
+import { backoffMs, countsAgainstDeployment, errorClassOf, errorCodeOf, fallbackKind, retriesFor } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';
 import { type AttemptResult, estimatePromptTokens, runAttempt } from './run-attempt.js';
 import { type Random, selectDeployment, UNKNOWN_COST } from './select-deployment.js';
@@ -40,7 +41,13 @@ export interface CompleteDependencies {
   responses?: ResponseStore;
   /** Prices deployments (general_settings.prices_file, model_info costs, the built-in table). */
   prices?: PriceBook;
+  /** Enforces litellm_params rpm / tpm / max_parallel_requests; absent: they only weigh the shuffle. */
+  limits?: DeploymentLimitStore;
 }
+
+/** Unique per attempt across replicas: a parallel slot is held under this id. */
+const REPLICA_TAG = Math.random().toString(36).slice(2, 10);
+let attemptSequence = 0;
 
 function abortableSleep(ms: number, signal: CancelSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
@@ -95,10 +102,28 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     return entry;
   };
 
+  // A deployment's limits depend on its configuration only; most have none and pay nothing for them.
+  const limitStore = dependencies.limits;
+  const limitsByDeployment = new WeakMap<Deployment, LimitsOfDeployment | null>();
+  const limitsFor = (deployment: Deployment): LimitsOfDeployment | undefined => {
+    if (!limitStore) return undefined;
+    let limits = limitsByDeployment.get(deployment);
+    if (limits === undefined) {
+      limits = limitsOf(deployment, settings.timeoutMs, settings.defaultMaxParallelRequests) ?? null;
+      limitsByDeployment.set(deployment, limits);
+    }
+    return limits ?? undefined;
+  };
+
   // cost-based-routing compares input plus output per token, in the price's femto-USD.
   const costOf = (deployment: Deployment): number => {
     const { price } = priceOf(deployment);
     return price ? price.input + price.output : UNKNOWN_COST;
+  };
+
+  const allowedFailsFor = (code: ErrorCode): number => {
+    const errorClass = errorClassOf(code);
+    return (errorClass !== undefined ? settings.allowedFailsPolicy?.[errorClass] : undefined) ?? settings.allowedFails;
   };
 
   async function reportFailure(deployment: Deployment, groupSize: number, error: unknown): Promise<void> {
@@ -112,7 +137,7 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     const immediate = code === 'upstream_rate_limited' && retryAfterMs !== undefined;
     const cooled = await cooldowns.recordFailure({
       deploymentId: deployment.id,
-      allowedFails: settings.allowedFails,
+      allowedFails: allowedFailsFor(code),
       cooldownMs: immediate ? Math.max(retryAfterMs, 1000) : cooldownMs,
       immediate,
     });
@@ -122,10 +147,9 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
-  async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number): AsyncGenerator<CompletePart> {
+  async function* attemptDeployment(state: CallState, deployment: Deployment, groupSize: number, result: AttemptResult = {}): AsyncGenerator<CompletePart> {
     const entry = providerFor(deployment.provider)!;
     const adapter = adapterForCall(entry.adapterFor?.(deployment) ?? entry.adapter, state.request.callType);
-    const result: AttemptResult = {};
     state.attempts += 1;
     stats.started(deployment.id);
     const observed = dependencies.observer?.attempt(state.observation, deployment, state.attempts);
@@ -175,20 +199,40 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
     }
   }
 
+  /**
+   * An attempt under a lease: whatever ends it (an answer, a failure, the client going away), the lease
+   * ends with it, settled to the tokens the provider reported.
+   */
+  async function* leasedAttempt(state: CallState, deployment: Deployment, groupSize: number, lease: Lease): AsyncGenerator<CompletePart> {
+    const result: AttemptResult = {};
+    try {
+      yield* attemptDeployment(state, deployment, groupSize, result);
+    } finally {
+      // Unknown usage (a stream that broke) keeps the estimate; an attempt that produced nothing used none.
+      const tokens = result.value ? result.value.usage.promptTokens + result.value.usage.completionTokens : result.midStreamError ? lease.tokens : 0;
+      limitStore!.end(lease, tokens);
+    }
+  }
+
   /** Tries one model group with retries; returns when an answer went out, throws the last failure otherwise. */
   async function* tryGroup(state: CallState, group: string): AsyncGenerator<CompletePart> {
     const all = registry.group(group) ?? [];
     const tagged = settings.tagFiltering ? filterByTags(all, requestTags(state.body, state.request.tags ?? []), settings.tagMatchAny, group) : all;
     const deployments = settings.preCallChecks ? withinContextWindow(tagged, estimatePromptTokens(state.request.body)) : tagged;
     const failed = new Set<string>();
+    // Deployments found at their rpm / tpm / parallel limit during this request, and the soonest one frees up.
+    let atLimit: Set<string> | undefined;
+    let limitRetryAfterMs = Number.POSITIVE_INFINITY;
     let lastError: unknown;
     let lastDeployment: Deployment | undefined;
-    for (let retry = 0; retry <= settings.numRetries; retry += 1) {
-      const healthy = deployments.filter((deployment) => !cooldowns.coolingDown(deployment.id));
+    const retryPolicy = settings.groupRetryPolicies.get(group) ?? settings.retryPolicy;
+    // The loop ends when a failure has used up the retries its error class gets (retriesFor).
+    for (let retry = 0; ; retry += 1) {
+      const healthy = deployments.filter((deployment) => !cooldowns.coolingDown(deployment.id) && !atLimit?.has(deployment.id));
       const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
       const deployment = selectDeployment(fresh.length > 0 ? fresh : healthy, settings, stats, random, costOf);
       if (!deployment) {
-        lastError ??= new GatewayError('no_deployment_available');
+        lastError ??= atLimit ? limitsReached(group, limitRetryAfterMs) : new GatewayError('no_deployment_available');
         break;
       }
       if (retry > 0) {
@@ -202,9 +246,28 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
         await sleep(wait, state.signal);
         if (state.signal.aborted) return;
       }
+      // Reserved after any wait, so a slot is never held by a request that is only sleeping.
+      const limits = limitsFor(deployment);
+      let lease: Lease | undefined;
+      if (limits) {
+        const reservation = await limitStore!.reserve(limits, deployment.id, `${REPLICA_TAG}:${(attemptSequence += 1)}`, estimatePromptTokens(state.request.body), now());
+        if (!reservation.admitted) {
+          (atLimit ??= new Set()).add(deployment.id);
+          dependencies.observer?.atLimit(deployment, reservation.reason);
+          limitRetryAfterMs = Math.min(limitRetryAfterMs, reservation.retryAfterMs);
+          // Nothing was attempted: picking another deployment spends no retry.
+          retry -= 1;
+          continue;
+        }
+        lease = reservation.lease;
+        if (state.signal.aborted) {
+          limitStore!.end(lease, 0);
+          return;
+        }
+      }
       let sent = false;
       try {
-        for await (const part of attemptDeployment(state, deployment, deployments.length)) {
+        for await (const part of lease ? leasedAttempt(state, deployment, deployments.length, lease) : attemptDeployment(state, deployment, deployments.length)) {
           sent = true;
           yield part;
         }
@@ -218,10 +281,20 @@ export function createCompleteCall(dependencies: CompleteDependencies) {
         await reportFailure(deployment, deployments.length, error);
         const code = errorCodeOf(error);
         logger.info({ requestId: state.request.requestId, deployment: deployment.id, errorCode: code, retry }, 'attempt failed');
-        if (!isRetryable(code)) break;
+        if (retry >= retriesFor(code, settings.numRetries, retryPolicy)) break;
       }
     }
     throw lastError ?? new GatewayError('no_deployment_available');
+  }
+
+  /** LiteLLM's RateLimitError "No deployments available for selected model", with when to try again. */
+  function limitsReached(group: string, retryAfterMs: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil((Number.isFinite(retryAfterMs) ? retryAfterMs : 1000) / 1000));
+    return new GatewayError(
+      'deployment_limits_reached',
+      `No deployments available for selected model, try again in ${seconds} seconds. Passed model=${group}: every deployment is at its rpm, tpm or max_parallel_requests limit.`,
+      { retryAfterSeconds: seconds },
+    );
   }
 
   function fallbackGroups(group: string, error: unknown): string[] {

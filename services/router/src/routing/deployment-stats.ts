@@ -1,7 +1,9 @@
 // What this router replica has seen of each deployment: requests in flight (least-busy), a moving
 // average of latency (latency-based-routing) and this minute's requests and tokens
-// (usage-based-routing). Kept per replica, in memory: these steer load, they are not limits, and
-// reading them costs nothing on the request path.
+// (usage-based-routing). Kept in memory, so reading them costs nothing on the request path; with Redis,
+// SharedRoutingStats adds what the other replicas published (at most a second or so old). These steer
+// load, they are not limits.
+import type { SharedFigures } from './shared-routing-stats.js';
 
 const MINUTE = 60_000;
 const LATENCY_WEIGHT = 0.3;
@@ -73,29 +75,35 @@ export class DeploymentStats {
     return { requests: entry.requests + entry.previousRequests, failures: entry.failures + entry.previousFailures };
   }
 
+  /** Requests in flight on this replica, plus on the others when shared. */
   inFlight(id: string): number {
-    return this.get(id).inFlight;
+    return this.get(id).inFlight + (this.shared?.(id)?.othersInFlight ?? 0);
   }
 
-  /** Every replica's picture when shared through Redis (SharedLatency), else this replica's own. */
+  /** Every replica's average when shared through Redis, else this replica's own. */
   latencyMs(id: string): number | undefined {
-    return this.sharedLatency?.(id) ?? this.get(id).latencyMs;
+    return this.shared?.(id)?.latencyMs ?? this.get(id).latencyMs;
   }
 
-  /** This replica's own moving average, which it publishes for the others. */
-  localLatencyMs(id: string): number | undefined {
-    return this.stats.get(id)?.latencyMs;
-  }
-
-  /** Routes latencyMs through the figures of every replica. */
-  shareLatency(lookup: (id: string) => number | undefined): void {
-    this.sharedLatency = lookup;
-  }
-
-  private sharedLatency: ((id: string) => number | undefined) | undefined;
-
+  /** This minute's requests and tokens, on this replica plus the others when shared. */
   minuteUsage(id: string): { requests: number; tokens: number } {
     const entry = this.get(id);
-    return { requests: entry.requests, tokens: entry.tokens };
+    const others = this.shared?.(id);
+    if (!others || others.minute !== entry.minute) return { requests: entry.requests, tokens: entry.tokens };
+    return { requests: entry.requests + others.othersRequests, tokens: entry.tokens + others.othersTokens };
   }
+
+  /** This replica's own figures, which it publishes for the others; undefined for a deployment it never used. */
+  own(id: string): { latencyMs: number | undefined; inFlight: number; minute: number; requests: number; tokens: number } | undefined {
+    if (!this.stats.has(id)) return undefined;
+    const entry = this.get(id);
+    return { latencyMs: entry.latencyMs, inFlight: entry.inFlight, minute: entry.minute, requests: entry.requests, tokens: entry.tokens };
+  }
+
+  /** Adds every replica's figures (SharedRoutingStats) to what this one decides on. */
+  share(lookup: (id: string) => SharedFigures | undefined): void {
+    this.shared = lookup;
+  }
+
+  private shared: ((id: string) => SharedFigures | undefined) | undefined;
 }

@@ -34,6 +34,15 @@ describe('model registry', () => {
     expect(registry.models().map((model) => model.id)).toEqual(['gpt-4o', 'fast']);
   });
 
+  test('a default_model no group serves stops start-up with its path; an alias or a wildcard may serve it', () => {
+    const model_list = [{ model_name: 'gpt-4o', litellm_params: { model: 'openai/gpt-4o' } }];
+    expect(() => registryOf({ model_list, litellm_settings: { default_model: 'nope' } })).toThrow(/litellm_settings\.default_model: model "nope"/);
+    expect(registryOf({ model_list, litellm_settings: { default_model: 'gpt-4o' } }).group('gpt-4o')).toHaveLength(1);
+    expect(() => registryOf({ model_list, router_settings: { model_group_alias: { fast: 'gpt-4o' } }, litellm_settings: { default_model: 'fast' } })).not.toThrow();
+    const wildcard = [{ model_name: 'openai/*', litellm_params: { model: 'openai/*' } }];
+    expect(() => registryOf({ model_list: wildcard, litellm_settings: { default_model: 'openai/gpt-4o-mini' } })).not.toThrow();
+  });
+
   test('an alias to a group that does not exist stops start-up with its path', () => {
     expect(() =>
       registryOf({ model_list: [], router_settings: { model_group_alias: { fast: 'nope' } } }),

@@ -163,10 +163,16 @@ export function buildModelRegistry(config: GatewayConfig): ModelRegistry {
   for (const [alias, { group, hidden }] of aliases) {
     if (!hidden && !groups.has(alias)) models.push(describe(alias, groups.get(group)!));
   }
+  // A configured group wins over an alias of the same name, as in LiteLLM.
+  const group = (name: string): Deployment[] | undefined =>
+    groups.get(name) ?? (aliases.has(name) ? groups.get(aliases.get(name)!.group) : wildcards.length > 0 ? wildcardGroup(name) : undefined);
+  // Every request without a model would fail; say so at start-up instead.
+  const defaultModel = config.litellm_settings?.default_model;
+  if (defaultModel !== undefined && !group(defaultModel)) {
+    throw new ConfigError(`litellm_settings.default_model: model "${defaultModel}" is not in model_list (nor an alias or a wildcard's match)`);
+  }
   return {
-    // A configured group wins over an alias of the same name, as in LiteLLM.
-    group: (name) =>
-      groups.get(name) ?? (aliases.has(name) ? groups.get(aliases.get(name)!.group) : wildcards.length > 0 ? wildcardGroup(name) : undefined),
+    group,
     models: () => models,
     resolutions: () => resolutions,
     deploymentIds: () => [...groups.values()].flat().map((deployment) => deployment.id),

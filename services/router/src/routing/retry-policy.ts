@@ -31,6 +31,57 @@ export function countsAgainstDeployment(code: ErrorCode): boolean {
   return DEPLOYMENT_FAILURES.has(code);
 }
 
+/**
+ * LiteLLM's exception classes, as router_settings.retry_policy (`<Class>Retries`) and
+ * allowed_fails_policy (`<Class>AllowedFails`) name them. The more specific class wins: a content-policy
+ * refusal is a ContentPolicyViolationError, not a BadRequestError.
+ */
+export const ERROR_CLASSES = ['BadRequestError', 'AuthenticationError', 'TimeoutError', 'RateLimitError', 'ContentPolicyViolationError', 'InternalServerError'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+const CLASS_OF_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
+  upstream_bad_request: 'BadRequestError',
+  unsupported_parameter: 'BadRequestError',
+  invalid_request: 'BadRequestError',
+  context_window_exceeded: 'BadRequestError',
+  upstream_auth_error: 'AuthenticationError',
+  upstream_timeout: 'TimeoutError',
+  upstream_rate_limited: 'RateLimitError',
+  content_policy_violation: 'ContentPolicyViolationError',
+  upstream_error: 'InternalServerError',
+  upstream_stream_error: 'InternalServerError',
+};
+
+export function errorClassOf(code: ErrorCode): ErrorClass | undefined {
+  return CLASS_OF_CODE[code];
+}
+
+/** A count per error class (retries, or allowed fails); a class not listed keeps the general setting. */
+export type PerErrorClass = Partial<Record<ErrorClass, number>>;
+
+/** Reads LiteLLM's `{BadRequestErrorRetries: 0, ...}` (suffix "Retries") or `{...AllowedFails: 3}` shape. */
+export function readPerErrorClass(policy: Record<string, unknown> | undefined, suffix: 'Retries' | 'AllowedFails'): PerErrorClass | undefined {
+  if (!policy) return undefined;
+  const counts: PerErrorClass = {};
+  for (const name of ERROR_CLASSES) {
+    const value = policy[`${name}${suffix}`];
+    if (typeof value === 'number' && Number.isFinite(value)) counts[name] = Math.max(0, Math.floor(value));
+  }
+  return counts;
+}
+
+/**
+ * How many retries a model group gets after a failure with `code`: the retry policy's count for its error
+ * class when it has one (a count above 0 retries even a 400, as in LiteLLM), else num_retries for the
+ * errors worth another attempt and none for the others.
+ */
+export function retriesFor(code: ErrorCode, numRetries: number, policy: PerErrorClass | undefined): number {
+  const errorClass = errorClassOf(code);
+  const counted = errorClass !== undefined ? policy?.[errorClass] : undefined;
+  if (counted !== undefined) return counted;
+  return isRetryable(code) ? numRetries : 0;
+}
+
 export type FallbackKind = 'context_window' | 'content_policy' | 'general' | 'none';
 
 export function fallbackKind(code: ErrorCode): FallbackKind {

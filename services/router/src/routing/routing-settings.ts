@@ -1,4 +1,5 @@
 import type { FallbackList, GatewayConfig } from '@sluice/common';
+import { type PerErrorClass, readPerErrorClass } from './retry-policy.js';
 
 export type RoutingStrategy = 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing' | 'cost-based-routing';
 
@@ -9,6 +10,10 @@ export interface RoutingSettings {
   lowestLatencyBuffer: number;
   /** Retries per model group after the first attempt. */
   numRetries: number;
+  /** router_settings.retry_policy: retries per error class, overriding numRetries. */
+  retryPolicy: PerErrorClass | undefined;
+  /** router_settings.model_group_retry_policy: a group's own retry policy, in place of retryPolicy. */
+  groupRetryPolicies: Map<string, PerErrorClass>;
   /** Full-jitter exponential backoff: rand(0, min(max, base · 2^retry)). */
   retryBaseMs: number;
   retryMaxMs: number;
@@ -21,6 +26,8 @@ export interface RoutingSettings {
   streamIdleTimeoutMs: number;
   keepAliveIntervalMs: number;
   allowedFails: number;
+  /** router_settings.allowed_fails_policy: allowed fails per error class, overriding allowedFails. */
+  allowedFailsPolicy: PerErrorClass | undefined;
   cooldownMs: number;
   disableCooldowns: boolean;
   fallbacks: Map<string, string[]>;
@@ -34,6 +41,8 @@ export interface RoutingSettings {
   tagMatchAny: boolean;
   /** router_settings.enable_pre_call_checks: skip deployments whose context window is too small. */
   preCallChecks: boolean;
+  /** router_settings.default_max_parallel_requests: the parallel limit of deployments without their own (0: none). */
+  defaultMaxParallelRequests: number;
 }
 
 const SECOND = 1000;
@@ -60,6 +69,8 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     strategy: strategyOf(router.routing_strategy),
     lowestLatencyBuffer: buffer,
     numRetries: Math.max(0, Math.floor(router.num_retries ?? litellm.num_retries ?? 2)),
+    retryPolicy: readPerErrorClass(router.retry_policy, 'Retries'),
+    groupRetryPolicies: new Map(Object.entries(router.model_group_retry_policy ?? {}).map(([group, policy]) => [group, readPerErrorClass(policy, 'Retries')!])),
     retryBaseMs: 500,
     retryMaxMs: 8 * SECOND,
     retryMinMs: (router.retry_after ?? 0) * SECOND,
@@ -69,6 +80,7 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     streamIdleTimeoutMs: (router.stream_idle_timeout ?? 120) * SECOND,
     keepAliveIntervalMs: (router.keep_alive_interval ?? 15) * SECOND,
     allowedFails: router.allowed_fails ?? 3,
+    allowedFailsPolicy: readPerErrorClass(router.allowed_fails_policy, 'AllowedFails'),
     cooldownMs: (router.cooldown_time ?? 5) * SECOND,
     disableCooldowns: router.disable_cooldowns ?? false,
     fallbacks: toMap(router.fallbacks, litellm.fallbacks),
@@ -80,5 +92,6 @@ export function readRoutingSettings(config: GatewayConfig): RoutingSettings {
     tagFiltering: router.enable_tag_filtering ?? false,
     tagMatchAny: router.tag_filtering_match_any ?? true,
     preCallChecks: router.enable_pre_call_checks ?? false,
+    defaultMaxParallelRequests: router.default_max_parallel_requests ?? 0,
   };
 }

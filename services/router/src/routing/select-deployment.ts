@@ -72,8 +72,9 @@ export function selectDeployment(
         const { rpm, tpm } = deployment.params;
         return (rpm === undefined || usage.requests < rpm) && (tpm === undefined || usage.tokens < tpm);
       });
-      if (underLimits.length === 0) return undefined;
-      pool = underLimits;
+      // When the statistics say every one is at its limits, the exact limits (deployment-limits.ts) decide:
+      // the statistics are a second or so old, and a refusal there is LiteLLM's 429, not an outage.
+      if (underLimits.length > 0) pool = underLimits;
       return lowest(pool, (deployment) => stats.minuteUsage(deployment.id).tokens, random);
     }
     case 'cost-based-routing':
