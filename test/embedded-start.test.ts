@@ -2,6 +2,7 @@
 // in-process bus, in-memory counters) that still serves a chat completion. The servers do answer on
 // this machine, so --embedded forces the mode the launcher picks when they do not.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { type FakeProvider, REPOSITORY_ROOT, replayOpenAiFixture, startFakeProvider, writeConfigFile } from '@sluice/testing';
@@ -75,6 +76,25 @@ test('embedded mode serves a chat completion and stops cleanly on SIGINT', async
   expect(rows).toHaveLength(1);
   expect(rows[0]!.completion_tokens).toBe(363);
   expect(rows[0]!.spend_micros).toBeGreaterThan(0);
+
+  // Live reload in the one process: a model added to the file answers without a restart, on every service.
+  const chat = (model: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-embedded' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+  expect((await chat('added-live')).status).toBe(404);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model_list: ['gpt-test', 'added-live'].map((name) => ({ model_name: name, litellm_params: { model: 'openai/gpt-4.1-nano', api_base: `${fake!.url}/v1`, api_key: 'sk-up' } })),
+      general_settings: { master_key: 'sk-embedded' },
+    }),
+  );
+  const reloaded = Date.now() + 10_000;
+  while (!lines.some((line) => line.includes('"config reloaded"')) && Date.now() < reloaded) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await chat('added-live')).status).toBe(200);
 
   const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
   launcher.kill('SIGINT');

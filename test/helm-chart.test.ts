@@ -688,12 +688,14 @@ describe('template guards', () => {
 });
 
 describe('rendering details', () => {
-  test('a config change changes every pod template (checksum) and the same values render the same', () => {
+  test('a config change applies live (no checksum on the pod templates); configReload.rollPodsOnChange rolls every pod instead', () => {
     const annotations = (objects: RenderedObject[]) =>
-      SERVICES.map((service) => deploymentOf(objects, service).spec!.template.metadata.annotations['checksum/config']);
-    const first = annotations(render());
-    const again = annotations(render());
-    const changed = annotations(render({ values: { config: { router_settings: { timeout: 601 } } } }));
+      SERVICES.map((service) => deploymentOf(objects, service).spec!.template.metadata.annotations?.['checksum/config']);
+    expect(annotations(render())).toEqual(SERVICES.map(() => undefined));
+    const rolling = { configReload: { rollPodsOnChange: true } };
+    const first = annotations(render({ values: rolling }));
+    const again = annotations(render({ values: rolling }));
+    const changed = annotations(render({ values: { ...rolling, config: { router_settings: { timeout: 601 } } } }));
     expect(new Set(first).size).toBe(1);
     expect(first[0]).toMatch(/^[a-f0-9]{64}$/);
     expect(again).toEqual(first);
@@ -720,6 +722,16 @@ describe('rendering details', () => {
         password: 'stand-in-for-REDIS_AUTH_TOKEN',
         tls: true,
       });
+    }
+  });
+
+  test('secrets.mountPath mounts the Secret as files too (for os.file/ references), read-only, on every service', () => {
+    expect(deploymentOf(render(), 'router').spec!.template.spec.volumes.some((volume: { name: string }) => volume.name === 'secret-files')).toBe(false);
+    const objects = render({ values: { secrets: { existingSecret: 'sluice-secrets', mountPath: '/etc/sluice-secrets' } } });
+    for (const service of SERVICES) {
+      const pod = deploymentOf(objects, service).spec!.template.spec;
+      expect(pod.volumes).toContainEqual({ name: 'secret-files', secret: { secretName: 'sluice-secrets' } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/etc/sluice-secrets', readOnly: true });
     }
   });
 

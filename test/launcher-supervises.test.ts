@@ -91,6 +91,13 @@ test('the launcher supervises four processes, restarts a crashed one, and stops 
   }, { timeoutMs: 20_000, message: 'the crashed router was not restarted' });
   await waitFor(async () => (await chat()).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
 
+  // SIGHUP is passed on: every service reloads its config, and the launcher keeps running.
+  const reloads = () => lines.filter((line) => line.includes('"SIGHUP: reloading the config file"')).length;
+  launcher.kill('SIGHUP');
+  await waitFor(() => reloads() === 4, { timeoutMs: 10_000, message: 'not every service reloaded on SIGHUP' });
+  expect(launcher.exitCode).toBeNull();
+  expect((await chat()).status).toBe(200);
+
   const exited = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
   const running = Object.values(children(launcher.pid!));
   launcher.kill('SIGINT');

@@ -48,7 +48,7 @@ const EXPECTED: Record<string, Expected> = {
   'reject_metadata_tags_config.yaml': { refused: ['general_settings.reject_metadata_tags'] },
   'simple_config.yaml': { loads: true },
   'spend_tracking_config.yaml': { loads: true, warns: ['general_settings.use_redis_transaction_buffer'] },
-  'store_model_db_config.yaml': { loads: true, warns: ['general_settings.store_model_in_db', 'general_settings.custom_team_metadata_validate'] },
+  'store_model_db_config.yaml': { loads: true, warns: ['general_settings.custom_team_metadata_validate'] },
   'test_pipeline_config.yaml': { refused: ['guardrails', 'policies'] },
 };
 

@@ -2,6 +2,8 @@ import { ConfigError } from './config/load-config.js';
 import { configFromSettings } from './config/config-from-settings.js';
 import { settingsWithConfig } from './config/settings-with-config.js';
 import type { GatewayConfig } from './config/config-schema.js';
+import { type ApplyConfig, startConfigReloader } from './config/config-reloader.js';
+import type { LoadedConfig } from './config/load-config.js';
 import { listenFailureMessage } from './listen-failure.js';
 import { createLogger, type Logger } from './logger.js';
 import { configuredLogger } from './logger-settings.js';
@@ -11,8 +13,11 @@ import { shutdownTelemetry } from './telemetry/tracing.js';
 
 export interface StartedService {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
-  /** What the service re-reads from the config file on SIGHUP (policy: the client keys). */
-  reload?(config: GatewayConfig): Promise<void>;
+  /**
+   * Takes a new config live (file change or SIGHUP): everything is built and checked first, then swapped
+   * in at once; a throw refuses the config and leaves the running one in place.
+   */
+  reload(config: GatewayConfig): Promise<void>;
 }
 
 export type ServiceStarter = (options: { settings: Settings; config: GatewayConfig; logger: Logger }) => Promise<StartedService>;
@@ -35,14 +40,15 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
   }
   let logger = createLogger({ service: name, level: settings.logLevel ?? 'info' });
   try {
-    const config = configFromSettings(settings, logger);
+    const loaded = configFromSettings(settings, logger);
+    const config = loaded.config;
     settings = settingsWithConfig(settings, config);
     logger = configuredLogger(logger, settings, config);
     const service = await start({ settings, config, logger });
     const drain = drainTimeoutMs?.(settings) ?? settings.shutdownTimeoutMs;
-    const steps = [...service.shutdownSteps(drain), { name: 'flush traces', run: shutdownTelemetry }];
+    const stopReload = startLiveReload(settings, logger, loaded, (next) => service.reload(next));
+    const steps = [{ name: 'stop config reload', run: async () => stopReload() }, ...service.shutdownSteps(drain), { name: 'flush traces', run: shutdownTelemetry }];
     exitOnSignals(logger, steps, drain + settings.shutdownTimeoutMs + TRACE_FLUSH_MS);
-    if (service.reload) reloadOnHangup(settings, logger, service.reload.bind(service));
   } catch (error) {
     const listenFailure = listenFailureMessage(error);
     if (error instanceof ConfigError) {
@@ -57,17 +63,24 @@ export async function runService(name: string, start: ServiceStarter, drainTimeo
   }
 }
 
-/** SIGHUP re-reads the config file; a file that no longer parses is reported and the old config kept. */
-export function reloadOnHangup(settings: Settings, logger: Logger, reload: (config: GatewayConfig) => Promise<void>): void {
-  process.on('SIGHUP', () => {
-    let config: GatewayConfig;
-    try {
-      config = configFromSettings(settings, logger);
-    } catch (error) {
-      logger.error({ err: error instanceof ConfigError ? error.message : error }, 'SIGHUP: cannot reload the config file; nothing changed');
-      return;
-    }
+/**
+ * Live reload: the config file (and every os.file/ it names) is watched, and SIGHUP re-reads it even when
+ * unchanged (policy then re-syncs general_settings.client_keys with the database). Returns the stop.
+ */
+export function startLiveReload(settings: Settings, logger: Logger, initial: LoadedConfig, apply: ApplyConfig): () => void {
+  if (!settings.configPath) {
+    const ignore = () => logger.info('SIGHUP: no config file (SLUICE_CONFIG) to reload');
+    process.on('SIGHUP', ignore);
+    return () => process.off('SIGHUP', ignore);
+  }
+  const reloader = startConfigReloader({ settings, logger, initial, apply });
+  const onHangup = () => {
     logger.info('SIGHUP: reloading the config file');
-    void reload(config);
-  });
+    void reloader.reload('SIGHUP', true);
+  };
+  process.on('SIGHUP', onHangup);
+  return () => {
+    process.off('SIGHUP', onHangup);
+    reloader.close();
+  };
 }

@@ -132,6 +132,22 @@ export interface Settings {
   // LiteLLM compatibility (issue 15): Redis as separate fields, which LiteLLM's production guide prefers.
   /** REDIS_HOST / REDIS_PORT / REDIS_PASSWORD; they make redisUrl when REDIS_URL is unset. */
   redisParts: { host: string | undefined; port: number | undefined; password: string | undefined };
+  /** Live reload (issue 21): the config file and its os.file/ references are watched and re-read. */
+  configReload: ConfigReloadSettings;
+  /**
+   * LITELLM_SALT_KEY (LiteLLM's name): encrypts the litellm_params of models stored in the database
+   * (store_model_in_db). Never change it once models are stored. Unset: the master key, as in LiteLLM.
+   */
+  modelEncryptionKey: string | undefined;
+}
+
+export interface ConfigReloadSettings {
+  /** SLUICE_CONFIG_WATCH=false: only SIGHUP reloads. */
+  watch: boolean;
+  /** SLUICE_CONFIG_RELOAD_DEBOUNCE_MS: a burst of file events (a ConfigMap swap is several) is one reload. */
+  debounceMs: number;
+  /** SLUICE_CONFIG_POLL_INTERVAL_MS: the files are also re-hashed this often, for file systems whose events get lost; 0 = never. */
+  pollIntervalMs: number;
 }
 
 /** Alert channels' URLs (secrets: never logged) and delivery retries; used by accounting. */
@@ -290,5 +306,11 @@ export function loadSettings(env: Environment = process.env): Settings {
     // Admin console (issue 18).
     disableAdminUi: text(env, 'DISABLE_ADMIN_UI', 'false').toLowerCase() === 'true',
     redisParts,
+    configReload: {
+      watch: text(env, 'SLUICE_CONFIG_WATCH', 'true').toLowerCase() !== 'false',
+      debounceMs: integer(env, 'SLUICE_CONFIG_RELOAD_DEBOUNCE_MS', 250),
+      pollIntervalMs: integer(env, 'SLUICE_CONFIG_POLL_INTERVAL_MS', 30_000),
+    },
+    modelEncryptionKey: optionalText(env, 'LITELLM_SALT_KEY'),
   };
 }

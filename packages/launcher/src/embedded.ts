@@ -7,7 +7,7 @@ import {
   connectSql,
   createMemoryUsageBus,
   type Logger,
-  reloadOnHangup,
+  startLiveReload,
   runShutdown,
   type Settings,
   shutdownTelemetry,
@@ -36,7 +36,8 @@ function dataDirectory(dataDir: string | undefined): string | undefined {
 export async function runEmbedded(environmentSettings: Settings, launcherLogger: Logger): Promise<string> {
   // One SDK for the process; each service still reports under its own service.name.
   startTelemetry({ serviceName: 'sluice', settings: environmentSettings.telemetry });
-  const config = configFromSettings(environmentSettings, launcherLogger);
+  const loaded = configFromSettings(environmentSettings, launcherLogger);
+  const config = loaded.config;
   const baseSettings = settingsWithConfig(environmentSettings, config);
   const logger = configuredLogger(launcherLogger, baseSettings, config);
   const dataDir = baseSettings.databaseUrl ? undefined : dataDirectory(baseSettings.dataDir);
@@ -67,7 +68,15 @@ export async function runEmbedded(environmentSettings: Settings, launcherLogger:
     backends,
   });
 
+  // Live reload: the router first (it checks the most: providers, aliases), then the others.
+  const stopReload = startLiveReload(baseSettings, logger, loaded, async (next) => {
+    await router.reload(next);
+    await policy.reload(next);
+    await edge.reload(next);
+    await accounting.reload(next);
+  });
   const steps = [
+    { name: 'stop config reload', run: async () => stopReload() },
     ...edge.shutdownSteps(settings.edge.drainTimeoutMs),
     ...router.shutdownSteps(settings.shutdownTimeoutMs),
     ...accounting.shutdownSteps(settings.shutdownTimeoutMs),
@@ -85,6 +94,5 @@ export async function runEmbedded(environmentSettings: Settings, launcherLogger:
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  reloadOnHangup(baseSettings, logger, (next) => policy.reload(next));
   return `http://${settings.edge.host}:${edge.port}`;
 }

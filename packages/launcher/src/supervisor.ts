@@ -16,7 +16,7 @@ function entryPoint(service: ServiceName): string {
 /**
  * Runs the four services as child processes. Before the gateway is ready, any child that exits ends the
  * whole run (a bad config must stop start-up, not loop); after that, a crashed child is restarted.
- * SIGINT/SIGTERM are passed on and the supervisor exits once every child has.
+ * SIGINT/SIGTERM are passed on and the supervisor exits once every child has; SIGHUP is passed on.
  */
 export async function supervise(env: NodeJS.ProcessEnv, edgeUrl: string, logger: Logger): Promise<void> {
   const children = new Map<ServiceName, ChildProcess>();
@@ -52,6 +52,10 @@ export async function supervise(env: NodeJS.ProcessEnv, edgeUrl: string, logger:
 
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
+  // SIGHUP reloads the config in every service (they also watch the file); unhandled, it would end this process.
+  process.on('SIGHUP', () => {
+    for (const child of children.values()) child.kill('SIGHUP');
+  });
   for (const service of SERVICES) start(service);
 
   const deadline = Date.now() + READY_TIMEOUT_MS;

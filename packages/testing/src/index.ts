@@ -8,3 +8,4 @@ export * from './fake-langfuse.js';
 export * from './prometheus-text.js';
 export * from './otlp-receiver.js';
 export * from './redis-cluster.js';
+export * from './projected-volume.js';

@@ -47,6 +47,11 @@ export interface RunningAccounting {
   grpcPort: number;
   httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+  /**
+   * Live reload: what accounting reads from the config (callbacks, alerting, the master key, prompt
+   * storage) is restart-only, so a reload only validates the file and reports what needs a restart.
+   */
+  reload(config: GatewayConfig): Promise<void>;
 }
 
 export async function startAccounting(options: AccountingOptions): Promise<RunningAccounting> {
@@ -172,6 +177,7 @@ export async function startAccounting(options: AccountingOptions): Promise<Runni
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
+    reload: async () => undefined,
     shutdownSteps: (drainTimeoutMs) => [
       {
         name: 'finish the batch in hand',

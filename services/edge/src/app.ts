@@ -16,6 +16,7 @@ import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
 import { modelHealthRoutes } from './routes/model-health.js';
 import { modelInfoRoutes } from './routes/model-info.js';
+import { modelManagementRoutes } from './routes/model-management.js';
 import { modelRoutes } from './routes/models.js';
 import { spendRoutes } from './routes/spend.js';
 
@@ -56,6 +57,7 @@ export function buildApp(context: EdgeContext, logger: Logger): FastifyInstance 
   responsesRoutes(app, context);
   spendRoutes(app, context);
   modelInfoRoutes(app, context);
+  modelManagementRoutes(app, context);
   adminRoutes(app, context);
   if (context.options.adminConsoleRoot !== undefined) adminConsoleRoutes(app, context.options.adminConsoleRoot);
   return app;

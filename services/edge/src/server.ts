@@ -32,10 +32,29 @@ export interface RunningEdge {
   /** The private side port: /metrics and the health routes, never the API. */
   httpPort: number;
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
+  /** Live reload: the key header, message recording and cache options of a new config. */
+  reload(config: GatewayConfig): Promise<void>;
 }
 
 const MEBIBYTE = 1024 * 1024;
 const ABORTED_STREAMS_GRACE_MS = 2_000;
+
+/** What the edge reads from the config; built anew on a reload and swapped in whole. */
+function edgeOptionsOf(config: GatewayConfig, settings: Settings): EdgeContext['options'] {
+  const general = config.general_settings ?? {};
+  return {
+    bodyLimitBytes: general.max_request_size_mb ? Math.round(general.max_request_size_mb * MEBIBYTE) : settings.edge.bodyLimitBytes,
+    keyHeader: general.litellm_key_header_name,
+    recordMessages: general.store_prompts_in_spend_logs === true || config.litellm_settings?.turn_off_message_logging === false,
+    responseCache: {
+      enabled: config.litellm_settings?.cache === true,
+      // Per team unless sharing is asked for: a shared cache serves one team's answers to another.
+      namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
+    },
+    adminConsoleRoot: adminConsoleRoot(general, settings.disableAdminUi),
+    defaultModel: config.litellm_settings?.default_model,
+  };
+}
 
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { settings, config, logger } = options;
@@ -52,7 +71,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     streamRotateMs: settings.grpcStreamRotateMs,
     auth,
   });
-  const general = config.general_settings ?? {};
   // Embedded mode decides in the same process: there is no round trip for a lease to save.
   const leases =
     settings.leases.enabled && options.backends?.embedded !== true
@@ -71,19 +89,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     clients,
     publisher: bus.publisher,
     logger,
-    options: {
-      bodyLimitBytes: general.max_request_size_mb ? Math.round(general.max_request_size_mb * MEBIBYTE) : settings.edge.bodyLimitBytes,
-      keyHeader: general.litellm_key_header_name,
-      recordMessages:
-        general.store_prompts_in_spend_logs === true || config.litellm_settings?.turn_off_message_logging === false,
-      responseCache: {
-        enabled: config.litellm_settings?.cache === true,
-        // Per team unless sharing is asked for: a shared cache serves one team's answers to another.
-        namespacePerTeam: config.litellm_settings?.cache_params?.namespace_per_team !== false,
-      },
-      adminConsoleRoot: adminConsoleRoot(general, settings.disableAdminUi),
-      defaultModel: config.litellm_settings?.default_model,
-    },
+    options: edgeOptionsOf(config, settings),
     inflight,
     leases,
     state: { draining: false },
@@ -109,6 +115,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   return {
     port,
     httpPort: http.port,
+    async reload(next) {
+      // The body limit and the console are fixed when the app is built (restart-only, so unchanged here).
+      context.options = edgeOptionsOf(next, settings);
+      context.observability.logMessages = messageLoggingOn(next);
+      metrics.knowModelGroups(next.model_list.map((entry) => entry.model_name));
+    },
     shutdownSteps: (drainTimeoutMs) => [
       {
         name: 'stop accepting requests',

@@ -16,11 +16,14 @@ import {
   type Settings,
   type ShutdownStep,
   startGrpcServer,
+  StoredModelSync,
+  withStoredModels,
   internalAuthFromSettings,
   startServiceHttpServer,
   timeMethods,
   toGrpcError,
   tracerFor,
+  subscriberConnection,
 } from '@sluice/common';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { type AuthorizeRequest, Decision, PolicyService, type PolicyServer } from '@sluice/proto';
@@ -29,6 +32,7 @@ import { createAdminService } from './admin/admin-service.js';
 import { startBudgetResetJob } from './budgets/budget-reset-job.js';
 import { createAuthorize, undecided } from './decide/authorize.js';
 import { buildAccessGroups } from './decide/model-access.js';
+import { storedModelEntries } from './decide/stored-models.js';
 import { createMemoryInvalidationBus, createRedisInvalidationBus, type Invalidation } from './invalidation/invalidation-bus.js';
 import { declaredClientKeys } from './keys/declared-client-keys.js';
 import { KeyCache } from './keys/key-cache.js';
@@ -191,26 +195,53 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
   // once the database is there; their hashes let keys of any sk- shape past the format check.
   let declaredTokens: ReadonlySet<string> = new Set();
   const firstDeclared = declaredClientKeys(config, settings.keyPepper);
-  const decide = createAuthorize({
-    masterKey,
-    keyPepper: settings.keyPepper,
-    cache,
-    requestEntities: requestEntityCaches,
-    store,
-    sql,
-    pricing: buildModelPricing(config),
-    allowUnpricedModels: general.allow_unpriced_models === true,
-    accessGroups: buildAccessGroups(config),
-    modelGroups: [...new Set(config.model_list.map((entry) => entry.model_name))],
-    defaultMaxTokens: general.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,
-    rateLimitFailOpen: general.rate_limit_failure_mode === 'fail_open',
-    now,
-    logger,
-    declaredTokens: () => declaredTokens,
-    watchScopes: (scopes, identity) => watched.observe(scopes, identity),
-    leaseGranted: (leaseId, scopes, durationMs) => leases.granted(leaseId, scopes, durationMs),
-  });
-  const traced = tracedAuthorize(decide, metrics, tracerFor('sluice-policy'));
+  /** The decisions a config means (its models, prices, access groups); a reload builds new ones. */
+  const decisionsFor = (next: GatewayConfig) => {
+    const nextGeneral = next.general_settings ?? {};
+    return createAuthorize({
+      masterKey,
+      keyPepper: settings.keyPepper,
+      cache,
+      requestEntities: requestEntityCaches,
+      store,
+      sql,
+      pricing: buildModelPricing(next),
+      allowUnpricedModels: nextGeneral.allow_unpriced_models === true,
+      accessGroups: buildAccessGroups(next),
+      modelGroups: [...new Set(next.model_list.map((entry) => entry.model_name))],
+      defaultMaxTokens: nextGeneral.default_max_tokens_estimate ?? DEFAULT_MAX_TOKENS_ESTIMATE,
+      rateLimitFailOpen: nextGeneral.rate_limit_failure_mode === 'fail_open',
+      now,
+      logger,
+      declaredTokens: () => declaredTokens,
+      watchScopes: (scopes, identity) => watched.observe(scopes, identity),
+      leaseGranted: (leaseId, scopes, durationMs) => leases.granted(leaseId, scopes, durationMs),
+    });
+  };
+  // general_settings.store_model_in_db: stored models are priced and authorized like the file's; every
+  // policy replica re-reads them when a router announces a change (and every few seconds).
+  let fileConfig = config;
+  let storedEntries = general.store_model_in_db === true ? await storedModelEntries(sql) : [];
+  let decide = decisionsFor(withStoredModels(config, storedEntries));
+  const modelSync =
+    general.store_model_in_db === true
+      ? new StoredModelSync({
+          redis: undefined,
+          subscriber: redis ? subscriberConnection(redis, 'sluice-policy-models') : undefined,
+          prefix: settings.redisPrefix,
+          logger,
+          resync: async () => {
+            const entries = await storedModelEntries(sql);
+            if (JSON.stringify(entries) === JSON.stringify(storedEntries)) return;
+            decide = decisionsFor(withStoredModels(fileConfig, entries));
+            storedEntries = entries;
+            // Leases carry the old prices and were granted under the old model access.
+            leases.recall(undefined);
+          },
+        })
+      : undefined;
+  // Each decision runs on the config current when it arrives.
+  const traced = tracedAuthorize((request) => decide(request), metrics, tracerFor('sluice-policy'));
   // A lease request is no request: it is counted apart from the decisions (and not traced).
   const authorize = (request: AuthorizeRequest): Promise<Decision> =>
     request.leaseOnly
@@ -350,15 +381,19 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
     grpcPort: grpc.port,
     httpPort: http.port,
     reload(next) {
-      // One reload at a time, in the order asked; a bad file or a database error keeps the keys as they were.
-      reloading = reloading.then(async () => {
-        try {
-          await applyClientKeys(declaredClientKeys(next, settings.keyPepper));
-        } catch (error) {
-          logger.error({ err: error }, 'reload failed; client keys unchanged');
-        }
+      // One reload at a time, in the order asked. Everything is built and the client keys synchronised
+      // before the new decisions are swapped in: a bad entry or a database error refuses the whole config.
+      const applied = reloading.then(async () => {
+        const declared = declaredClientKeys(next, settings.keyPepper);
+        const nextDecide = decisionsFor(withStoredModels(next, storedEntries));
+        await applyClientKeys(declared);
+        decide = nextDecide;
+        fileConfig = next;
+        // Leases carry the old prices and were granted under the old model access.
+        leases.recall(undefined);
       });
-      return reloading;
+      reloading = applied.catch(() => undefined);
+      return applied;
     },
     shutdownSteps: (drainTimeoutMs) => [
       {
@@ -370,6 +405,7 @@ export async function startPolicy(options: PolicyOptions): Promise<RunningPolicy
       },
       { name: 'stop settling usage', run: () => settler.stop() },
       { name: 'stop budget resets', run: () => resetJob.stop() },
+      { name: 'stop stored-model sync', run: async () => modelSync?.close() },
       { name: 'close invalidations', run: () => invalidations.close() },
       { name: 'close limit store', run: () => store.close() },
       ...(ownsBus ? [{ name: 'close usage bus', run: () => bus.close() }] : []),

@@ -261,6 +261,9 @@ export const GeneralSettingsSchema = Type.Object(
     // nothing prices (default false: refused, because such a request would cost $0 against the budget).
     prices_file: Type.Optional(Str),
     allow_unpriced_models: Type.Optional(Type.Boolean()),
+    // Models in the database (issue 21): /model/new, /model/update, /model/delete; the router merges them
+    // with model_list and every replica picks up a change within a second.
+    store_model_in_db: Type.Optional(Type.Boolean()),
   },
   open,
 );

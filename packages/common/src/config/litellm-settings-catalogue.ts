@@ -406,7 +406,7 @@ export const GENERAL_SETTINGS: Section = {
   maximum_spend_logs_retention_period: s,
   maximum_spend_logs_retention_interval: s,
   user_mcp_management_mode: i,
-  store_model_in_db: i,
+  store_model_in_db: s,
   supported_db_objects: i,
   forward_openai_org_id: i,
   forward_client_headers_to_llm_api: i,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -232,5 +232,34 @@ describe('settings Sluice does not implement', () => {
     expect(() =>
       parseConfig({ ...base, general_settings: { custom_auth: 'x.y', sluice_ignore_unsupported: ['general_settings.custom_auth'] } }, {}),
     ).toThrow(/model_list\[0\]\.litellm_params\.input_cost_per_second/);
+  });
+});
+
+describe('os.file/ references (mounted secrets)', () => {
+  test('an absolute or a relative (to the config file) path reads the file, without its trailing newline', () => {
+    const path = file(JSON.stringify({
+      model_list: [
+        { model_name: 'a', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.file/secrets/openai' } },
+        { model_name: 'b', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.file/ABSOLUTE' } },
+      ],
+    }));
+    const dir = join(path, '..');
+    const secrets = join(dir, 'secrets');
+    mkdirSync(secrets);
+    writeFileSync(join(secrets, 'openai'), 'sk-relative\n');
+    writeFileSync(join(dir, 'absolute'), 'sk-absolute');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('ABSOLUTE', join(dir, 'absolute')));
+    const loaded = loadConfigFile(path, {});
+    expect(loaded.config.model_list.map((entry) => entry.litellm_params.api_key)).toEqual(['sk-relative', 'sk-absolute']);
+    expect(loaded.files).toEqual([join(secrets, 'openai'), join(dir, 'absolute')]);
+    const before = loaded.hash;
+    writeFileSync(join(secrets, 'openai'), 'sk-rotated');
+    expect(loadConfigFile(path, {}).hash).not.toBe(before);
+  });
+
+  test('a file that cannot be read is a readable config error naming the reference, not its content', () => {
+    const path = file(JSON.stringify({ model_list: [{ model_name: 'a', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.file/missing-secret' } }] }));
+    expect(() => loadConfigFile(path, {})).toThrow(ConfigError);
+    expect(() => loadConfigFile(path, {})).toThrow(/os\.file\/missing-secret: ENOENT/);
   });
 });

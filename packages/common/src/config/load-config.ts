@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import type { Environment } from '../settings.js';
@@ -7,6 +9,8 @@ import { ConfigSchema, type GatewayConfig } from './config-schema.js';
 import { inferProvider } from './infer-provider.js';
 
 const ENV_PREFIX = 'os.environ/';
+/** `os.file/PATH`: the content of a file (a mounted Kubernetes Secret), re-read on every reload. */
+const FILE_PREFIX = 'os.file/';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -18,24 +22,54 @@ export interface LoadedConfig {
   missingEnv: string[];
   /** Start-up warnings: settings ignored, unknown keys. One line each. */
   warnings: string[];
+  /** Absolute paths of the files `os.file/PATH` references read (watched for live reload). */
+  files: string[];
+  /** SHA-256 of the config text and every referenced file's content: a reload with the same hash changes nothing. */
+  hash: string;
 }
 
-/** Resolves LiteLLM's `os.environ/NAME` string values from the environment, anywhere in the tree. */
-function resolveEnvReferences(node: unknown, env: Environment, missing: Set<string>): unknown {
+/** What reference resolution reads and records: the environment, and the files `os.file/` names. */
+interface References {
+  env: Environment;
+  missing: Set<string>;
+  /** Relative `os.file/` paths are relative to the config file's directory. */
+  baseDir: string;
+  /** Absolute path → content, in the order first read. */
+  files: Map<string, string>;
+}
+
+/** The file's content without the trailing newline an editor or `echo` adds (a key never ends in one). */
+function readReferencedFile(reference: string, references: References): string {
+  const path = resolve(references.baseDir, reference.slice(FILE_PREFIX.length));
+  const known = references.files.get(path);
+  if (known !== undefined) return known;
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${reference}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  references.files.set(path, content);
+  return content;
+}
+
+/** Resolves LiteLLM's `os.environ/NAME` (and Sluice's `os.file/PATH`) string values, anywhere in the tree. */
+function resolveReferences(node: unknown, references: References): unknown {
   if (typeof node === 'string') {
+    if (node.startsWith(FILE_PREFIX)) return readReferencedFile(node, references);
     if (!node.startsWith(ENV_PREFIX)) return node;
     const name = node.slice(ENV_PREFIX.length);
-    const value = env[name];
-    if (value === undefined) missing.add(name);
+    const value = references.env[name];
+    if (value === undefined) references.missing.add(name);
     return value;
   }
-  if (Array.isArray(node)) return node.map((item) => resolveEnvReferences(item, env, missing));
+  if (Array.isArray(node)) return node.map((item) => resolveReferences(item, references));
   if (node !== null && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
       // `general_settings:` holding only comments is null; LiteLLM reads null as not set.
       if (value === null) continue;
-      const resolved = resolveEnvReferences(value, env, missing);
+      const resolved = resolveReferences(value, references);
       if (resolved !== undefined) out[key] = resolved;
     }
     return out;
@@ -71,9 +105,9 @@ function readablePath(pointer: string): string {
 }
 
 /** Validates an already-parsed config document; throws ConfigError naming the first bad fields. */
-export function parseConfig(document: unknown, env: Environment, source = 'config'): LoadedConfig {
-  const missing = new Set<string>();
-  const resolved = resolveEnvReferences(document ?? {}, withConfigEnvironment(document, env), missing);
+export function parseConfig(document: unknown, env: Environment, source = 'config', baseDir = process.cwd()): LoadedConfig {
+  const references: References = { env: withConfigEnvironment(document, env), missing: new Set(), baseDir, files: new Map() };
+  const resolved = resolveReferences(document ?? {}, references);
   if (resolved === null || typeof resolved !== 'object' || Array.isArray(resolved)) {
     throw new ConfigError(`${source}: the top level must be a mapping (model_list, general_settings, ...)`);
   }
@@ -103,7 +137,9 @@ export function parseConfig(document: unknown, env: Environment, source = 'confi
         'Remove them, or list their paths under general_settings.sluice_ignore_unsupported to start without them.',
     );
   }
-  return { config, missingEnv: [...missing].sort(), warnings: auditWarnings(audit) };
+  const hash = createHash('sha256');
+  for (const [path, content] of references.files) hash.update(`\0${path}\0${content}`);
+  return { config, missingEnv: [...references.missing].sort(), warnings: auditWarnings(audit), files: [...references.files.keys()], hash: hash.digest('hex') };
 }
 
 /**
@@ -130,7 +166,10 @@ export function loadConfigFile(path: string, env: Environment): LoadedConfig {
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
   }
-  return parseConfig(document, env, `config file ${path}`);
+  const loaded = parseConfig(document, env, `config file ${path}`, dirname(resolve(path)));
+  // The file's own text counts too: a change that resolves to the same values still counts as a change.
+  loaded.hash = createHash('sha256').update(text).update(loaded.hash).digest('hex');
+  return loaded;
 }
 
 /** The config when no file is given: no models, no master key. */

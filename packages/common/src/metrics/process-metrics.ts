@@ -1,4 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { registerConfigReloadMetrics } from '../config/config-reload-metrics.js';
 import type { MetricRegistry } from './metric-registry.js';
 
 // The usual process and Node.js families, under the names the standard Prometheus client uses, so
@@ -15,6 +16,8 @@ export function registerProcessMetrics(registry: MetricRegistry): void {
     loopDelay.enable();
   }
   const delay = loopDelay;
+  // Every service runs on a config file it may reload live (issue 21).
+  registerConfigReloadMetrics(registry);
   const startSeconds = Math.round((Date.now() - performance.now()) / 1000);
   registry.sampled('process_cpu_user_seconds_total', 'User CPU time spent, in seconds.', 'counter', [], () => [[[], process.cpuUsage().user / 1e6]]);
   registry.sampled('process_cpu_system_seconds_total', 'System CPU time spent, in seconds.', 'counter', [], () => [[[], process.cpuUsage().system / 1e6]]);

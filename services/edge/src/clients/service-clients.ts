@@ -13,6 +13,8 @@ import {
   type ModelHealthResponse,
   type StoredResponse,
   type StoredResponseRequest,
+  type ManageModelRequest,
+  type ManageModelResponse,
   PolicyClient,
   RouterClient,
 } from '@sluice/proto';
@@ -42,6 +44,8 @@ export interface ServiceClients {
   /** Responses API objects the router stored, by id and the caller's key hash. */
   getStoredResponse(request: StoredResponseRequest): Promise<StoredResponse>;
   deleteStoredResponse(request: StoredResponseRequest): Promise<StoredResponse>;
+  /** /model/new, /model/update, /model/delete: the router stores the model (and seals its keys). */
+  manageModel(request: ManageModelRequest): Promise<ManageModelResponse>;
   /**
    * True when policy and router both answer their health checks, whatever they answer: one replica that
    * is draining, or a policy that lost Redis (and answers 503s the edge passes on), must not take every
@@ -152,6 +156,7 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
       unary((r, m, o, c) => router.modelHealth(r, m, o, c), { modelGroup }, MODEL_HEALTH_DEADLINE_MS, 'router_unavailable'),
     getStoredResponse: (request) => unary((r, m, o, c) => router.getStoredResponse(r, m, o, c), request, ADMIN_DEADLINE_MS, 'router_unavailable'),
     deleteStoredResponse: (request) => unary((r, m, o, c) => router.deleteStoredResponse(r, m, o, c), request, ADMIN_DEADLINE_MS, 'router_unavailable'),
+    manageModel: (request) => unary((r, m, o, c) => router.manageModel(r, m, o, c), request, ADMIN_DEADLINE_MS, 'router_unavailable'),
     healthy: async () => (await Promise.all([check(policyHealth), check(routerHealth)])).every(Boolean),
     close() {
       decisions.close();

@@ -38,7 +38,7 @@ export class EdgeMetrics {
   private readonly timeToFirstToken: Histogram;
   private readonly tokens: Counter;
   private readonly spend: Counter;
-  private readonly knownModelGroups: ReadonlySet<string>;
+  private knownModelGroups: ReadonlySet<string>;
 
   constructor(options: {
     modelGroups: Iterable<string>;
@@ -79,6 +79,11 @@ export class EdgeMetrics {
       registry.sampled('sluice_leases_held', 'Leases the edge holds right now.', 'gauge', [], () => [[[], leases.held]]);
     }
     registerProcessMetrics(registry);
+  }
+
+  /** A reloaded config's model groups become label values of their own. */
+  knowModelGroups(modelGroups: Iterable<string>): void {
+    this.knownModelGroups = new Set(modelGroups);
   }
 
   /** The model group as a label value: configured groups as they are, anything else a client sent as "other". */

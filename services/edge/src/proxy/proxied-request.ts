@@ -75,6 +75,9 @@ export class ProxiedRequest {
   private slotReleased: Promise<void> | undefined;
   private finishReason = '';
   private readonly wire: InboundWire;
+  // Read once: a config reload during the request does not change how it is recorded.
+  private readonly recordMessages: boolean;
+  private readonly logMessages: boolean;
 
   constructor(
     private readonly context: EdgeContext,
@@ -85,6 +88,8 @@ export class ProxiedRequest {
     private readonly extraHeaders: Record<string, string>,
   ) {
     this.wire = forward.wire ?? OPENAI_WIRE;
+    this.recordMessages = context.options.recordMessages;
+    this.logMessages = context.observability.logMessages;
   }
 
   async execute(): Promise<void> {
@@ -150,7 +155,7 @@ export class ProxiedRequest {
         return;
       case 'body':
         this.firstTokenTimeMs = Date.now();
-        if (this.context.options.recordMessages || this.tracesMessages()) this.responseBody = value.body.json;
+        if (this.recordMessages || this.tracesMessages()) this.responseBody = value.body.json;
         await this.releaseSlot();
         this.sendBody(value.body.json);
         return;
@@ -323,12 +328,12 @@ export class ProxiedRequest {
   }
 
   private tracesMessages(): boolean {
-    return this.context.observability.logMessages && this.request.span !== undefined;
+    return this.logMessages && this.request.span !== undefined;
   }
 
   private publishUsage(): void {
     const endTimeMs = Date.now();
-    const recordMessages = this.context.options.recordMessages;
+    const recordMessages = this.recordMessages;
     const usage = this.finalUsage();
     this.context.publisher.publish(
       buildUsageEvent({

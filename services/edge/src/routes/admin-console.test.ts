@@ -50,8 +50,8 @@ const MODELS: ListModelsResponse = {
       ownedBy: 'openai',
       mode: 'chat',
       deployments: [
-        { id: 'd1', provider: 'openai', model: 'gpt-4.1-nano', apiBaseHost: 'a.example', coolingDown: true, cooldownRemainingMs: 4_000, recentRequests: 10, recentFailures: 4 },
-        { id: 'd2', provider: 'azure', model: 'gpt-4.1-nano', apiBaseHost: 'b.example', coolingDown: false, cooldownRemainingMs: 0, recentRequests: 6, recentFailures: 0 },
+        { id: 'd1', provider: 'openai', model: 'gpt-4.1-nano', apiBaseHost: 'a.example', coolingDown: true, cooldownRemainingMs: 4_000, recentRequests: 10, recentFailures: 4, dbModel: false },
+        { id: 'd2', provider: 'azure', model: 'gpt-4.1-nano', apiBaseHost: 'b.example', coolingDown: false, cooldownRemainingMs: 0, recentRequests: 6, recentFailures: 0, dbModel: false },
       ],
     },
   ],
@@ -154,12 +154,12 @@ describe('/model/info', () => {
         {
           model_name: 'gpt-small',
           litellm_params: { model: 'openai/gpt-4.1-nano' },
-          model_info: { id: 'd1', mode: 'chat', provider: 'openai', api_base_host: 'a.example', cooling_down: true, cooldown_remaining_ms: 4_000, recent_requests: 10, recent_failures: 4 },
+          model_info: { id: 'd1', mode: 'chat', provider: 'openai', api_base_host: 'a.example', cooling_down: true, cooldown_remaining_ms: 4_000, recent_requests: 10, recent_failures: 4, db_model: false },
         },
         {
           model_name: 'gpt-small',
           litellm_params: { model: 'azure/gpt-4.1-nano' },
-          model_info: { id: 'd2', mode: 'chat', provider: 'azure', api_base_host: 'b.example', cooling_down: false, cooldown_remaining_ms: 0, recent_requests: 6, recent_failures: 0 },
+          model_info: { id: 'd2', mode: 'chat', provider: 'azure', api_base_host: 'b.example', cooling_down: false, cooldown_remaining_ms: 0, recent_requests: 6, recent_failures: 0, db_model: false },
         },
       ],
     });

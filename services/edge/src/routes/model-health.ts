@@ -1,10 +1,7 @@
-import { GatewayError } from '@sluice/common';
 import type { DeploymentHealth } from '@sluice/proto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
-import { authorizeRequest } from '../clients/authorize-request.js';
-import { extractApiKey } from '../openai/api-key.js';
-import { denial } from '../proxy/forward-to-router.js';
+import { requireAdmin } from './require-admin.js';
 
 // LiteLLM's GET /health (admin only): the router sends a minimal request to every deployment and the
 // answer lists them as healthy_endpoints / unhealthy_endpoints with their counts. An endpoint names the
@@ -25,13 +22,7 @@ function endpoint(deployment: DeploymentHealth, withError: boolean): Record<stri
 
 export function modelHealthRoutes(app: FastifyInstance, context: EdgeContext): void {
   app.get('/health', async (request: FastifyRequest<{ Querystring: { model?: string } }>) => {
-    const apiKey = extractApiKey(request.headers, context.options.keyHeader);
-    if (apiKey === '') throw new GatewayError('missing_api_key');
-    const decision = await context.clients.authorize(
-      authorizeRequest({ requestId: request.id, apiKey, route: '/health', adminRoute: true, checkOnly: true }),
-    );
-    if (!decision.allowed) throw denial(decision);
-    if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
+    await requireAdmin(context, request, '/health');
     const model = typeof request.query.model === 'string' ? request.query.model : '';
     const { healthy, unhealthy } = await context.clients.modelHealth(model);
     return {

@@ -1,10 +1,7 @@
-import { GatewayError } from '@sluice/common';
 import type { ModelInfo } from '@sluice/proto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EdgeContext } from '../edge-context.js';
-import { authorizeRequest } from '../clients/authorize-request.js';
-import { extractApiKey } from '../openai/api-key.js';
-import { denial } from '../proxy/forward-to-router.js';
+import { requireAdmin } from './require-admin.js';
 
 export const MODEL_INFO_ROUTES = ['/model/info', '/v1/model/info'] as const;
 
@@ -25,6 +22,7 @@ export function modelInfoBody(models: readonly ModelInfo[]) {
           cooldown_remaining_ms: deployment.cooldownRemainingMs,
           recent_requests: deployment.recentRequests,
           recent_failures: deployment.recentFailures,
+          db_model: deployment.dbModel,
         },
       })),
     ),
@@ -37,14 +35,7 @@ export function modelInfoBody(models: readonly ModelInfo[]) {
  */
 export function modelInfoRoutes(app: FastifyInstance, context: EdgeContext): void {
   const handler = async (request: FastifyRequest) => {
-    const apiKey = extractApiKey(request.headers, context.options.keyHeader);
-    if (apiKey === '') throw new GatewayError('missing_api_key');
-    const decision = await context.clients.authorize(
-      authorizeRequest({ requestId: request.id, apiKey, route: '/model/info', adminRoute: true, checkOnly: true, traceparent: request.traceparent }),
-    );
-    request.decision = decision;
-    if (!decision.allowed) throw denial(decision);
-    if (!decision.identity?.isAdmin) throw new GatewayError('admin_only');
+    await requireAdmin(context, request, '/model/info');
     const { models } = await context.clients.listModels();
     return modelInfoBody(models);
   };

@@ -121,14 +121,20 @@ export class ResponseCache {
   private readonly store: CacheStore;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending: Set<Promise<void>>;
   private lastWarningMs = -Infinity;
 
-  constructor(options: ResponseCacheOptions) {
+  constructor(options: ResponseCacheOptions, pending = new Set<Promise<void>>()) {
     this.settings = options.settings;
     this.store = options.store;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.pending = pending;
+  }
+
+  /** The same store (and stores under way) with a reloaded config's ttl, namespace, mode and call types. */
+  withSettings(settings: CacheSettings): ResponseCache {
+    return new ResponseCache({ settings, store: this.store, logger: this.logger, now: this.now }, this.pending);
   }
 
   get storeKind(): CacheStore['kind'] {

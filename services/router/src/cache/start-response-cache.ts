@@ -49,3 +49,28 @@ export function startResponseCache(options: ResponseCacheStartOptions): Response
   );
   return new ResponseCache({ settings: cacheSettings, store, logger });
 }
+
+/**
+ * The response cache across config reloads: one store per router process, made when a config first turns
+ * caching on (its connection settings are restart-only), and each config's ttl, namespace, mode and call
+ * types on top of it.
+ */
+export class LiveResponseCache {
+  private base: ResponseCache | undefined;
+
+  constructor(private readonly options: Omit<ResponseCacheStartOptions, 'config'>) {}
+
+  /** The cache the config asks for, or undefined when it leaves caching off. */
+  cacheFor(config: GatewayConfig): ResponseCache | undefined {
+    if (!this.base) {
+      this.base = startResponseCache({ ...this.options, config });
+      return this.base;
+    }
+    const result = readCacheSettings(config);
+    return result.kind === 'on' ? this.base.withSettings(result.settings) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.base?.close();
+  }
+}

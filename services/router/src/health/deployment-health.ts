@@ -43,6 +43,8 @@ export interface ModelHealthOptions {
 export interface ModelHealth {
   /** Checks now (or answers from the background's latest round) for one model group or all. */
   check(modelGroup: string): Promise<ModelHealthResponse>;
+  /** A reloaded config's deployments: checked (and in the state gauge) from now on. */
+  track(models: { registry: ModelRegistry; deployments: readonly Deployment[]; settings: RoutingSettings }): void;
   stop(): void;
 }
 
@@ -73,7 +75,8 @@ function healthRequest(deployment: Deployment): { request: CompleteRequest; body
 }
 
 export function startModelHealth(options: ModelHealthOptions): ModelHealth {
-  const { registry, deployments, settings, logger } = options;
+  let { registry, deployments, settings } = options;
+  const { logger } = options;
   const now = options.now ?? Date.now;
   const general = options.config.general_settings;
   const background = general?.background_health_checks === true;
@@ -185,6 +188,17 @@ export function startModelHealth(options: ModelHealthOptions): ModelHealth {
       const unhealthy: DeploymentHealth[] = [];
       for (const deployment of targets) (latest.get(deployment.id)?.ok === false ? unhealthy : healthy).push(view(deployment));
       return { healthy, unhealthy };
+    },
+    track(models) {
+      ({ registry, deployments, settings } = models);
+      const ids = new Set(deployments.map((deployment) => deployment.id));
+      for (const id of latest.keys()) if (!ids.has(id)) latest.delete(id);
+      // Background checks that were idle for want of deployments start with the first ones.
+      if (background && !timer && deployments.length > 0) {
+        timer = setInterval(() => void backgroundRound(), intervalMs);
+        timer.unref();
+        void backgroundRound();
+      }
     },
     stop() {
       if (timer) clearInterval(timer);

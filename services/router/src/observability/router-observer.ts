@@ -131,12 +131,15 @@ export class RouterObserver {
   private readonly cooldowns: Counter;
   private readonly limited: Counter;
   private readonly series = new WeakMap<Deployment, DeploymentSeries>();
+  /** The running config's deployments (a reload replaces them: track). */
+  private deployments: readonly Deployment[];
 
   constructor(
     private readonly tracer: Tracer | undefined,
     options: { deployments: readonly Deployment[]; coolingDown(deploymentId: string): boolean },
   ) {
     const registry = this.registry;
+    this.deployments = options.deployments;
     const deploymentLabels = ['model_group', 'deployment', 'provider'] as const;
     this.attempts = registry.counter(
       'sluice_deployment_attempts_total',
@@ -158,10 +161,14 @@ export class RouterObserver {
       [...deploymentLabels, 'limit'],
     );
     registry.sampled('sluice_deployment_cooling_down', '1 while a deployment is cooling down (gets no traffic), else 0.', 'gauge', [...deploymentLabels], () =>
-      options.deployments.map((deployment) => [[deployment.modelGroup, deployment.id, deployment.provider], options.coolingDown(deployment.id) ? 1 : 0] as const),
+      this.deployments.map((deployment) => [[deployment.modelGroup, deployment.id, deployment.provider], options.coolingDown(deployment.id) ? 1 : 0] as const),
     );
     this.redis = backendCallMetrics(registry, 'redis');
     registerProcessMetrics(registry);
+  }
+
+  track(deployments: readonly Deployment[]): void {
+    this.deployments = deployments;
   }
 
   /** A Complete call starts; its span when tracing is on. */

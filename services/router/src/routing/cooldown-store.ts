@@ -18,6 +18,8 @@ export interface CooldownStore {
   remainingMs(deploymentId: string): number;
   /** Counts a failure; resolves true when the deployment is now cooling down. */
   recordFailure(report: FailureReport): Promise<boolean>;
+  /** The deployments of a reloaded config (a shared store reads their cooldowns); a local store needs none. */
+  track?(deploymentIds: readonly string[]): void;
   close(): Promise<void>;
 }
 

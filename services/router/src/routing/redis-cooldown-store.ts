@@ -63,9 +63,12 @@ export class RedisCooldownStore implements CooldownStore {
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
   private warned = false;
+  /** Changed by a config reload (track). */
+  private deploymentIds: readonly string[];
 
   private constructor(private readonly options: RedisCooldownOptions) {
     this.now = options.now ?? Date.now;
+    this.deploymentIds = options.deploymentIds;
     this.local = new MemoryCooldownStore(this.now);
     this.channel = `${options.prefix}router:cooldowns`;
     this.timer = setInterval(() => void this.resync(), RESYNC_INTERVAL_MS);
@@ -96,7 +99,8 @@ export class RedisCooldownStore implements CooldownStore {
   }
 
   private async resync(): Promise<void> {
-    const { redis, deploymentIds } = this.options;
+    const { redis } = this.options;
+    const deploymentIds = this.deploymentIds;
     if (deploymentIds.length === 0 || redis.status !== 'ready') return;
     try {
       const results = await pipelinePerItem(redis, deploymentIds, (pipeline, id) => pipeline.pttl(cooldownKey(id)));
@@ -106,6 +110,12 @@ export class RedisCooldownStore implements CooldownStore {
     } catch {
       // Next resync will try again; local cooldowns keep working meanwhile.
     }
+  }
+
+  /** The deployments of a reloaded config: their cooldowns are read from the next resync on. */
+  track(deploymentIds: readonly string[]): void {
+    this.deploymentIds = deploymentIds;
+    void this.resync();
   }
 
   coolingDown(deploymentId: string): boolean {

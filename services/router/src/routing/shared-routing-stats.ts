@@ -41,9 +41,17 @@ export class SharedRoutingStats {
   private readonly shared = new Map<string, SharedFigures>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Changed by a config reload (track). */
+  private deploymentIds: readonly string[];
 
   constructor(private readonly options: SharedRoutingStatsOptions) {
     this.now = options.now ?? Date.now;
+    this.deploymentIds = options.deploymentIds;
+  }
+
+  /** The deployments of a reloaded config, shared from the next sync on. */
+  track(deploymentIds: readonly string[]): void {
+    this.deploymentIds = deploymentIds;
   }
 
   start(): this {
@@ -58,7 +66,8 @@ export class SharedRoutingStats {
 
   /** Publishes this replica's figures and reads everyone's, in one round trip. */
   async sync(): Promise<void> {
-    const { redis, replicaId, deploymentIds, local } = this.options;
+    const { redis, replicaId, local } = this.options;
+    const deploymentIds = this.deploymentIds;
     if (deploymentIds.length === 0) return;
     const now = this.now();
     const minute = Math.floor(now / MINUTE);

@@ -18,6 +18,7 @@ import { budgetsEndUsersTags } from './0490-budgets-end-users-tags.js';
 import { tagEndUserAggregates } from './0495-tag-end-user-aggregates.js';
 import { teamModelAliases } from './0496-team-model-aliases.js';
 import { keyPermissions } from './0497-key-permissions.js';
+import { proxyModels } from './0500-proxy-models.js';
 import { partitionedSpendLogs } from './0510-partitioned-spend-logs.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
@@ -25,7 +26,7 @@ import { partitionedSpendLogs } from './0510-partitioned-spend-logs.js';
 // 410-419 moving from LiteLLM (imported keys), 420-429 inbound formats, 430-439 small-team deployments,
 // 440-449 hardening, 470-479 alerts, 480 the LiteLLM-named views (after the column changes they read),
 // 490-499 LiteLLM admin fields (budgets, end users, tags, aggregates) that came after the views,
-// 510-519 the ledger over years (monthly partitions, retention).
+// 500-509 models in the database, 510-519 the ledger over years (monthly partitions, retention).
 export const MIGRATIONS: readonly Migration[] = [
   spendLogs,
   policyEntities,
@@ -46,5 +47,6 @@ export const MIGRATIONS: readonly Migration[] = [
   tagEndUserAggregates,
   teamModelAliases,
   keyPermissions,
+  proxyModels,
   partitionedSpendLogs,
 ];

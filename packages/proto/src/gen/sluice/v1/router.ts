@@ -36,6 +36,20 @@ export enum CallType {
   CALL_TYPE_RESPONSES = 5,
 }
 
+export interface ManageModelRequest {
+  /** "new", "update" or "delete". */
+  action: string;
+  /** The LiteLLM request body, as JSON. */
+  body: Buffer;
+  /** Who asked (key alias or "master key"), recorded as created_by / updated_by. */
+  caller: string;
+}
+
+export interface ManageModelResponse {
+  /** The LiteLLM response body, as JSON (never a provider key). */
+  json: Buffer;
+}
+
 export interface StoredResponseRequest {
   id: string;
   /** Key hash of the caller. */
@@ -240,6 +254,8 @@ export interface DeploymentStatus {
   /** Attempts and failures counted against the deployment, this minute and the one before. */
   recentRequests: number;
   recentFailures: number;
+  /** Stored in the database (/model/new), not in the config file. */
+  dbModel: boolean;
 }
 
 export interface ModelHealthRequest {
@@ -267,6 +283,140 @@ export interface DeploymentHealth {
   checkedAtMs: number;
   latencyMs: number;
 }
+
+function createBaseManageModelRequest(): ManageModelRequest {
+  return { action: "", body: Buffer.alloc(0), caller: "" };
+}
+
+export const ManageModelRequest: MessageFns<ManageModelRequest> = {
+  encode(message: ManageModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.action !== "") {
+      writer.uint32(10).string(message.action);
+    }
+    if (message.body.length !== 0) {
+      writer.uint32(18).bytes(message.body);
+    }
+    if (message.caller !== "") {
+      writer.uint32(26).string(message.caller);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManageModelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManageModelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.caller = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ManageModelRequest>): ManageModelRequest {
+    return ManageModelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ManageModelRequest>): ManageModelRequest {
+    const message = createBaseManageModelRequest();
+    message.action = object.action ?? "";
+    message.body = object.body ?? Buffer.alloc(0);
+    message.caller = object.caller ?? "";
+    return message;
+  },
+};
+
+function createBaseManageModelResponse(): ManageModelResponse {
+  return { json: Buffer.alloc(0) };
+}
+
+export const ManageModelResponse: MessageFns<ManageModelResponse> = {
+  encode(message: ManageModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.json.length !== 0) {
+      writer.uint32(10).bytes(message.json);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManageModelResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManageModelResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.json = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ManageModelResponse>): ManageModelResponse {
+    return ManageModelResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ManageModelResponse>): ManageModelResponse {
+    const message = createBaseManageModelResponse();
+    message.json = object.json ?? Buffer.alloc(0);
+    return message;
+  },
+};
 
 function createBaseStoredResponseRequest(): StoredResponseRequest {
   return { id: "", owner: "" };
@@ -2091,6 +2241,7 @@ function createBaseDeploymentStatus(): DeploymentStatus {
     cooldownRemainingMs: 0,
     recentRequests: 0,
     recentFailures: 0,
+    dbModel: false,
   };
 }
 
@@ -2119,6 +2270,9 @@ export const DeploymentStatus: MessageFns<DeploymentStatus> = {
     }
     if (message.recentFailures !== 0) {
       writer.uint32(64).uint32(message.recentFailures);
+    }
+    if (message.dbModel !== false) {
+      writer.uint32(72).bool(message.dbModel);
     }
     return writer;
   },
@@ -2200,6 +2354,14 @@ export const DeploymentStatus: MessageFns<DeploymentStatus> = {
             message.recentFailures = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.dbModel = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2225,6 +2387,7 @@ export const DeploymentStatus: MessageFns<DeploymentStatus> = {
     message.cooldownRemainingMs = object.cooldownRemainingMs ?? 0;
     message.recentRequests = object.recentRequests ?? 0;
     message.recentFailures = object.recentFailures ?? 0;
+    message.dbModel = object.dbModel ?? false;
     return message;
   },
 };
@@ -2580,6 +2743,20 @@ export const RouterService = {
     responseSerialize: (value: StoredResponse): Buffer => Buffer.from(StoredResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StoredResponse => StoredResponse.decode(value),
   },
+  /**
+   * Models in the database (general_settings.store_model_in_db): /model/new, /model/update and
+   * /model/delete, admin only at the edge. The router owns provider keys, so it alone encrypts and
+   * stores them; the answer never carries one.
+   */
+  manageModel: {
+    path: "/sluice.v1.Router/ManageModel" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ManageModelRequest): Buffer => Buffer.from(ManageModelRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ManageModelRequest => ManageModelRequest.decode(value),
+    responseSerialize: (value: ManageModelResponse): Buffer => Buffer.from(ManageModelResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ManageModelResponse => ManageModelResponse.decode(value),
+  },
 } as const;
 
 export interface RouterServer extends UntypedServiceImplementation {
@@ -2606,6 +2783,12 @@ export interface RouterServer extends UntypedServiceImplementation {
    */
   getStoredResponse: handleUnaryCall<StoredResponseRequest, StoredResponse>;
   deleteStoredResponse: handleUnaryCall<StoredResponseRequest, StoredResponse>;
+  /**
+   * Models in the database (general_settings.store_model_in_db): /model/new, /model/update and
+   * /model/delete, admin only at the edge. The router owns provider keys, so it alone encrypts and
+   * stores them; the answer never carries one.
+   */
+  manageModel: handleUnaryCall<ManageModelRequest, ManageModelResponse>;
 }
 
 export interface RouterClient extends Client {
@@ -2697,6 +2880,26 @@ export interface RouterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StoredResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Models in the database (general_settings.store_model_in_db): /model/new, /model/update and
+   * /model/delete, admin only at the edge. The router owns provider keys, so it alone encrypts and
+   * stores them; the answer never carries one.
+   */
+  manageModel(
+    request: ManageModelRequest,
+    callback: (error: ServiceError | null, response: ManageModelResponse) => void,
+  ): ClientUnaryCall;
+  manageModel(
+    request: ManageModelRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ManageModelResponse) => void,
+  ): ClientUnaryCall;
+  manageModel(
+    request: ManageModelRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ManageModelResponse) => void,
   ): ClientUnaryCall;
 }
 
