@@ -39,6 +39,7 @@ describe('soft_budget', () => {
       timeoutMs: 30_000,
       message: 'the soft budget crossings were not counted',
     });
+    await waitFor(() => accountingLogs().length >= 3, { timeoutMs: 5_000, message: 'the log lines did not arrive' });
     const lines = accountingLogs();
     expect(lines).toHaveLength(3);
     const keyLine = JSON.parse(lines.find((line) => line.includes(key.token_id))!);
@@ -69,6 +70,7 @@ describe('soft_budget', () => {
       timeoutMs: 30_000,
       message: 'the soft budgets set by update were not counted',
     });
-    expect(accountingLogs().some((line) => line.includes(key.token_id))).toBe(true);
+    // The line is written when the count is, but reaches this test through the process's stdout later.
+    await waitFor(() => accountingLogs().some((line) => line.includes(key.token_id)), { timeoutMs: 5_000, message: 'no log line for the key' });
   });
 });

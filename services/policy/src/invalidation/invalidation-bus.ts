@@ -24,12 +24,17 @@ export interface InvalidationBus {
 export function createRedisInvalidationBus(redis: RedisClient, prefix: string, logger: Logger): InvalidationBus {
   const channel = `${prefix}policy:invalidate`;
   let subscriber: RedisClient | undefined;
+  let local: ((invalidations: Invalidation[]) => void) | undefined;
   return {
     async publish(invalidations) {
       if (invalidations.length === 0) return;
+      // This replica's own caches first, before the admin call answers: its message comes back through
+      // Redis too, but a request sent right after the answer could otherwise be decided ahead of it.
+      local?.(invalidations);
       await redis.publish(channel, JSON.stringify(invalidations));
     },
     async subscribe(onMessage, onGap) {
+      local = onMessage;
       subscriber = subscriberConnection(redis, 'sluice-policy-invalidations');
       let lost = false;
       subscriber.on('close', () => {
