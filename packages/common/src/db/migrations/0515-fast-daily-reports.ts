@@ -13,6 +13,7 @@ import { dailySpendView } from './0480-litellm-views.js';
 //   (to_char is only STABLE: some of its patterns read the locale; 'YYYY-MM-DD' reads nothing), and an
 //   index on exactly the views' expressions turns the filter into a range scan. Same columns, so the
 //   views are replaced in place and keep their grants.
+/** Also to be run by any later migration that rebuilds the LiteLLM views from 0480's definitions. */
 export const FAST_DAILY_VIEWS_SQL = `
 CREATE OR REPLACE VIEW "LiteLLM_DailyUserSpend" AS${dailySpendView('user_id', 'sluice_iso_day(d.day)')};
 CREATE OR REPLACE VIEW "LiteLLM_DailyTeamSpend" AS${dailySpendView('team_id', 'sluice_iso_day(d.day)')};
