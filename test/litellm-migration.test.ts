@@ -270,6 +270,20 @@ WHERE created_at >= NOW() - INTERVAL '30 days' GROUP BY 1, 2 ORDER BY 2 DESC, 3 
       }
       const daily = await client.query(`SELECT team_id, sum(api_requests)::int AS requests FROM "LiteLLM_DailyTeamSpend" WHERE team_id = 'team-eng' GROUP BY 1`);
       expect(daily.rows[0]).toMatchObject({ team_id: 'team-eng', requests: 2 });
+      // The views' own filter (team or user and date) is an index range scan, not a read of all of spend_daily
+      // (the planner would pick a sequential scan on this small table anyway, so that one is turned off).
+      for (const [view, owner, index] of [
+        ['LiteLLM_DailyTeamSpend', 'team_id', 'spend_daily_litellm_team_date'],
+        ['LiteLLM_DailyUserSpend', 'user_id', 'spend_daily_litellm_user_date'],
+      ]) {
+        await client.query('BEGIN');
+        await client.query('SET LOCAL enable_seqscan = off');
+        const plan = await client.query(`EXPLAIN SELECT date, sum(spend) FROM "${view}" WHERE ${owner} = 'x' AND date >= '2026-01-01' GROUP BY date`);
+        await client.query('ROLLBACK');
+        const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+        expect(text, view).toContain(index);
+        expect(text, view).toMatch(/Index Cond: .*sluice_iso_day\(day\) >= /);
+      }
       // Read-only, and only the views.
       await expect(client.query('SELECT token FROM api_keys')).rejects.toThrow(/permission denied/);
       await expect(client.query(`DELETE FROM "LiteLLM_SpendLogs"`)).rejects.toThrow(/permission denied/);

@@ -144,10 +144,14 @@ describe("LiteLLM's spend breakdowns", () => {
   test('the aggregates these routes read equal spend_logs for every tag, end user and key', async () => {
     const tags = await stack.backends.sql.query(
       `SELECT a.*, b.* FROM
-         (SELECT tag, sum(spend_nanos)::bigint AS aggregate, sum(requests)::bigint AS aggregate_requests FROM spend_daily_tags GROUP BY tag) a
-       FULL JOIN (SELECT tag AS log_tag, sum(cost_nanos)::bigint AS logged, count(*)::bigint AS logged_requests FROM spend_logs, unnest(tags) AS tag GROUP BY tag) b
+         (SELECT tag, sum(spend_nanos)::bigint AS aggregate, sum(requests)::bigint AS aggregate_requests, sum(cached_tokens)::bigint AS aggregate_cached,
+            sum(successes)::bigint AS aggregate_successes, sum(failures)::bigint AS aggregate_failures FROM spend_daily_tags GROUP BY tag) a
+       FULL JOIN (SELECT tag AS log_tag, sum(cost_nanos)::bigint AS logged, count(*)::bigint AS logged_requests, sum(cached_tokens)::bigint AS logged_cached,
+            count(*) FILTER (WHERE status = 'success')::bigint AS logged_successes, count(*) FILTER (WHERE status <> 'success')::bigint AS logged_failures
+          FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag GROUP BY tag) b
        ON a.tag = b.log_tag
-       WHERE a.aggregate IS DISTINCT FROM b.logged OR a.aggregate_requests IS DISTINCT FROM b.logged_requests`,
+       WHERE (a.aggregate, a.aggregate_requests, a.aggregate_cached, a.aggregate_successes, a.aggregate_failures)
+         IS DISTINCT FROM (b.logged, b.logged_requests, b.logged_cached, b.logged_successes, b.logged_failures)`,
     );
     expect(tags.rows).toEqual([]);
     const endUsers = await stack.backends.sql.query(

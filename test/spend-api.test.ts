@@ -91,6 +91,30 @@ describe('spend routes', () => {
     expect(groups.reduce((sum, group) => sum + group.total_spend_micros, 0)).toBe(Number(totals.cost));
     expect(groups.reduce((sum, group) => sum + group.total_requests, 0)).toBe(TOTAL);
     for (const group of groups) expect(group.metadata.reduce((sum, split) => sum + split.spend_micros, 0)).toBe(group.total_spend_micros);
+    // Read from spend_daily_tags; filtered by a team (which that table has not) it sums spend_logs: per day
+    // and tag, both equal the log.
+    const logged = await backends.sql.query<{ day: string; tag: string; team_id: string; nanos: number; requests: number; cached: number; failures: number }>(
+      `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') || 'T00:00:00+00:00' AS day, tag, team_id, sum(cost_nanos)::bigint AS nanos,
+         count(*)::bigint AS requests, sum(cached_tokens)::bigint AS cached, count(*) FILTER (WHERE status <> 'success')::bigint AS failures
+       FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag GROUP BY 1, 2, 3`,
+    );
+    type TagReport = Array<{ group_by_day: string; tags: Array<{ tag: string; total_spend_nanos: number; total_requests: number; total_cached_tokens: number; total_failures: number }> }>;
+    const rows = (report: TagReport) =>
+      report.flatMap((day) => day.tags.map((tag) => [day.group_by_day, tag.tag, tag.total_spend_nanos, tag.total_requests, tag.total_cached_tokens, tag.total_failures]));
+    const sumBy = (picked: typeof logged.rows) => {
+      const sums = new Map<string, number[]>();
+      for (const row of picked) {
+        const sum = sums.get(`${row.day}|${row.tag}`) ?? [0, 0, 0, 0];
+        [row.nanos, row.requests, row.cached, row.failures].forEach((value, index) => (sum[index]! += Number(value)));
+        sums.set(`${row.day}|${row.tag}`, sum);
+      }
+      return [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([name, sum]) => [...name.split('|'), ...sum]);
+    };
+    expect(rows((await get<TagReport>(`/global/spend/report?start_date=${FROM}&end_date=${TO}&group_by=tag`)).body)).toEqual(sumBy(logged.rows));
+    const team = logged.rows[0]!.team_id;
+    expect(rows((await get<TagReport>(`/global/spend/report?start_date=${FROM}&end_date=${TO}&group_by=tag&team_id=${team}`)).body)).toEqual(
+      sumBy(logged.rows.filter((row) => row.team_id === team)),
+    );
     const bad = await get<{ error: { param: string } }>('/global/spend/report?group_by=colour');
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('group_by');

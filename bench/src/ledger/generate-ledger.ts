@@ -2,8 +2,8 @@ import type { Sql } from '@sluice/common';
 
 // A year of traffic made inside Postgres with generate_series (nothing crosses the wire): `rows` requests
 // spread evenly over the `days` before `end`, 1,000 keys (each with its own user, one of 20 teams), 5
-// model groups and a tag on every tenth request, and spend_daily aggregated from them as accounting
-// would have kept it. The indexes are dropped while the rows go in and made again afterwards (the same
+// model groups and a tag on every tenth request, and spend_daily and spend_daily_tags aggregated from them
+// as accounting would have kept them. The indexes are dropped while the rows go in and made again afterwards (the same
 // definitions), which is several times faster than maintaining them row by row.
 
 export interface LedgerShape {
@@ -69,6 +69,15 @@ export async function generateLedger(sql: Sql, shape: LedgerShape, log: (line: s
        sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(reasoning_tokens), sum(cost_micros), sum(cost_nanos), count(*),
        count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'failure')
      FROM spend_logs GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+  );
+  log('  spend_daily_tags');
+  // As accounting keeps it: one row per day, tag and model group, untagged requests under the tag ''.
+  await sql.query(
+    `INSERT INTO spend_daily_tags (day, tag, model_group, prompt_tokens, completion_tokens, cached_tokens, spend_nanos, requests, successes, failures)
+     SELECT (start_time AT TIME ZONE 'UTC')::date, tag, model_group, sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nanos),
+       count(*), count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status <> 'success')
+     FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag
+     GROUP BY 1, 2, 3`,
   );
   await sql.query('ANALYZE');
 }

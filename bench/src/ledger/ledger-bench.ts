@@ -113,7 +113,7 @@ export async function runLedgerBenchmark(options: LedgerBenchOptions, log: (line
       { name: '/global/spend/report?group_by=team, 30 days', run: spend('/global/spend/report', () => ({ group_by: 'team', ...last30 })) },
       { name: "/global/spend/report?group_by=api_key, one team's 30 days", run: spend('/global/spend/report', (p) => ({ group_by: 'api_key', team_id: p.teamId, ...last30 })) },
       { name: '/global/spend/keys, top 100 over 30 days', run: spend('/global/spend/keys', () => ({ ...last30 })) },
-      { name: '/global/spend/report?group_by=tag, one day (reads spend_logs)', run: spend('/global/spend/report', (p) => ({ group_by: 'tag', start_date: p.day, end_date: p.day })) },
+      { name: '/global/spend/report?group_by=tag, one day', run: spend('/global/spend/report', (p) => ({ group_by: 'tag', start_date: p.day, end_date: p.day })) },
       { name: 'usage report (daily, per key), 30 days', run: (client) => queryUsageByKey(client, { from: last30.start_date, to: last30.end_date }) },
       {
         name: '"LiteLLM_DailyTeamSpend", one team, 30 days',

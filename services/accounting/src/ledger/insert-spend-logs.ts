@@ -12,7 +12,7 @@ import { jsonbParameter } from './jsonb-parameter.js';
 // after the dedupe window) then take their index locks in the same order and cannot deadlock.
 //
 // The same statement queues the new rows for the Langfuse export (trace_outbox), so a committed request
-// can never miss its trace, and adds them to the per-tag and per-end-user daily sums (rows in key order,
+// can never miss its trace, and adds them to the per-tag (an untagged request under the tag '') and per-end-user daily sums (rows in key order,
 // for the same reason as above). $2: keep prompts/responses in spend_logs; $3: queue for export; $4: include
 // prompts/responses in the export.
 const INSERT_SPEND_LOGS = `
@@ -53,16 +53,20 @@ inserted AS (
     tags, end_user
 ),
 tagged AS (
-  INSERT INTO spend_daily_tags (day, tag, model_group, prompt_tokens, completion_tokens, spend_nanos, requests)
-  SELECT (start_time AT TIME ZONE 'UTC')::date, tag, model_group, sum(prompt_tokens), sum(completion_tokens), sum(cost_nanos), count(*)
-  FROM inserted, unnest(tags) AS tag
+  INSERT INTO spend_daily_tags (day, tag, model_group, prompt_tokens, completion_tokens, cached_tokens, spend_nanos, requests, successes, failures)
+  SELECT (start_time AT TIME ZONE 'UTC')::date, tag, model_group, sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nanos),
+    count(*), count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status <> 'success')
+  FROM inserted, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag
   GROUP BY 1, 2, 3
   ORDER BY 1, 2, 3
   ON CONFLICT (day, tag, model_group) DO UPDATE SET
     prompt_tokens = spend_daily_tags.prompt_tokens + excluded.prompt_tokens,
     completion_tokens = spend_daily_tags.completion_tokens + excluded.completion_tokens,
+    cached_tokens = spend_daily_tags.cached_tokens + excluded.cached_tokens,
     spend_nanos = spend_daily_tags.spend_nanos + excluded.spend_nanos,
-    requests = spend_daily_tags.requests + excluded.requests
+    requests = spend_daily_tags.requests + excluded.requests,
+    successes = spend_daily_tags.successes + excluded.successes,
+    failures = spend_daily_tags.failures + excluded.failures
 ),
 by_end_user AS (
   INSERT INTO spend_daily_end_users (day, end_user, key_hash, prompt_tokens, completion_tokens, spend_nanos, requests)

@@ -22,7 +22,8 @@ const bySpend = (a: NamedSum, b: NamedSum) => b.spend_nanos - a.spend_nanos || a
 /** Per tag over the range (all days when `range` is absent), biggest first. */
 async function tagSums(sql: SqlClient, range: DayRange | undefined, tags?: readonly string[]): Promise<NamedSum[]> {
   const params: unknown[] = [];
-  const clauses: string[] = [];
+  // '' holds the untagged requests (for the per-day tag report); LiteLLM's tag lists have no such tag.
+  const clauses: string[] = ["tag <> ''"];
   if (range) {
     params.push(range.from, range.to);
     clauses.push('day BETWEEN $1::date AND $2::date');
@@ -33,7 +34,7 @@ async function tagSums(sql: SqlClient, range: DayRange | undefined, tags?: reado
   }
   const result = await sql.query<NamedSum>(
     `SELECT tag AS name, sum(spend_nanos)::bigint AS spend_nanos, sum(requests)::bigint AS requests
-     FROM spend_daily_tags ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}
+     FROM spend_daily_tags WHERE ${clauses.join(' AND ')}
      GROUP BY tag`,
     params,
   );
@@ -182,7 +183,7 @@ export async function globalSpendEndUsers(sql: SqlClient, filter: EndUsersFilter
 
 /** LiteLLM's GET /global/spend/all_tag_names: every request tag the ledger has seen. */
 export async function allTagNames(sql: SqlClient) {
-  const result = await sql.query<{ tag: string }>('SELECT DISTINCT tag FROM spend_daily_tags ORDER BY tag');
+  const result = await sql.query<{ tag: string }>("SELECT DISTINCT tag FROM spend_daily_tags WHERE tag <> '' ORDER BY tag");
   return { tag_names: result.rows.map((row) => row.tag) };
 }
 

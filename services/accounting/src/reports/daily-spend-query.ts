@@ -57,25 +57,40 @@ export async function queryDailySpend(
 }
 
 /**
- * Per UTC day, request tag and model group, from spend_logs (spend_daily has no tags). A request with two
- * tags counts under both, as in LiteLLM's tag reports; an untagged request counts under the tag ''.
+ * Per UTC day, request tag and model group. A request with two tags counts under both, as in LiteLLM's tag
+ * reports; an untagged request counts under the tag ''. Without filters, from spend_daily_tags (a few rows
+ * per day); spend_daily_tags has no key, team or user, so a filtered report sums that day's spend_logs.
  */
 export async function queryDailyTagSpend(sql: SqlClient, range: DayRange, filters: SpendFilters = {}): Promise<DailySum[]> {
+  const names = `''::text AS key_hash, ''::text AS key_alias, ''::text AS team_id, ''::text AS user_id, ''::text AS provider`;
+  const params: unknown[] = [];
+  const clauses = filterClauses(filters, params);
+  if (clauses.length === 0) {
+    const result = await sql.query<DailySum>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, tag, model_group, ${names},
+         sum(spend_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
+         sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, sum(requests)::bigint AS requests,
+         sum(successes)::bigint AS successes, sum(failures)::bigint AS failures
+       FROM spend_daily_tags
+       WHERE day BETWEEN $1::date AND $2::date
+       GROUP BY day, tag, model_group
+       ORDER BY day, tag, model_group`,
+      [range.from, range.to],
+    );
+    return result.rows;
+  }
   const [from, to] = rangeBounds(range);
-  const params: unknown[] = [from, to];
-  const clauses = ['start_time >= $1 AND start_time < $2', ...filterClauses(filters, params)];
   const result = await sql.query<DailySum>(
-    `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, tag, model_group,
-       ''::text AS key_hash, ''::text AS key_alias, ''::text AS team_id, ''::text AS user_id, ''::text AS provider,
+    `SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, tag, model_group, ${names},
        sum(cost_nanos)::bigint AS spend_nanos, sum(prompt_tokens)::bigint AS prompt_tokens,
        sum(completion_tokens)::bigint AS completion_tokens, sum(cached_tokens)::bigint AS cached_tokens, count(*)::bigint AS requests,
        count(*) FILTER (WHERE status = 'success')::bigint AS successes,
        count(*) FILTER (WHERE status <> 'success')::bigint AS failures
      FROM spend_logs, unnest(CASE WHEN cardinality(tags) = 0 THEN ARRAY[''] ELSE tags END) AS tag
-     WHERE ${clauses.join(' AND ')}
+     WHERE start_time >= $${params.length + 1} AND start_time < $${params.length + 2} AND ${clauses.join(' AND ')}
      GROUP BY 1, 2, 3
      ORDER BY 1, 2, 3`,
-    params,
+    [...params, from, to],
   );
   return result.rows;
 }

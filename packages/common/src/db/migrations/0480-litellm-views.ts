@@ -47,6 +47,19 @@ const dailyColumns = `
   sum(d.failures)::bigint AS failed_requests`;
 
 /**
+ * "LiteLLM_DailyUserSpend" / "LiteLLM_DailyTeamSpend"'s query, per `owner` column (user_id or team_id).
+ * `date` is the expression of the date column: to_char here, sluice_iso_day() since 515 (which an index can hold).
+ */
+export const dailySpendView = (owner: 'user_id' | 'team_id', date: string) => `
+SELECT
+  md5(concat_ws('|', d.day, d.${owner}, d.key_hash, d.model_group, d.model, d.provider)) AS id,
+  NULLIF(d.${owner}, '') AS ${owner},
+  ${date} AS date,
+  ${dailyColumns}
+FROM spend_daily d
+GROUP BY d.day, d.${owner}, d.key_hash, d.model_group, d.model, d.provider`;
+
+/**
  * "LiteLLM_VerificationToken"'s query. `permissions` is the column's expression: constant in this
  * migration, the key's own since 497 (which replaces the view with the same columns).
  */
@@ -177,23 +190,9 @@ SELECT
   o.updated_by
 FROM organizations o;
 
-CREATE VIEW "LiteLLM_DailyUserSpend" AS
-SELECT
-  md5(concat_ws('|', d.day, d.user_id, d.key_hash, d.model_group, d.model, d.provider)) AS id,
-  NULLIF(d.user_id, '') AS user_id,
-  to_char(d.day, 'YYYY-MM-DD') AS date,
-  ${dailyColumns}
-FROM spend_daily d
-GROUP BY d.day, d.user_id, d.key_hash, d.model_group, d.model, d.provider;
+CREATE VIEW "LiteLLM_DailyUserSpend" AS${dailySpendView('user_id', "to_char(d.day, 'YYYY-MM-DD')")};
 
-CREATE VIEW "LiteLLM_DailyTeamSpend" AS
-SELECT
-  md5(concat_ws('|', d.day, d.team_id, d.key_hash, d.model_group, d.model, d.provider)) AS id,
-  NULLIF(d.team_id, '') AS team_id,
-  to_char(d.day, 'YYYY-MM-DD') AS date,
-  ${dailyColumns}
-FROM spend_daily d
-GROUP BY d.day, d.team_id, d.key_hash, d.model_group, d.model, d.provider;
+CREATE VIEW "LiteLLM_DailyTeamSpend" AS${dailySpendView('team_id', "to_char(d.day, 'YYYY-MM-DD')")};
 
 -- Tags are only on the log, so this one reads it: one row per tag of each request.
 CREATE VIEW "LiteLLM_DailyTagSpend" AS

@@ -20,6 +20,8 @@ import { teamModelAliases } from './0496-team-model-aliases.js';
 import { keyPermissions } from './0497-key-permissions.js';
 import { proxyModels } from './0500-proxy-models.js';
 import { partitionedSpendLogs } from './0510-partitioned-spend-logs.js';
+import { fastDailyReports } from './0515-fast-daily-reports.js';
+import { tagReportAggregate } from './0516-tag-report-aggregate.js';
 
 // Version ranges keep parallel work from colliding: 1-99 core, 100-199 policy (keys, teams, budgets),
 // 200-299 accounting (aggregates, dead letters, exports), 300-399 router and cache, 400-409 pricing,
@@ -49,4 +51,6 @@ export const MIGRATIONS: readonly Migration[] = [
   keyPermissions,
   proxyModels,
   partitionedSpendLogs,
+  fastDailyReports,
+  tagReportAggregate,
 ];
