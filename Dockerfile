@@ -4,6 +4,7 @@
 #   docker run sluice services/policy/dist/main.js
 #   docker run sluice services/router/dist/main.js
 #   docker run sluice services/accounting/dist/main.js
+#   docker run sluice packages/edge-with-router/dist/main.js   (the edge and the router in one process)
 # The base image is pinned to a patch release; pin it by digest as well in a release pipeline:
 #   docker build --build-arg NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:<digest> -t sluice .
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
@@ -22,7 +23,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # every dev dependency, the sources and the build info. The console stays as its built files (the edge
 # serves them at /ui); Preact, uPlot and Vite are dev dependencies, bundled into those files.
 RUN --mount=type=cache,target=/root/.npm \
-    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/console', 'packages/pricing', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
+    node -e "const fs = require('node:fs'); const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')); manifest.workspaces = ['packages/common', 'packages/console', 'packages/edge-with-router', 'packages/pricing', 'packages/proto', 'services/*']; fs.writeFileSync('package.json', JSON.stringify(manifest, null, 2));" \
  && rm -rf packages/launcher packages/testing \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf packages/*/src services/*/src packages/*/tsconfig.json services/*/tsconfig.json \

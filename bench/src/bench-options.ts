@@ -10,6 +10,8 @@ export interface BenchOptions {
   soakRate: number;
   latencyMs: number;
   portkey: boolean;
+  /** Also measure Sluice with the edge and the router in one process (the edge-with-router shape). */
+  edgeWithRouter: boolean;
   /** Directory for --cpu-prof profiles of the Sluice services; none when unset. */
   profileDir: string | undefined;
   /** Write bench/results/<date>.json and regenerate docs/benchmarks.md. */
@@ -40,6 +42,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'soak-rate': { type: 'string', default: '200' },
       'latency-ms': { type: 'string', default: '0' },
       'no-portkey': { type: 'boolean', default: false },
+      'no-edge-router': { type: 'boolean', default: false },
       profile: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
     },
@@ -54,6 +57,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     soakRate: Number(values['soak-rate']),
     latencyMs: Number(values['latency-ms']),
     portkey: !values['no-portkey'],
+    edgeWithRouter: !values['no-edge-router'],
     profileDir: values.profile,
     write: !values['no-write'],
   };

@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [--rates 100,200,500] [--duration 10] [--rounds 3] [--soak-seconds 300]
-//                [--latency-ms 0] [--no-portkey] [--profile DIR] [--no-write]
+//                [--latency-ms 0] [--no-portkey] [--no-edge-router] [--profile DIR] [--no-write]
 import { parseBenchOptions } from './bench-options.js';
 import { benchmarksMarkdown } from './report/benchmarks-markdown.js';
 import { writeReport } from './report/write-report.js';

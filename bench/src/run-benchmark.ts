@@ -81,7 +81,12 @@ export async function runBenchmark(options: BenchOptions, command: string): Prom
   const targets: Target[] = [directTarget(upstream.port, upstream.child.pid!)];
   try {
     log('starting sluice (four services on Postgres, Redis, NATS)');
-    targets.push(await startSluiceTarget(upstream.port, options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []));
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    targets.push(await startSluiceTarget(upstream.port, profile));
+    if (options.edgeWithRouter) {
+      log('starting sluice with the edge and the router in one process');
+      targets.push(await startSluiceTarget(upstream.port, profile, 'edge-with-router'));
+    }
     if (options.portkey) {
       log('starting portkey');
       targets.push(await startPortkeyTarget(upstream.port));

@@ -1,6 +1,6 @@
 /** Something that answers POST <path> like OpenAI: the mock itself, Sluice, or Portkey. */
 export interface Target {
-  name: 'direct' | 'sluice' | 'portkey';
+  name: 'direct' | 'sluice' | 'sluice-edge-router' | 'portkey';
   origin: string;
   path: string;
   headers: Record<string, string>;

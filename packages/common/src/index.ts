@@ -1,6 +1,7 @@
 export * from './settings.js';
 export * from './logger.js';
 export * from './ids.js';
+export * from './cancel-signal.js';
 export * from './shutdown.js';
 export * from './config/config-schema.js';
 export * from './config/load-config.js';

@@ -33,10 +33,21 @@ export function writeConfigFile(config: unknown): string {
   return path;
 }
 
-/** `nodeArguments` go before the script, e.g. `--cpu-prof` for profiling a benchmark. */
-export function startService(name: ServiceName, env: Record<string, string>, nodeArguments: string[] = []): Promise<ServiceProcess> {
+/** The edge and the router in one process (the launcher's edge-with-router shape); it reports as the edge. */
+export const EDGE_WITH_ROUTER_SCRIPT = join(REPOSITORY_ROOT, 'packages', 'edge-with-router', 'dist', 'main.js');
+
+/**
+ * `nodeArguments` go before the script, e.g. `--cpu-prof` for profiling a benchmark; `script` replaces the
+ * service's own main.js (the process must still log "<name> ready").
+ */
+export function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  nodeArguments: string[] = [],
+  script = join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js'),
+): Promise<ServiceProcess> {
   // The flags the services ship with, so tests and benchmarks run what production runs.
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArguments, join(REPOSITORY_ROOT, 'services', name, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArguments, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,14 +103,22 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string>, nodeArguments: string[] = []): Promise<Stack> {
+/**
+ * `four-services`: each service its own process, as the chart deploys them by default. `edge-with-router`:
+ * the edge and the router in one process (then `services.router` is the same process as `services.edge`,
+ * and restarting either restarts both).
+ */
+export type StackShape = 'four-services' | 'edge-with-router';
+
+export async function startStack(env: Record<string, string>, nodeArguments: string[] = [], shape: StackShape = 'four-services'): Promise<Stack> {
   const envs = {} as Record<ServiceName, Record<string, string>>;
   const services = {} as Record<ServiceName, ServiceProcess>;
   const upper = (name: ServiceName) => name.toUpperCase();
+  const separate = shape === 'edge-with-router' ? (['policy', 'accounting'] as const) : (['policy', 'router', 'accounting'] as const);
   for (const name of ['policy', 'router', 'accounting'] as const) {
     envs[name] = { ...env, [`SLUICE_${upper(name)}_PORT`]: '0', [`SLUICE_${upper(name)}_HTTP_PORT`]: '0' };
   }
-  const started = await Promise.all((['policy', 'router', 'accounting'] as const).map((name) => startService(name, envs[name], nodeArguments)));
+  const started = await Promise.all(separate.map((name) => startService(name, envs[name], nodeArguments)));
   for (const service of started) {
     services[service.name] = service;
     envs[service.name] = {
@@ -108,15 +127,19 @@ export async function startStack(env: Record<string, string>, nodeArguments: str
       [`SLUICE_${upper(service.name)}_HTTP_PORT`]: String(service.ports.http),
     };
   }
+  const together = shape === 'edge-with-router';
   envs.edge = {
     ...env,
+    ...(together ? envs.router : {}),
     SLUICE_EDGE_PORT: '0',
     SLUICE_EDGE_METRICS_PORT: '0',
     SLUICE_POLICY_ADDRESS: `127.0.0.1:${services.policy.ports.grpc}`,
-    SLUICE_ROUTER_ADDRESS: `127.0.0.1:${services.router.ports.grpc}`,
+    ...(together ? {} : { SLUICE_ROUTER_ADDRESS: `127.0.0.1:${services.router.ports.grpc}` }),
     SLUICE_ACCOUNTING_ADDRESS: `127.0.0.1:${services.accounting.ports.grpc}`,
   };
-  services.edge = await startService('edge', envs.edge, nodeArguments);
+  const startEdge = () => (together ? startService('edge', envs.edge, nodeArguments, EDGE_WITH_ROUTER_SCRIPT) : startService('edge', envs.edge, nodeArguments));
+  services.edge = await startEdge();
+  if (together) services.router = services.edge;
   envs.edge.SLUICE_EDGE_PORT = String(services.edge.ports.edge);
   envs.edge.SLUICE_EDGE_METRICS_PORT = String(services.edge.ports.http);
 
@@ -130,13 +153,17 @@ export async function startStack(env: Record<string, string>, nodeArguments: str
     services,
     envOf: (name) => envs[name],
     async restart(name) {
+      if (together && (name === 'edge' || name === 'router')) {
+        services.edge = services.router = await startEdge();
+        return services.edge;
+      }
       services[name] = await startService(name, envs[name], nodeArguments);
       return services[name];
     },
     kill,
     async stop() {
       await Promise.all(
-        (Object.keys(services) as ServiceName[]).map(async (name) => {
+        (Object.keys(services) as ServiceName[]).filter((name) => !(together && name === 'router')).map(async (name) => {
           const timer = setTimeout(() => services[name].child.kill('SIGKILL'), 15_000);
           await kill(name, 'SIGTERM');
           clearTimeout(timer);

@@ -12,6 +12,7 @@ import {
 } from '@sluice/common';
 import { buildApp } from './app.js';
 import { adminConsoleRoot } from './routes/admin-console.js';
+import type { InProcessComplete } from './clients/in-process-router-calls.js';
 import { createServiceClients } from './clients/service-clients.js';
 import type { EdgeContext } from './edge-context.js';
 import { InflightRequests } from './proxy/inflight-requests.js';
@@ -24,6 +25,8 @@ export interface EdgeOptions {
   config: GatewayConfig;
   logger: Logger;
   backends?: Backends;
+  /** The router's call path, when the router runs in this process (see the launcher's edge-with-router). */
+  inProcessComplete?: InProcessComplete;
 }
 
 export interface RunningEdge {
@@ -70,6 +73,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     streams: settings.grpcStreams,
     streamRotateMs: settings.grpcStreamRotateMs,
     auth,
+    ...(options.inProcessComplete ? { inProcessComplete: options.inProcessComplete } : {}),
   });
   // Embedded mode decides in the same process: there is no round trip for a lease to save.
   const leases =

@@ -1,7 +1,6 @@
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
-import { encodeMessage, GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
+import { Cancellation, type CancelSignal, encodeMessage, GatewayError, type Logger, MultiplexedStreams } from '@sluice/common';
 import { type CompletePart, type CompleteRequest, CompleteStreamParts, type CompleteStreamRequest } from '@sluice/proto';
-import { Cancellation, type CancelSignal } from './routing/cancel-signal.js';
 
 type Complete = (request: CompleteRequest, signal: CancelSignal) => AsyncIterable<CompletePart>;
 // Parts are encoded by MultiplexedStreams, one request's at a time (see pre-encoded.ts).

@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import {
   type Backends,
+  type CancelSignal,
   connectRedis,
   redisConfigured,
   subscriberConnection,
@@ -24,7 +25,7 @@ import {
   tracerFor,
   toGrpcError,
 } from '@sluice/common';
-import { type ModelInfo, RouterService, type RouterServer } from '@sluice/proto';
+import { type CompletePart, type CompleteRequest, type ModelInfo, RouterService, type RouterServer } from '@sluice/proto';
 import { createCompleteStreamHandler } from './complete-stream-handler.js';
 import { LiveResponseCache } from './cache/start-response-cache.js';
 import type { ResponseCache } from './cache/response-cache.js';
@@ -60,6 +61,11 @@ export interface RunningRouter {
   shutdownSteps(drainTimeoutMs: number): ShutdownStep[];
   /** Live reload: a new model list, routing and cache settings, swapped in at once (throws: nothing changed). */
   reload(config: GatewayConfig): Promise<void>;
+  /**
+   * The call path the CompleteStream serves, for an edge in this same process (the launcher's
+   * edge-with-router shape): the same parts, without encoding them or crossing a socket.
+   */
+  complete(request: CompleteRequest, signal: CancelSignal): AsyncIterable<CompletePart>;
 }
 
 /**
@@ -365,6 +371,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
+    complete,
     async reload(next) {
       swapIn(snapshotOf(withStoredModels(next, storedEntries)));
       fileConfig = next;

@@ -19,6 +19,7 @@ import {
   RouterClient,
 } from '@sluice/proto';
 import { createPolicyDecisions } from './policy-decisions.js';
+import { type InProcessComplete, inProcessRouterCall } from './in-process-router-calls.js';
 import { createRouterCalls, type RouterCall } from './router-calls.js';
 
 // The edge's view of the three services behind it: promise-returning calls with deadlines, and failures
@@ -66,6 +67,11 @@ export interface ServiceAddresses {
   streamRotateMs: number;
   /** The internal token every call to the services carries. */
   auth: InternalAuth;
+  /**
+   * The router's call path when it runs in this process: completions skip the CompleteStream; the
+   * router's other calls (models, health, stored responses) still go over gRPC.
+   */
+  inProcessComplete?: InProcessComplete;
 }
 
 const ADMIN_DEADLINE_MS = 30_000;
@@ -114,7 +120,10 @@ export function createServiceClients(addresses: ServiceAddresses): ServiceClient
     auth,
     abandon,
   });
-  const calls = createRouterCalls({ address: addresses.router, streams: addresses.streams, rotateAfterMs: addresses.streamRotateMs, auth });
+  const inProcess = addresses.inProcessComplete;
+  const calls = inProcess
+    ? { complete: (request: CompleteRequest) => inProcessRouterCall(inProcess, request), close() {} }
+    : createRouterCalls({ address: addresses.router, streams: addresses.streams, rotateAfterMs: addresses.streamRotateMs, auth });
   const router = new RouterClient(addresses.router, credentials, options);
   const accounting = new AccountingClient(addresses.accounting, credentials, options);
   const policyHealth = new HealthClient(addresses.policy, credentials, options);

@@ -1,8 +1,7 @@
-import { GatewayError, type GatewayConfig, type Logger, type MetricRegistry } from '@sluice/common';
+import { Cancellation, GatewayError, type GatewayConfig, type Logger, type MetricRegistry } from '@sluice/common';
 import { CallType, type CompleteRequest, type DeploymentHealth, type ModelHealthResponse } from '@sluice/proto';
 import type { Deployment } from '../providers/provider-adapter.js';
 import { deploymentAdapter } from '../providers/provider-registry.js';
-import { Cancellation } from '../routing/cancel-signal.js';
 import type { ModelRegistry } from '../routing/model-registry.js';
 import type { RoutingSettings } from '../routing/routing-settings.js';
 import { runAttempt } from '../routing/run-attempt.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ErrorCode, GatewayError, isErrorCode, type Logger } from '@sluice/common';
+import { type CancelSignal, type ErrorCode, GatewayError, isErrorCode, type Logger } from '@sluice/common';
 import { CallType, type CompletePart, type CompleteRequest } from '@sluice/proto';
 import { recordStoredResponse } from '../responses/record-stored-response.js';
 import type { ChatMessage, ResponseStore, StoredConversation } from '../responses/response-store.js';
@@ -13,7 +13,6 @@ import { retryAfterOf } from './attempt-error.js';
 import type { CooldownStore } from './cooldown-store.js';
 import type { DeploymentStats } from './deployment-stats.js';
 import { type DeploymentLimitStore, type Lease, limitsOf, type LimitsOfDeployment } from './deployment-limits.js';
-import type { CancelSignal } from './cancel-signal.js';
 import type { ModelRegistry } from './model-registry.js';
 import { backoffMs, countsAgainstDeployment, errorClassOf, errorCodeOf, fallbackKind, retriesFor } from './retry-policy.js';
 import type { RoutingSettings } from './routing-settings.js';

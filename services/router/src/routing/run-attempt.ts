@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { GatewayError } from '@sluice/common';
+import { type CancelSignal, GatewayError } from '@sluice/common';
 import type { CompletePart, CompleteRequest } from '@sluice/proto';
 import { femtoToMicrosPerToken, finalCostNanos, type ModelPrice, nanosToRoundedMicros } from '@sluice/pricing';
 import type { AdapterContext, DecodedEvent, Deployment, ProviderAdapter, StreamMapper, TokenUsage } from '../providers/provider-adapter.js';
@@ -8,7 +8,6 @@ import { createNdjsonDecoder } from '../providers/shared/ndjson-decoder.js';
 import { deploymentCredentials, scrubCredentials } from '../providers/shared/scrub-credentials.js';
 import { createSseDecoder } from '../providers/shared/sse-decoder.js';
 import { sendUpstream, toUpstreamError } from '../providers/shared/upstream-client.js';
-import type { CancelSignal } from './cancel-signal.js';
 import { AttemptError } from './attempt-error.js';
 import { withTraceparent } from './upstream-traceparent.js';
 import { withDeploymentDefaults } from './deployment-defaults.js';

@@ -1,3 +1,4 @@
+// Shared by the router (its call path) and the edge (which calls that path in process when the two run together).
 /**
  * What the router's call path needs of a cancellation signal: whether it fired, and to hear when it does.
  * An AbortSignal is one; the CompleteStream handler uses the much cheaper Cancellation below, since it
