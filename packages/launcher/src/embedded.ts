@@ -30,7 +30,8 @@ function dataDirectory(dataDir: string | undefined): string | undefined {
 }
 
 /**
- * All four services in this one process, still talking gRPC over loopback, on in-process stand-ins:
+ * All four services in this one process, talking gRPC over loopback (completions excepted: the edge calls the
+ * router's code directly), on in-process stand-ins:
  * PGlite (or DATABASE_URL when set), an in-memory usage bus, and in-memory counters and cooldowns.
  */
 export async function runEmbedded(environmentSettings: Settings, launcherLogger: Logger): Promise<string> {
@@ -66,6 +67,8 @@ export async function runEmbedded(environmentSettings: Settings, launcherLogger:
     config,
     logger: child('edge'),
     backends,
+    // Completions call the router's code directly, as in the edge-with-router shape.
+    inProcessComplete: router.complete,
   });
 
   // Live reload: the router first (it checks the most: providers, aliases), then the others.
