@@ -23,5 +23,10 @@ test('the quick benchmark runs every phase and produces figures', async () => {
   expect(results.micro.routerMicrosPerChunk).toBeGreaterThan(0);
   expect(results.micro.processRoundTrip.pacedP50Us).toBeGreaterThan(0);
   expect(results.micro.processRoundTrip.backToBackP50Us).toBeGreaterThan(0);
+  const together = results.throughput.find((entry) => entry.target === 'sluice-edge-router')!;
+  expect(together.failed).toBe(0);
+  expect(Object.keys(together.cpuMicrosPerRequest).sort()).toEqual(['accounting', 'edge+router', 'policy']);
+  expect(sluice.machineCpuMicrosPerRequest!.median).toBeGreaterThan(0);
+  expect(Object.keys(results.soak)).toContain('sluice-edge-router/edge+router');
   expect(benchmarksMarkdown(results, 'x.json', 'x.svg')).toContain('### Budget');
 }, 240_000);

@@ -12,6 +12,16 @@ export function cpuMicros(pid: number): number {
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
+/**
+ * CPU time the whole machine spent busy so far (user, nice, system, irq, softirq of every core; not idle,
+ * iowait or steal), in microseconds: the load generator, the mock provider, Postgres, Redis and NATS too.
+ */
+export function machineBusyMicros(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+  return ((user + nice + system + irq + softirq) * 1_000_000) / TICKS_PER_SECOND;
+}
+
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);

@@ -45,6 +45,8 @@ export interface ThroughputResult {
   target: Target['name'];
   requestsPerSecond: Spread;
   cpuMicrosPerRequest: Record<string, number>;
+  /** Whole-machine busy CPU per request (median of the rounds); absent in results from before it was measured. */
+  machineCpuMicrosPerRequest?: Spread;
   failed: number;
 }
 
@@ -157,22 +159,25 @@ export async function runBenchmark(options: BenchOptions, command: string): Prom
         target: name,
         requestsPerSecond: spread(list.map((r) => r.requestsPerSecond)),
         cpuMicrosPerRequest: Object.fromEntries(processes.map((process) => [process, spread(list.map((r) => r.cpuMicrosPerRequest[process]!)).median])),
+        machineCpuMicrosPerRequest: spread(list.map((r) => r.machineCpuMicrosPerRequest)),
         failed: list.reduce((sum, r) => sum + r.failed, 0),
       });
     }
 
-    // Memory over a soak at a fixed rate.
-    const sluice = targets.find((target) => target.name === 'sluice')!;
-    log(`soak: ${options.soakSeconds}s at ${options.soakRate} req/s`);
-    const soakStart = Object.fromEntries(Object.entries(sluice.processes()).map(([name, pid]) => [name, rssMiB(pid)]));
-    await openLoop(sluice, { rate: options.soakRate, durationMs: options.soakSeconds * 1000, stream: false });
-    const soak = Object.fromEntries(
-      Object.entries(sluice.processes()).map(([name, pid]) => {
+    // Memory over a soak at a fixed rate, for each Sluice shape; the edge-with-router shape's processes
+    // are keyed "sluice-edge-router/<process>".
+    const soak: BenchResults['soak'] = {};
+    for (const target of targets.filter((candidate) => candidate.name.startsWith('sluice'))) {
+      log(`soak: ${options.soakSeconds}s at ${options.soakRate} req/s ${target.name}`);
+      const key = (name: string) => (target.name === 'sluice' ? name : `${target.name}/${name}`);
+      const soakStart = Object.fromEntries(Object.entries(target.processes()).map(([name, pid]) => [name, rssMiB(pid)]));
+      await openLoop(target, { rate: options.soakRate, durationMs: options.soakSeconds * 1000, stream: false });
+      for (const [name, pid] of Object.entries(target.processes())) {
         const end = rssMiB(pid);
         const start = soakStart[name]!;
-        return [name, { startMiB: start, endMiB: end, growthPercent: ((end - start) / start) * 100 }];
-      }),
-    );
+        soak[key(name)] = { startMiB: start, endMiB: end, growthPercent: ((end - start) / start) * 100 };
+      }
+    }
     const peak = Object.fromEntries(
       targets.map((target) => [target.name, Object.fromEntries(Object.entries(target.processes()).map(([name, pid]) => [name, peakRssMiB(pid)]))]),
     );

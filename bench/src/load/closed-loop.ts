@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { cpuMicros } from '../process-stats.js';
+import { cpuMicros, machineBusyMicros } from '../process-stats.js';
 import { requestBody, type Target } from '../target.js';
 
 export interface ClosedLoopResult {
@@ -11,6 +11,8 @@ export interface ClosedLoopResult {
   requestsPerSecond: number;
   /** CPU time per completed request, microseconds, per process of the target. */
   cpuMicrosPerRequest: Record<string, number>;
+  /** Busy CPU time of the whole machine per completed request, microseconds (load generator included). */
+  machineCpuMicrosPerRequest: number;
 }
 
 /** `connections` clients each sending the next request as soon as the last answer ends: saturation. */
@@ -22,6 +24,7 @@ export async function closedLoop(target: Target, options: { connections: number;
   let failed = 0;
   const processes = target.processes();
   const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMicros(pid)]));
+  const machineBefore = machineBusyMicros();
   const start = performance.now();
   const deadline = start + options.durationMs;
   const worker = async () => {
@@ -38,9 +41,10 @@ export async function closedLoop(target: Target, options: { connections: number;
   };
   await Promise.all(Array.from({ length: options.connections }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const machineCpuMicrosPerRequest = completed > 0 ? (machineBusyMicros() - machineBefore) / completed : Number.NaN;
   const cpuMicrosPerRequest = Object.fromEntries(
     Object.entries(processes).map(([name, pid]) => [name, completed > 0 ? (cpuMicros(pid) - cpuBefore[name]!) / completed : Number.NaN]),
   );
   await pool.close();
-  return { connections: options.connections, completed, failed, seconds, requestsPerSecond: completed / seconds, cpuMicrosPerRequest };
+  return { connections: options.connections, completed, failed, seconds, requestsPerSecond: completed / seconds, cpuMicrosPerRequest, machineCpuMicrosPerRequest };
 }

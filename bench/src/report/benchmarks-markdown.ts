@@ -37,6 +37,93 @@ function budgetRows(results: BenchResults): string[] {
   return rows;
 }
 
+const SHAPES = [
+  ['sluice', 'four services'],
+  ['sluice-edge-router', 'edge with router'],
+] as const;
+
+/**
+ * Issue 20's budget, set against Portkey measured in the same run: one column per Sluice shape, each cell
+ * the figure and whether it meets the target.
+ */
+function againstPortkeyRows(results: BenchResults): string[] {
+  const shapes = SHAPES.filter(([target]) => results.throughput.some((entry) => entry.target === target));
+  const portkeyThroughput = results.throughput.find((entry) => entry.target === 'portkey');
+  if (!portkeyThroughput || shapes.length === 0) return [];
+  const verdict = (pass: boolean) => (pass ? 'met' : '**missed**');
+  const rates = results.options.rates;
+  const added = (target: string, rate: number, stream: boolean) => results.added.find((entry) => entry.target === target && entry.rate === rate && entry.stream === stream);
+  const perRate = (target: string, value: (rate: number) => { ours: number; limit: number } | undefined) => {
+    const points = rates.map((rate) => value(rate)).filter((point): point is { ours: number; limit: number } => point !== undefined);
+    if (points.length === 0) return 'n/a';
+    const text = `${points.map((point) => ms(point.ours)).join(' / ')} against ${points.map((point) => ms(point.limit)).join(' / ')} ms`;
+    return `${text}: ${verdict(points.every((point) => point.ours <= point.limit))}`;
+  };
+  const rows: Array<[string, (target: string) => string]> = [
+    [
+      `added p50 below Portkey's (plain, at ${rates.join(' / ')} req/s)`,
+      (target) => perRate(target, (rate) => {
+        const ours = added(target, rate, false);
+        const theirs = added('portkey', rate, false);
+        return ours && theirs ? { ours: ours.p50.median, limit: theirs.p50.median } : undefined;
+      }),
+    ],
+    [
+      `added p99 at most half of Portkey's`,
+      (target) => perRate(target, (rate) => {
+        const ours = added(target, rate, false);
+        const theirs = added('portkey', rate, false);
+        return ours && theirs ? { ours: ours.p99.median, limit: theirs.p99.median / 2 } : undefined;
+      }),
+    ],
+    [
+      `streaming added time to first byte at most Portkey's non-streaming added p50`,
+      (target) => perRate(target, (rate) => {
+        const ours = added(target, rate, true);
+        const theirs = added('portkey', rate, false);
+        return ours && theirs ? { ours: ours.firstByteP50.median, limit: theirs.p50.median } : undefined;
+      }),
+    ],
+    [
+      'saturated throughput at least 3.5× Portkey\'s (median of rounds; worst round against best)',
+      (target) => {
+        const ours = results.throughput.find((entry) => entry.target === target)!;
+        const ratio = ours.requestsPerSecond.median / portkeyThroughput.requestsPerSecond.median;
+        const worst = ours.requestsPerSecond.min / portkeyThroughput.requestsPerSecond.max;
+        return `${round(ours.requestsPerSecond.median)} against ${round(portkeyThroughput.requestsPerSecond.median)} req/s, ${ratio.toFixed(2)}× (${worst.toFixed(2)}×): ${verdict(ratio >= 3.5)}`;
+      },
+    ],
+    [
+      'whole-machine CPU per request at most 0.4× Portkey\'s (load generator and mock provider in both)',
+      (target) => {
+        const ours = results.throughput.find((entry) => entry.target === target)!.machineCpuMicrosPerRequest;
+        const theirs = portkeyThroughput.machineCpuMicrosPerRequest;
+        if (!ours || !theirs) return 'n/a';
+        const ratio = ours.median / theirs.median;
+        return `${round(ours.median)} against ${round(theirs.median)} µs, ${ratio.toFixed(2)}×: ${verdict(ratio <= 0.4)}`;
+      },
+    ],
+    [
+      'memory flat over the soak (< 10% growth), each process under 150 MB',
+      (target) => {
+        const prefix = target === 'sluice' ? '' : `${target}/`;
+        const growth = Object.entries(results.soak)
+          .filter(([name]) => (prefix === '' ? !name.includes('/') : name.startsWith(prefix)))
+          .map(([, entry]) => entry.growthPercent);
+        const peak = Math.max(...Object.values(results.peakRssMiB[target] ?? {}));
+        if (growth.length === 0) return `${peak.toFixed(0)} MiB peak`;
+        const worst = Math.max(...growth);
+        return `${worst.toFixed(1)}% worst growth, ${peak.toFixed(0)} MiB peak: ${verdict(worst < 10 && peak < 150)}`;
+      },
+    ],
+  ];
+  return [
+    `| target | ${shapes.map(([, label]) => label).join(' | ')} |`,
+    `|---|${shapes.map(() => '---').join('|')}|`,
+    ...rows.map(([name, cell]) => `| ${name} | ${shapes.map(([target]) => cell(target)).join(' | ')} |`),
+  ];
+}
+
 /** The generated part of docs/benchmarks.md (between the results markers). */
 export function benchmarksMarkdown(results: BenchResults, resultsFile: string, plotFile: string): string {
   const lines: string[] = [];
@@ -53,6 +140,13 @@ export function benchmarksMarkdown(results: BenchResults, resultsFile: string, p
   lines.push('|---|---|---|');
   lines.push(...budgetRows(results));
   lines.push('');
+  const portkeyRows = againstPortkeyRows(results);
+  if (portkeyRows.length > 0) {
+    lines.push('### Against Portkey in the same run (issue 20), per deployment shape');
+    lines.push('');
+    lines.push(...portkeyRows);
+    lines.push('');
+  }
   lines.push('### Added latency (gateway minus direct call, ms)');
   lines.push('');
   lines.push('| mode | rate | gateway | p50 | p99 | p99.9 | first byte p50 |');
@@ -73,15 +167,16 @@ export function benchmarksMarkdown(results: BenchResults, resultsFile: string, p
   lines.push('');
   lines.push(`### Saturated throughput (${options.connections} connections, non-streaming) and CPU per request`);
   lines.push('');
-  lines.push('| target | req/s | failed | CPU µs per request (per process) | peak RSS MiB (per process) |');
-  lines.push('|---|---|---|---|---|');
+  lines.push('| target | req/s | failed | CPU µs per request (per process) | whole machine µs per request | peak RSS MiB (per process) |');
+  lines.push('|---|---|---|---|---|---|');
   for (const entry of results.throughput) {
     const cpu = Object.entries(entry.cpuMicrosPerRequest).map(([name, value]) => `${name} ${Math.round(value)}`).join(', ');
     const peak = Object.entries(results.peakRssMiB[entry.target] ?? {}).map(([name, value]) => `${name} ${Math.round(value)}`).join(', ');
-    lines.push(`| ${entry.target} | ${withSpread(entry.requestsPerSecond).replace(/\.\d\d/g, '')} | ${entry.failed} | ${cpu} | ${peak} |`);
+    const machine = entry.machineCpuMicrosPerRequest ? round(entry.machineCpuMicrosPerRequest.median) : 'n/a';
+    lines.push(`| ${entry.target} | ${withSpread(entry.requestsPerSecond).replace(/\.\d\d/g, '')} | ${entry.failed} | ${cpu} | ${machine} | ${peak} |`);
   }
   lines.push('');
-  lines.push(`### Soak (${options.soakSeconds} s at ${options.soakRate} req/s through Sluice)`);
+  lines.push(`### Soak (${options.soakSeconds} s at ${options.soakRate} req/s through each Sluice shape)`);
   lines.push('');
   lines.push('| service | RSS at start MiB | RSS at end MiB | growth |');
   lines.push('|---|---|---|---|');

@@ -1,9 +1,9 @@
 import type { BenchResults } from '../run-benchmark.js';
 
-const WIDTH = 720;
+const WIDTH = 780;
 const HEIGHT = 400;
-const MARGIN = { left: 60, right: 160, top: 30, bottom: 50 };
-const COLORS: Record<string, string> = { direct: '#555555', sluice: '#1f77b4', portkey: '#d62728' };
+const MARGIN = { left: 60, right: 220, top: 30, bottom: 50 };
+const COLORS: Record<string, string> = { direct: '#555555', sluice: '#1f77b4', 'sluice-edge-router': '#2ca02c', portkey: '#d62728' };
 
 /** An SVG of non-streaming p50 and p99 latency against request rate for every target (log-scale y). */
 export function latencyPlotSvg(results: BenchResults): string {
@@ -34,7 +34,7 @@ export function latencyPlotSvg(results: BenchResults): string {
     parts.push(`<text x="${MARGIN.left - 8}" y="${y(value) + 4}" text-anchor="end">${value}</text>`);
   }
   let legend = 0;
-  for (const target of ['direct', 'sluice', 'portkey'] as const) {
+  for (const target of ['direct', 'sluice', 'sluice-edge-router', 'portkey'] as const) {
     for (const [key, dash] of [['p50', ''], ['p99', '6 4']] as const) {
       const series = rates
         .map((rate) => points.find((point) => point.target === target && point.rate === rate))
