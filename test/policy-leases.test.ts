@@ -261,4 +261,26 @@ describe('leases', () => {
     // Woken up, the edge finds its lease over and asks again.
     expect((await stack.chat(key, { max_tokens: 400 }, edgeB)).status).toBe(200);
   });
+
+  // Last: edge B does not come back.
+  test('a lease of an edge that is killed (SIGKILL: nothing given back) frees its money after its end plus the margin', async () => {
+    const { key } = await newKey({ max_budget: 20 });
+    const edgeProcess = stack.extra[1]!;
+    const start = (await leaseAdmissions())[1]!;
+    await waitFor(async () => (await stack.chat(key, { max_tokens: 400 }, edgeB)).status === 200 && (await leaseAdmissions())[1]! > start, {
+      timeoutMs: 10_000,
+      intervalMs: 1,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    edgeProcess.child.kill('SIGKILL');
+    await edgeProcess.exited;
+    const killedAt = Date.now();
+    expect((await keyInfo(key)).reserved_spend_micros).toBeGreaterThan(0);
+    await waitFor(async () => (await keyInfo(key)).reserved_spend_micros === 0, { timeoutMs: 10_000, intervalMs: 50 });
+    expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + LEASE_MARGIN_MS + 1_500);
+    // What the killed edge admitted and finished is in the spend; what its lease held is not.
+    const spent = (await keyInfo(key)).spend as number;
+    expect(spent).toBeGreaterThan(0);
+    expect((await stack.chat(key, { max_tokens: 400 }, edgeA)).status).toBe(200);
+  });
 });

@@ -1,0 +1,16 @@
+import { startSluiceTarget } from './dist/targets/sluice-target.js';
+import { closedLoop } from './dist/load/closed-loop.js';
+import { rssMiB, peakRssMiB } from './dist/process-stats.js';
+import { spawn } from 'node:child_process';
+const child = spawn(process.execPath, ['bench/dist/mock-upstream-main.js', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((r) => child.stdout.once('data', (l) => r(JSON.parse(l.toString()).port)));
+const shape = process.argv[2];
+const t = await startSluiceTarget(port, process.argv.slice(3), shape);
+const show = (label) => console.log(label, JSON.stringify(Object.fromEntries(Object.entries(t.processes()).map(([n, p]) => [n, [rssMiB(p).toFixed(0), peakRssMiB(p).toFixed(0)]]))));
+show('idle');
+await closedLoop(t, { connections: 50, durationMs: 10000, stream: false });
+show('after 50c');
+const r = await closedLoop(t, { connections: 50, durationMs: 5000, stream: false });
+console.log(r.requestsPerSecond.toFixed(0), JSON.stringify(r.cpuMicrosPerRequest), r.machineCpuMicrosPerRequest.toFixed(0));
+show('after 2nd');
+await t.stop(); child.kill();
