@@ -36,6 +36,8 @@ export interface EdgeLeasesOptions {
   logger: Logger;
   /** The longest lease policy grants: how long to wait before asking again after a refusal. */
   durationMs: number;
+  /** A monotonic clock in ms (performance.now unless a test drives it). */
+  now?: () => number;
 }
 
 interface HeldLease {
@@ -58,8 +60,10 @@ interface Entry {
   name: string;
   current: HeldLease | undefined;
   asking: boolean;
-  /** No lease request before this (performance.now() ms): the last one was refused or got none. */
+  /** No lease request before this (ms on the clock): the last one was refused or got none. */
   quietUntil: number;
+  /** Lease requests refused in a row: each waits twice as long as the last, up to MAX_QUIET_LEASES. */
+  refusals: number;
   lastUsed: number;
 }
 
@@ -72,6 +76,12 @@ const OLD_POLICY_QUIET_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 /** An entry unused for this long is forgotten. */
 const IDLE_MS = 60_000;
+/**
+ * A key that keeps getting no lease (its max_parallel_requests, an unpriced model, a limit it stays near)
+ * is asked for less and less often, up to once per this many lease durations; its requests are decided
+ * by policy meanwhile, exactly as before. A grant or a recall starts the count again.
+ */
+const MAX_QUIET_LEASES = 16;
 /** A lease is asked for again when less than this share of its requests is left... */
 const RENEW_BELOW = 0.5;
 /** ...and the new one covers this many times the demand seen over one lease's duration. */
@@ -103,7 +113,10 @@ export class EdgeLeases {
     return this.byId.size;
   }
 
+  private readonly now: () => number;
+
   constructor(private readonly options: EdgeLeasesOptions) {
+    this.now = options.now ?? (() => performance.now());
     this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.floor(options.durationMs / 4)));
     this.sweeper.unref();
   }
@@ -113,7 +126,7 @@ export class EdgeLeases {
     if (this.closed) return undefined;
     const entry = this.entries.get(entryName(ask));
     if (!entry) return undefined;
-    const now = performance.now();
+    const now = this.now();
     entry.lastUsed = now;
     const lease = entry.current;
     if (lease && now >= lease.endsAt) this.retire(lease);
@@ -154,11 +167,11 @@ export class EdgeLeases {
   admitted(ask: LeaseAsk): void {
     if (this.closed) return;
     const name = entryName(ask);
-    const now = performance.now();
+    const now = this.now();
     let entry = this.entries.get(name);
     if (!entry) {
       if (this.entries.size >= MAX_ENTRIES) return;
-      entry = { name, current: undefined, asking: false, quietUntil: 0, lastUsed: now };
+      entry = { name, current: undefined, asking: false, quietUntil: 0, refusals: 0, lastUsed: now };
       this.entries.set(name, entry);
     }
     entry.lastUsed = now;
@@ -173,6 +186,7 @@ export class EdgeLeases {
       this.retire(lease);
       // The next request asks policy, which sees the change.
       lease.entry.quietUntil = 0;
+      lease.entry.refusals = 0;
     }
   }
 
@@ -219,7 +233,7 @@ export class EdgeLeases {
         (error: unknown) => {
           this.options.logger.debug({ err: error }, 'no lease; requests are decided by policy');
           entry.asking = false;
-          entry.quietUntil = performance.now() + this.options.durationMs;
+          this.quieten(entry);
           // Granted perhaps, but never seen here: given back whole (policy keeps no more than it granted).
           void this.options.giveBack(leaseId, ALL);
         },
@@ -232,13 +246,13 @@ export class EdgeLeases {
     if (decision.allowed && !grant && (decision.reservedTokens > 0 || decision.reservedCostNanos > 0 || decision.holdsParallelSlot)) {
       // A policy from before leases took the lease request for a request and reserved for it.
       this.options.abandon(leaseId);
-      entry.quietUntil = performance.now() + OLD_POLICY_QUIET_MS;
+      entry.quietUntil = this.now() + OLD_POLICY_QUIET_MS;
       return;
     }
     if (!decision.allowed || !grant) {
       // Refused (the key is blocked, say) or near a limit: policy decides, and is asked again later.
       if (!decision.allowed && entry.current) this.retire(entry.current);
-      entry.quietUntil = performance.now() + this.options.durationMs;
+      this.quieten(entry);
       return;
     }
     if (this.closed || this.entries.get(entry.name) !== entry) {
@@ -253,6 +267,7 @@ export class EdgeLeases {
       return;
     }
     if (entry.current) this.retire(entry.current);
+    entry.refusals = 0;
     // Timed from when it was asked for: policy's clock started it no earlier than that.
     const lease: HeldLease = {
       grant,
@@ -262,13 +277,20 @@ export class EdgeLeases {
       tokens: grant.tokens,
       costNanos: grant.costNanos,
       admitted: 0,
-      grantedAt: performance.now(),
+      grantedAt: this.now(),
       renewAt: sentAt + grant.durationMs / 2,
       endsAt: sentAt + grant.durationMs,
       entry,
     };
     entry.current = lease;
     this.byId.set(grant.id, lease);
+  }
+
+  /** No lease this time: wait one lease duration before asking again, twice that after two refusals, … */
+  private quieten(entry: Entry): void {
+    const factor = Math.min(MAX_QUIET_LEASES, 2 ** entry.refusals);
+    entry.refusals += 1;
+    entry.quietUntil = this.now() + this.options.durationMs * factor;
   }
 
   private retire(lease: HeldLease): Promise<void> {
@@ -282,7 +304,7 @@ export class EdgeLeases {
   }
 
   private sweep(): void {
-    const now = performance.now();
+    const now = this.now();
     for (const [name, entry] of this.entries) {
       if (entry.current && now >= entry.current.endsAt) this.retire(entry.current);
       if (!entry.current && !entry.asking && now - entry.lastUsed > IDLE_MS) this.entries.delete(name);
