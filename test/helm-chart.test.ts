@@ -3,11 +3,12 @@
 // API schemas, and the production practices asserted on what comes out: probes, hardening, rollouts that
 // never cut a request, scaling objects per service, network isolation, no secret in a ConfigMap.
 import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { loadSettings, parseConfig } from '@sluice/common';
+import { EDGE_WITH_ROUTER_SCRIPT } from '@sluice/testing';
 import {
   CHART_DIRECTORY,
   effectiveValues,
@@ -797,9 +798,13 @@ describe('rendering details', () => {
 
   // Helm reads numbers in values as float64 (through JSON); helm-render reads them as ints. Rendering every
   // number written as a float must give the same objects, or a template prints "6.048e+08" under Helm.
-  test.each([[[] as string[]], [[PRODUCTION]]])('numbers read as floats, as Helm reads them, render the same objects (%j)', (files) => {
-    const asInts = render({ valuesFiles: files });
-    const document = new Document(effectiveValues(files));
+  test.each([
+    [[] as string[], {}],
+    [[PRODUCTION], {}],
+    [[PRODUCTION], { edge: { routerInProcess: true } }],
+  ])('numbers read as floats, as Helm reads them, render the same objects (%j, %j)', (files, override) => {
+    const asInts = render({ valuesFiles: files, values: override });
+    const document = new Document(mergeValues(effectiveValues(files), override));
     visit(document, {
       Scalar(_key, node) {
         if (typeof node.value === 'number' && Number.isInteger(node.value)) node.minFractionDigits = 1;
@@ -858,6 +863,195 @@ describe('rendering details', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('edge.routerInProcess: the edge and the router in one process', () => {
+  const IN_PROCESS = { edge: { routerInProcess: true } };
+  const secretEnvOf = (deployment: KubernetesObject) => envOf(deployment).filter((entry) => entry.valueFrom?.secretKeyRef);
+  /** Everything the release renders for a component, whatever the kind. */
+  const ofComponent = (objects: RenderedObject[], name: string) => objects.filter(({ object }) => component(object) === name).map(({ object }) => `${object.kind}/${object.metadata.name}`);
+
+  test('off by default: the router has its Deployment, Service, autoscaler, budget and NetworkPolicy, and the edge calls it over gRPC', () => {
+    expect(effectiveValues().edge.routerInProcess).toBe(false);
+    const objects = render({ values: { serviceMonitor: { enabled: true } } });
+    expect(ofComponent(objects, 'router').sort()).toEqual(
+      ['Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'].map((kind) => `${kind}/sluice-router`),
+    );
+    const edge = containerOf(deploymentOf(objects, 'edge'));
+    expect(edge.args).toEqual(['services/edge/dist/main.js']);
+    expect(processEnvironment(deploymentOf(objects, 'edge')).SLUICE_ROUTER_ADDRESS).toBe('sluice-router:4020');
+    expect(Object.keys(containerPorts(deploymentOf(objects, 'edge'))).sort()).toEqual(['http', 'metrics']);
+    // Saying false is the default: the same objects.
+    const stripToken = (list: RenderedObject[]) => list.map(({ object }) => (object.kind === 'Secret' ? { ...object, data: undefined } : object));
+    expect(stripToken(render({ values: { edge: { routerInProcess: false } } }))).toEqual(stripToken(render()));
+  });
+
+  describe.each([
+    { name: 'default values', files: [] as string[] },
+    { name: 'ci/production-values.yaml', files: [PRODUCTION] },
+  ])('on, with $name', ({ files }) => {
+    let objects: RenderedObject[];
+    let separate: RenderedObject[];
+    let values: any;
+
+    beforeAll(() => {
+      objects = render({ valuesFiles: files, values: { ...IN_PROCESS, serviceMonitor: { enabled: true } } });
+      separate = render({ valuesFiles: files, values: { serviceMonitor: { enabled: true } } });
+      values = mergeValues(effectiveValues(files), IN_PROCESS);
+    });
+
+    test('every object is valid against the Kubernetes API schemas, and the values against values.schema.json', async () => {
+      expect(await validateWithModels(objects)).toEqual([]);
+      expect(validateWithDeclarations(objects)).toEqual([]);
+      const schema = JSON.parse(readFileSync(join(CHART_DIRECTORY, 'values.schema.json'), 'utf8'));
+      const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+      expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    });
+
+    test('nothing of the router is deployed: no Deployment, Service, autoscaler, budget, NetworkPolicy, ServiceAccount or ServiceMonitor', () => {
+      expect(ofComponent(objects, 'router')).toEqual([]);
+      // Policy and accounting are untouched (neither calls the router).
+      for (const service of ['policy', 'accounting'] as const) {
+        expect(ofComponent(objects, service)).toEqual(ofComponent(separate, service));
+        expect(deploymentOf(objects, service)).toEqual(deploymentOf(separate, service));
+      }
+    });
+
+    test('the edge Deployment runs the edge-with-router main, the script the test stacks run as that shape', () => {
+      const container = containerOf(deploymentOf(objects, 'edge'));
+      expect(container.args).toEqual([relative(REPOSITORY_ROOT, EDGE_WITH_ROUTER_SCRIPT)]);
+      expect(container.args).toEqual(['packages/edge-with-router/dist/main.js']);
+      expect(container.ports.map((port: any) => [port.name, port.containerPort])).toEqual([
+        ['http', values.edge.port],
+        ['metrics', values.edge.metricsPort],
+        ['router-grpc', values.router.grpcPort],
+        ['router-http', values.router.httpPort],
+      ]);
+    });
+
+    test("the edge carries every secret reference the router had, beside its own, and the settings of both services parse", () => {
+      const edge = deploymentOf(objects, 'edge');
+      const references = secretEnvOf(edge);
+      for (const entry of [...secretEnvOf(deploymentOf(separate, 'router')), ...secretEnvOf(deploymentOf(separate, 'edge'))]) {
+        expect(references, entry.name).toContainEqual(entry);
+      }
+      expect(references.map((entry) => entry.name)).toContain('OPENAI_API_KEY');
+      const names = envOf(edge).map((entry) => entry.name);
+      expect(new Set(names).size, 'no variable twice').toBe(names.length);
+      for (const name of names) expect(SETTINGS_VARIABLES.has(name) || references.some((entry) => entry.name === name), name).toBe(true);
+      const environment = processEnvironment(edge);
+      // The process points its edge at its own router: no address to give.
+      expect(environment.SLUICE_ROUTER_ADDRESS).toBeUndefined();
+      const settings = loadSettings(environment);
+      const ports = containerPorts(edge);
+      expect(settings.edge).toMatchObject({ host: '0.0.0.0', port: ports.http, metricsPort: ports.metrics });
+      expect(settings.router).toMatchObject({ host: '0.0.0.0', port: ports['router-grpc'], httpPort: ports['router-http'] });
+      for (const target of ['policy', 'accounting'] as const) {
+        expect(settings[`${target}Address`]).toBe(processEnvironment(deploymentOf(separate, 'edge'))[`SLUICE_${target.toUpperCase()}_ADDRESS`]);
+      }
+      // The router's backends as well as the edge's.
+      for (const backend of new Set([...values.edge.backends, ...values.router.backends])) {
+        const variable = { postgres: 'DATABASE_URL', redis: values.redis.cluster.nodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL', nats: 'NATS_URL' }[backend as string]!;
+        expect(environment[variable], backend).toBeDefined();
+      }
+      // The edge drains first; the router only closes after it, within the edge's grace period.
+      const grace = edge.spec!.template.spec.terminationGracePeriodSeconds as number;
+      expect(grace).toBe(deploymentOf(separate, 'edge').spec!.template.spec.terminationGracePeriodSeconds);
+      expect(grace).toBeGreaterThan(values.timeouts.preStopSleepSeconds + seconds(environment.SLUICE_DRAIN_TIMEOUT_MS) + seconds(environment.SLUICE_SHUTDOWN_TIMEOUT_MS));
+    });
+
+    test("the edge pods get the router's identity (pod labels, service account annotations) and resources for both", () => {
+      const edge = deploymentOf(objects, 'edge');
+      expect(edge.spec!.template.metadata.labels).toMatchObject(values.router.podLabels ?? {});
+      const [account] = forService(objects, 'ServiceAccount', 'edge');
+      expect(account!.metadata.annotations ?? {}).toEqual({ ...values.router.serviceAccount.annotations, ...values.edge.serviceAccount.annotations });
+      expect(edge.spec!.template.spec.serviceAccountName).toBe(account!.metadata.name);
+      const cpu = (quantity: string) => (quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000);
+      const mebibytes = (quantity: string) => (quantity.endsWith('Gi') ? Number(quantity.slice(0, -2)) * 1024 : Number(quantity.replace(/Mi$/, '')));
+      const resources = containerOf(edge).resources;
+      for (const kind of ['requests', 'limits'] as const) {
+        expect(cpu(resources[kind].cpu)).toBe(cpu(String(values.edge.resources[kind].cpu)) + cpu(String(values.router.resources[kind].cpu)));
+        expect(mebibytes(resources[kind].memory)).toBe(mebibytes(values.edge.resources[kind].memory) + mebibytes(values.router.resources[kind].memory));
+      }
+      // The edge's autoscaler scales the pair; its utilization targets are relative to those requests.
+      expect(forService(objects, 'HorizontalPodAutoscaler', 'edge')[0]!.spec!.maxReplicas).toBe(values.edge.autoscaling.maxReplicas);
+    });
+
+    test('the NetworkPolicy lets the edge reach the providers and the router\'s backends, opens its metrics to Prometheus, and nothing to its gRPC port', () => {
+      const policies = ofKind(objects, 'NetworkPolicy');
+      const [edgePolicy] = policies.filter((policy) => component(policy) === 'edge');
+      const [routerBefore] = ofKind(separate, 'NetworkPolicy').filter((policy) => component(policy) === 'router');
+      const egress = edgePolicy!.spec!.egress as any[];
+      // Every egress rule the router's pods had, the edge's now have (providers over HTTPS among them).
+      for (const rule of routerBefore!.spec!.egress as any[]) expect(egress).toContainEqual(rule);
+      const https = egress.find((rule) => portsOf(rule).includes(443));
+      expect(https.to).toEqual(values.networkPolicy.providers.to.length ? values.networkPolicy.providers.to : [{ ipBlock: { cidr: '0.0.0.0/0', except: values.networkPolicy.blockedCidrs } }]);
+      for (const port of values.networkPolicy.redis.ports) expect(egress.some((rule) => portsOf(rule).includes(port)), `redis port ${port}`).toBe(true);
+      // No egress to a router pod any more; still to policy and accounting.
+      const podTargets = egress.filter((rule) => rule.to[0].podSelector && !rule.to[0].namespaceSelector).map((rule) => rule.to[0].podSelector.matchLabels['app.kubernetes.io/component']);
+      expect(podTargets).toEqual(['policy', 'accounting']);
+      const ingress = edgePolicy!.spec!.ingress as any[];
+      const metrics = ingress.filter((rule) => JSON.stringify(rule.from) === JSON.stringify(values.networkPolicy.metricsFrom));
+      expect(metrics.flatMap(portsOf)).toEqual([values.edge.metricsPort, values.router.httpPort]);
+      expect(ingress.flatMap(portsOf)).not.toContain(values.router.grpcPort);
+      // Policy and accounting still take calls from the edge pods.
+      for (const service of ['policy', 'accounting'] as const) {
+        const [policy] = policies.filter((candidate) => component(candidate) === service);
+        const [before] = ofKind(separate, 'NetworkPolicy').filter((candidate) => component(candidate) === service);
+        expect(policy).toEqual(before);
+      }
+    });
+
+    test("the router's metrics stay scraped: a port of the edge Service, an endpoint of its ServiceMonitor, under the router's job", () => {
+      const [service] = forService(objects, 'Service', 'edge');
+      expect(service!.spec!.ports.map((port: any) => port.name)).toEqual(['http', 'metrics', 'router-http']);
+      expect(containerPortBehind(objects, service!, 'router-http')).toBe(values.router.httpPort);
+      const [monitor] = forService(objects, 'ServiceMonitor', 'edge');
+      const endpoints = monitor!.spec!.endpoints as any[];
+      expect(endpoints.map((endpoint) => [endpoint.port, endpoint.path])).toEqual([
+        ['metrics', '/metrics'],
+        ['router-http', '/metrics'],
+      ]);
+      expect(endpoints[1].relabelings).toEqual([{ action: 'replace', targetLabel: 'job', replacement: 'sluice-router' }]);
+    });
+  });
+
+  test('with a LoadBalancer edge Service the router metrics port too stays on the ClusterIP metrics Service', () => {
+    const objects = render({ values: { ...IN_PROCESS, edge: { routerInProcess: true, service: { type: 'LoadBalancer' } } } });
+    const services = forService(objects, 'Service', 'edge');
+    const portsByType = Object.fromEntries(services.map((service) => [service.spec!.type, service.spec!.ports.map((port: any) => port.name)]));
+    expect(portsByType).toEqual({ LoadBalancer: ['http'], ClusterIP: ['metrics', 'router-http'] });
+  });
+
+  test('edge.routerInProcessResources replaces the added-up resources', () => {
+    const resources = { requests: { cpu: '750m', memory: '400Mi' }, limits: { cpu: '3', memory: '900Mi' } };
+    const objects = render({ values: { edge: { routerInProcess: true, routerInProcessResources: resources } } });
+    expect(containerOf(deploymentOf(objects, 'edge')).resources).toEqual(resources);
+    const added = render({ values: { ...IN_PROCESS, edge: { routerInProcess: true, resources: { requests: { cpu: 0.5, memory: '1Gi' }, limits: null } } } });
+    // Requests add up (0.5 cores + 250m, 1 GiB + 256 MiB); a limit only when both sides set one.
+    expect(containerOf(deploymentOf(added, 'edge')).resources).toEqual({ requests: { cpu: '750m', memory: '1280Mi' } });
+  });
+
+  test.each([
+    [
+      'one service account annotation with two values',
+      { edge: { routerInProcess: true, serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/edge' } } }, router: { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/router' } } } },
+      'edge.serviceAccount.annotations and router.serviceAccount.annotations both set eks.amazonaws.com/role-arn',
+    ],
+    ['a router port that is an edge port', { edge: { routerInProcess: true, metricsPort: 4021 } }, 'edge.routerInProcess: router port 4021 is also one of the edge'],
+    ['a quantity it cannot add up', { edge: { routerInProcess: true }, router: { resources: { requests: { cpu: '1', memory: '1Pi' } } } }, 'set edge.routerInProcessResources'],
+  ])('refuses to render %s', (_name, values, message) => {
+    const outcome = renderRaw({ values });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.stderr).toContain(message);
+  });
+
+  test('values.schema.json takes a boolean only', () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIRECTORY, 'values.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(mergeValues(effectiveValues(), { edge: { routerInProcess: 'yes' } }))).toBe(false);
+    expect(validate(mergeValues(effectiveValues(), { edge: { routerInProcessResources: { requests: { cpu: 'lots' } } } }))).toBe(false);
   });
 });
 

@@ -3,9 +3,103 @@ Shared pieces of the Sluice chart. Most helpers take a context dict:
   root: the top-level context ($), name: the service (edge, policy, router, accounting), svc: its values.
 */}}
 
-{{- define "sluice.services" -}}edge policy router accounting{{- end }}
+{{/*
+The Deployments the release runs. With edge.routerInProcess the edge process runs the router too
+(packages/edge-with-router), and only that edge ever called the router, so the router gets no Deployment,
+Service, autoscaler, budget or NetworkPolicy of its own.
+*/}}
+{{- define "sluice.services" -}}
+{{- if .Values.edge.routerInProcess }}edge policy accounting{{ else }}edge policy router accounting{{ end }}
+{{- end }}
 
-{{- define "sluice.grpcServices" -}}policy router accounting{{- end }}
+{{/* The gRPC services the edge reaches over the network (not its own in-process router). */}}
+{{- define "sluice.grpcServices" -}}
+{{- if .Values.edge.routerInProcess }}policy accounting{{ else }}policy router accounting{{ end }}
+{{- end }}
+
+{{/*
+With edge.routerInProcess, adds to a copy of the edge's values (.svc) what the router's pods would have
+had, since that process now does the router's work: its backends, provider keys and other variables,
+volumes, pod labels and annotations (workload identity, for example), service account annotations, and
+resources for both (edge.routerInProcessResources, else the edge's and the router's added up). The edge's
+own entries win where both set one. Scaling, placement and the Service stay the edge's.
+*/}}
+{{- define "sluice.addInProcessRouter" -}}
+{{- $svc := .svc }}
+{{- $router := .root.Values.router }}
+{{- $_ := set $svc "backends" (concat ($svc.backends | default list) ($router.backends | default list) | uniq) }}
+{{- $_ := set $svc "secretEnv" (concat ($router.secretEnv | default list) ($svc.secretEnv | default list)) }}
+{{- $_ := set $svc "env" (merge (deepCopy ($svc.env | default dict)) ($router.env | default dict)) }}
+{{- range $field := list "extraEnv" "envFrom" "extraVolumes" "extraVolumeMounts" }}
+{{- $_ := set $svc $field (concat (index $router $field | default list) (index $svc $field | default list)) }}
+{{- end }}
+{{- range $field := list "podLabels" "podAnnotations" }}
+{{- $_ := set $svc $field (merge (deepCopy (index $svc $field | default dict)) (index $router $field | default dict)) }}
+{{- end }}
+{{- $accountAnnotations := deepCopy ($svc.serviceAccount.annotations | default dict) }}
+{{- range $key, $value := ($router.serviceAccount.annotations | default dict) }}
+{{- if and (hasKey $accountAnnotations $key) (ne (toString (index $accountAnnotations $key)) (toString $value)) }}
+{{- fail (printf "edge.serviceAccount.annotations and router.serviceAccount.annotations both set %s: with edge.routerInProcess one pod runs both, so it can have only one; set it on the edge" $key) }}
+{{- end }}
+{{- $_ := set $accountAnnotations $key $value }}
+{{- end }}
+{{- $_ := set $svc.serviceAccount "annotations" $accountAnnotations }}
+{{- if $svc.routerInProcessResources }}
+{{- $_ := set $svc "resources" $svc.routerInProcessResources }}
+{{- else }}
+{{- $_ := set $svc "resources" (include "sluice.addResources" (dict "a" ($svc.resources | default dict) "b" ($router.resources | default dict)) | fromYaml) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Two resources blocks added up: requests add (a missing one counts as none); a limit only when both set it,
+since a side without one is unlimited. cpu in cores or millicores, memory in bytes or with a binary or
+decimal suffix.
+*/}}
+{{- define "sluice.addResources" -}}
+{{- $sum := dict }}
+{{- range $kind := list "requests" "limits" }}
+{{- $a := index $.a $kind | default dict }}
+{{- $b := index $.b $kind | default dict }}
+{{- $out := dict }}
+{{- range $resource := list "cpu" "memory" }}
+{{- $x := index $a $resource }}
+{{- $y := index $b $resource }}
+{{- if or (and (eq $kind "requests") (or $x $y)) (and $x $y) }}
+{{- $total := add (include "sluice.quantityUnits" (dict "resource" $resource "value" $x) | int64) (include "sluice.quantityUnits" (dict "resource" $resource "value" $y) | int64) }}
+{{- if eq $resource "cpu" }}
+{{- $_ := set $out "cpu" (ternary (printf "%d" (div $total 1000)) (printf "%dm" $total) (eq (mod $total 1000) 0)) }}
+{{- else if eq (mod $total 1073741824) 0 }}
+{{- $_ := set $out "memory" (printf "%dGi" (div $total 1073741824)) }}
+{{- else if eq (mod $total 1048576) 0 }}
+{{- $_ := set $out "memory" (printf "%dMi" (div $total 1048576)) }}
+{{- else }}
+{{- $_ := set $out "memory" (printf "%d" $total) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if $out }}{{ $_ := set $sum $kind $out }}{{ end }}
+{{- end }}
+{{- toYaml $sum }}
+{{- end }}
+
+{{/* A cpu quantity in millicores or a memory quantity in bytes; 0 when unset. */}}
+{{- define "sluice.quantityUnits" -}}
+{{- $value := .value }}
+{{- if kindIs "invalid" $value }}
+{{- 0 }}
+{{- else }}
+{{- $text := toString $value }}
+{{- $match := regexFind "^[0-9]+(\\.[0-9]+)?" $text }}
+{{- $suffix := trimPrefix $match $text }}
+{{- $units := dict "" 1 "m" 0.001 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 }}
+{{- if or (not $match) (not (hasKey $units $suffix)) }}
+{{- fail (printf "resources %s %q cannot be added up for edge.routerInProcess: set edge.routerInProcessResources" .resource $text) }}
+{{- end }}
+{{- $scale := ternary 1000.0 1.0 (eq .resource "cpu") }}
+{{- round (mulf (float64 $match) (float64 (index $units $suffix)) $scale) 0 | int64 }}
+{{- end }}
+{{- end }}
 
 {{- define "sluice.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
@@ -267,6 +361,14 @@ patches env lists by name, and a repeated name breaks upgrades.
 {{- $variable := printf "SLUICE_%s_ADDRESS" (upper $target) }}
 {{- $_ := set $plain $variable (printf "%s:%d" (include "sluice.componentName" (dict "root" $root "name" $target)) (int $targetValues.grpcPort)) }}
 {{- $order = append $order $variable }}
+{{- end }}
+{{- if $values.edge.routerInProcess }}
+{{- /* The in-process router's own listeners. Its edge calls it on 127.0.0.1 (no SLUICE_ROUTER_ADDRESS);
+all interfaces so Prometheus reaches its metrics, while the NetworkPolicy lets nothing reach its gRPC port. */}}
+{{- $_ := set $plain "SLUICE_GRPC_HOST" "0.0.0.0" }}
+{{- $_ := set $plain "SLUICE_ROUTER_PORT" (int $values.router.grpcPort) }}
+{{- $_ := set $plain "SLUICE_ROUTER_HTTP_PORT" (int $values.router.httpPort) }}
+{{- $order = concat $order (list "SLUICE_GRPC_HOST" "SLUICE_ROUTER_PORT" "SLUICE_ROUTER_HTTP_PORT") }}
 {{- end }}
 {{- else }}
 {{- $_ := set $plain "SLUICE_GRPC_HOST" "0.0.0.0" }}
