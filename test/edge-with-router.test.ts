@@ -1,7 +1,6 @@
-// The edge-with-router shape (the edge and the router in one process, completions called in process) under
-// the faults the CompleteStream path is tested against: retries, a hang before the first token, a drop
-// mid-stream, a client that goes away mid-stream (the upstream call must stop with it), and a SIGTERM with
-// streams in flight. The walking skeleton runs its whole path in this shape as well.
+// The edge-with-router shape (the edge and the router in one process, completions called in process): a
+// client that goes away mid-stream (the upstream call must stop with it) and a SIGTERM with streams in
+// flight. The walking skeleton and the provider faults of router-faults.test.ts run in this shape as well.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,7 +20,6 @@ import { waitFor } from './helpers/wait-for.js';
 const MASTER_KEY = 'sk-together-master';
 const STREAM = loadStreamPayloads('vercel-ai', 'openai__chat__openai-text');
 const ANSWER = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 } };
-const OK = (request: { body: unknown }): FakeResponse => ((request.body as { stream?: boolean }).stream ? { sse: STREAM } : { json: ANSWER });
 const SLOW_CHUNKS = 100;
 const SLOW_CHUNK_MS = 50;
 
@@ -76,25 +74,18 @@ let backends: TestBackends;
 let stack: Stack;
 
 beforeAll(async () => {
-  fakes.broken = await startFakeProvider(() => ({ status: 500, json: { error: { message: 'internal' } } }));
-  fakes.hanging = await startFakeProvider(() => ({ hang: true }));
-  fakes.dropping = await startFakeProvider(() => ({ sse: STREAM, dropAfter: 10, pieceDelayMs: 5 }));
-  fakes.steady = await startFakeProvider((request) => ((request.body as { stream?: boolean }).stream ? { sse: STREAM, pieceDelayMs: 20 } : OK(request)));
+  fakes.steady = await startFakeProvider((request): FakeResponse => ((request.body as { stream?: boolean }).stream ? { sse: STREAM, pieceDelayMs: 20 } : { json: ANSWER }));
   slow = await startSlowProvider();
   backends = await createTestBackends('together');
-  const deployment = (name: string, apiBase: string, extra: Record<string, unknown> = {}) => ({
+  const deployment = (name: string, apiBase: string) => ({
     model_name: name,
-    litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${apiBase}/v1`, api_key: 'sk-up', ...extra },
+    litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${apiBase}/v1`, api_key: 'sk-up' },
   });
   const config = writeConfigFile({
     model_list: [
-      deployment('broken', fakes.broken.url),
-      deployment('hanging', fakes.hanging.url, { stream_timeout: 1, timeout: 1 }),
-      deployment('dropping', fakes.dropping.url),
       deployment('steady', fakes.steady.url),
       deployment('slow', slow.url),
     ],
-    router_settings: { num_retries: 2, keep_alive_interval: 0.25 },
     general_settings: { master_key: MASTER_KEY },
   });
   stack = await startStack({ ...backends.env, SLUICE_CONFIG: config }, [], 'edge-with-router');
@@ -135,42 +126,7 @@ test('one process serves as edge and router: no separate router process runs', (
   expect(stack.services.edge.logs.some((line) => line.includes('"edge ready"'))).toBe(true);
 });
 
-describe('faults on the in-process call path', () => {
-  test('500s: a 502 after exactly 1 + num_retries attempts', async () => {
-    const before = fakes.broken!.requests.length;
-    const response = await chat('broken');
-    expect(response.status).toBe(502);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
-    expect(fakes.broken!.requests.length - before).toBe(3);
-  });
-
-  test('a hang before the first token: keep-alive comments, then a timeout error event and no [DONE]', async () => {
-    const response = await chat('hanging', true);
-    expect(response.status).toBe(200);
-    const text = await response.text();
-    expect(text).toContain(': keep-alive\n\n');
-    const events = text.split('\n\n').filter((event) => event.startsWith('data: '));
-    expect(events).toHaveLength(1);
-    expect(JSON.parse(events[0]!.slice('data: '.length))).toMatchObject({ error: { code: 'upstream_timeout' } });
-    expect(text).not.toContain('[DONE]');
-  });
-
-  test('a hang on a non-streaming call is a 504 after its timeout', async () => {
-    const response = await chat('hanging');
-    expect(response.status).toBe(504);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
-  });
-
-  test('a drop after 10 chunks: 10 chunks, an error event, and one partial usage row', async () => {
-    const response = await chat('dropping', true);
-    const requestId = response.headers.get('x-request-id')!;
-    const events = (await response.text()).split('\n\n').filter(Boolean);
-    expect(events.slice(0, 10)).toEqual(STREAM.slice(0, 10).map((payload) => `data: ${payload}`));
-    expect(events).toHaveLength(11);
-    expect(JSON.parse(events[10]!.slice('data: '.length))).toMatchObject({ error: { code: 'upstream_stream_error' } });
-    expect(await ledgerRow(requestId)).toMatchObject({ status: 'failure', error_code: 'upstream_stream_error' });
-  });
-
+describe('a client that goes away', () => {
   test('a client that goes away mid-stream stops the upstream call at once, and its usage is recorded once', async () => {
     const controller = new AbortController();
     const response = await chat('slow', true, controller.signal);

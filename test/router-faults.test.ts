@@ -1,5 +1,6 @@
 // Provider faults through the whole stack, and cooldowns shared by two router replicas: 500s, 429 with
-// Retry-After, a hang before the first token, a connection dropped after 10 chunks.
+// Retry-After, a hang before the first token, a connection dropped after 10 chunks. The faults run in both
+// shapes: the four services apart, and the edge and the router in one process (completions in process).
 import { createInternalAuth, GRPC_CLIENT_OPTIONS } from '@sluice/common';
 import { CallType, type CompletePart, RouterClient } from '@sluice/proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -10,6 +11,7 @@ import {
   loadStreamPayloads,
   type ServiceProcess,
   type Stack,
+  type StackShape,
   startFakeProvider,
   startService,
   startStack,
@@ -26,8 +28,9 @@ const RETRY_AFTER_SECONDS = 4;
 
 const fakes: Record<string, FakeProvider> = {};
 let backends: TestBackends;
+let config: string;
 let stack: Stack;
-let secondRouter: ServiceProcess;
+let secondRouter: ServiceProcess | undefined;
 
 beforeAll(async () => {
   fakes.broken = await startFakeProvider(() => ({ status: 500, json: { error: { message: 'internal' } } }));
@@ -43,7 +46,7 @@ beforeAll(async () => {
     litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${fakes[fake]!.url}/v1`, api_key: 'sk-up', ...extra },
     model_info: { id: `${name}-${fake}` },
   });
-  const config = writeConfigFile({
+  config = writeConfigFile({
     model_list: [
       deployment('broken', 'broken'),
       deployment('broken-with-fallback', 'broken'),
@@ -56,19 +59,26 @@ beforeAll(async () => {
     router_settings: { num_retries: 2, fallbacks: [{ 'broken-with-fallback': ['backup'] }], keep_alive_interval: 0.25, cooldown_time: 30 },
     general_settings: { master_key: MASTER_KEY },
   });
-  stack = await startStack({ ...backends.env, SLUICE_CONFIG: config });
-  secondRouter = await startService('router', { ...stack.envOf('router'), SLUICE_ROUTER_PORT: '0', SLUICE_ROUTER_HTTP_PORT: '0' });
 });
 
 afterAll(async () => {
-  if (secondRouter && secondRouter.child.exitCode === null) {
-    secondRouter.child.kill('SIGTERM');
-    await secondRouter.exited;
-  }
-  await stack?.stop();
   for (const fake of Object.values(fakes)) await fake.close();
   await backends?.cleanup();
 });
+
+/** A stack of the given shape for the tests of one describe block, stopped after them. */
+function useStack(shape: StackShape): void {
+  beforeAll(async () => {
+    stack = await startStack({ ...backends.env, SLUICE_CONFIG: config }, [], shape);
+  });
+  afterAll(async () => {
+    if (secondRouter && secondRouter.child.exitCode === null) {
+      secondRouter.child.kill('SIGTERM');
+      await secondRouter.exited;
+    }
+    await stack?.stop();
+  });
+}
 
 async function chat(model: string, stream = false): Promise<Response> {
   return fetch(`${stack.edgeUrl}/v1/chat/completions`, {
@@ -112,7 +122,9 @@ function completeVia(port: number, modelGroup: string): Promise<string> {
   });
 }
 
-describe('failing providers', () => {
+describe.each(['four-services', 'edge-with-router'] as const)('failing providers (%s)', (shape) => {
+  useStack(shape);
+
   test('500s: the client gets a 502 after exactly 1 + num_retries attempts', async () => {
     const before = fakes.broken!.requests.length;
     const response = await chat('broken');
@@ -123,11 +135,12 @@ describe('failing providers', () => {
 
   test('the fallback group answers when the primary keeps failing', async () => {
     const before = fakes.broken!.requests.length;
+    const healthyBefore = fakes.healthy!.requests.length;
     const response = await chat('broken-with-fallback');
     expect(response.status).toBe(200);
     expect(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('fine');
     expect(fakes.broken!.requests.length - before).toBe(3);
-    expect(fakes.healthy!.requests).toHaveLength(1);
+    expect(fakes.healthy!.requests.length - healthyBefore).toBe(1);
   });
 
   test('a hang before the first token: keep-alive comments, then a timeout error event and no [DONE]', async () => {
@@ -150,6 +163,7 @@ describe('failing providers', () => {
   });
 
   test('a drop after 10 chunks: the client gets its 10 chunks and an error event, and a partial usage row is written', async () => {
+    const droppingBefore = fakes.dropping!.requests.length;
     const response = await chat('dropping', true);
     expect(response.status).toBe(200);
     const requestId = response.headers.get('x-request-id')!;
@@ -157,7 +171,7 @@ describe('failing providers', () => {
     expect(events.slice(0, 10)).toEqual(STREAM.slice(0, 10).map((payload) => `data: ${payload}`));
     expect(events).toHaveLength(11);
     expect(JSON.parse(events[10]!.slice('data: '.length))).toMatchObject({ error: { code: 'upstream_stream_error' } });
-    expect(fakes.dropping!.requests).toHaveLength(1);
+    expect(fakes.dropping!.requests.length - droppingBefore).toBe(1);
     await waitFor(async () => (await backends.sql.query('SELECT 1 FROM spend_logs WHERE request_id = $1', [requestId])).rows.length === 1, { timeoutMs: 20_000 });
     const row = (
       await backends.sql.query<{ status: string; error_code: string; usage_estimated: boolean; completion_tokens: number; prompt_tokens: number; cost_micros: number }>(
@@ -173,8 +187,13 @@ describe('failing providers', () => {
 });
 
 describe('cooldowns across router replicas', () => {
+  useStack('four-services');
+  beforeAll(async () => {
+    secondRouter = await startService('router', { ...stack.envOf('router'), SLUICE_ROUTER_PORT: '0', SLUICE_ROUTER_HTTP_PORT: '0' });
+  });
+
   test('a 429 with Retry-After: no traffic to that deployment from either replica until it ends, then it comes back', async () => {
-    const ports = [stack.services.router.ports.grpc!, secondRouter.ports.grpc!];
+    const ports = [stack.services.router.ports.grpc!, secondRouter!.ports.grpc!];
     // Simple shuffle picks either deployment; go until the limited one has been tried once.
     for (let attempt = 0; attempt < 40 && fakes.limited!.requests.length === 0; attempt += 1) {
       expect(await completeVia(ports[0]!, 'pair')).toBe('pair-steady');

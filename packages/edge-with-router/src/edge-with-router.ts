@@ -5,7 +5,7 @@ import { startRouter } from '@sluice/router';
 /**
  * The edge and the router in one process, on the real backends: completions call the router's code
  * directly instead of crossing the CompleteStream, which saves each request a second process to wake, an
- * encode and a decode on both sides, and HTTP/2 frames (see docs/deployment.md, "edge with router").
+ * encode and a decode on both sides, and HTTP/2 frames (see docs/architecture.md and docs/deploy-kubernetes.md, "Edge with router").
  * Policy and accounting stay separate services. The router keeps its gRPC port for its other calls and
  * for other edges; the edge's code still never reads a provider key, only the router's call path does.
  */
