@@ -652,6 +652,7 @@ describe('values.schema.json', () => {
     ['a client key entry in clear', { config: { general_settings: { client_keys: [{ key: 'sk-clientA', rpm_limit: 10 }] } } }],
     ['Redis Cluster nodes with credentials', { redis: { cluster: { nodes: 'user:pw@redis:6379' } } }],
     ['a Redis prefix with a hash tag of its own', { redis: { keyPrefix: '{sluice}:' } }],
+    ['a lease duration past what the services accept', { leases: { durationMs: 10_000 } }],
   ])('rejects %s', (_name, override) => {
     expect(errorsOf(mergeValues(effectiveValues(), override)).length).toBeGreaterThan(0);
   });
@@ -1081,5 +1082,25 @@ describe('docs/deploy-kubernetes.md', () => {
         node = node[segment];
       }
     }
+  });
+});
+
+describe('leases', () => {
+  const LEASE_VARIABLES = ['SLUICE_LEASES', 'SLUICE_LEASE_MS', 'SLUICE_LEASE_MARGIN_MS'];
+  const leaseVariables = (objects: RenderedObject[], service: ServiceName) =>
+    envOf(deploymentOf(objects, service)).filter((entry) => LEASE_VARIABLES.includes(entry.name));
+
+  test('on by default with the services\' own durations: no lease variable is set', () => {
+    const objects = render();
+    for (const service of ['edge', 'policy', 'router', 'accounting'] as const) expect(leaseVariables(objects, service)).toEqual([]);
+    expect(loadSettings(processEnvironment(deploymentOf(objects, 'edge'))).leases).toEqual({ enabled: true, durationMs: 1_000, marginMs: 60_000 });
+  });
+
+  test('leases.* reach the edge and policy (which ask for and grant leases) and no other service', () => {
+    const objects = render({ values: { leases: { enabled: false, durationMs: 500, marginMs: 30_000 } } });
+    for (const service of ['edge', 'policy'] as const) {
+      expect(loadSettings(processEnvironment(deploymentOf(objects, service))).leases).toEqual({ enabled: false, durationMs: 500, marginMs: 30_000 });
+    }
+    for (const service of ['router', 'accounting'] as const) expect(leaseVariables(objects, service)).toEqual([]);
   });
 });

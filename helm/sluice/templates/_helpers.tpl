@@ -376,6 +376,21 @@ all interfaces so Prometheus reaches its metrics, while the NetworkPolicy lets n
 {{- $_ := set $plain (printf "SLUICE_%s_HTTP_PORT" (upper $name)) (int $svc.httpPort) }}
 {{- $order = concat $order (list "SLUICE_GRPC_HOST" (printf "SLUICE_%s_PORT" (upper $name)) (printf "SLUICE_%s_HTTP_PORT" (upper $name))) }}
 {{- end }}
+{{- if or (eq $name "edge") (eq $name "policy") }}
+{{- /* Leases: the edge asks for them and policy grants them; both read the same three variables. */}}
+{{- if eq $values.leases.enabled false }}
+{{- $_ := set $plain "SLUICE_LEASES" "off" }}
+{{- $order = append $order "SLUICE_LEASES" }}
+{{- end }}
+{{- if not (kindIs "invalid" $values.leases.durationMs) }}
+{{- $_ := set $plain "SLUICE_LEASE_MS" (int $values.leases.durationMs) }}
+{{- $order = append $order "SLUICE_LEASE_MS" }}
+{{- end }}
+{{- if not (kindIs "invalid" $values.leases.marginMs) }}
+{{- $_ := set $plain "SLUICE_LEASE_MARGIN_MS" (int $values.leases.marginMs) }}
+{{- $order = append $order "SLUICE_LEASE_MARGIN_MS" }}
+{{- end }}
+{{- end }}
 {{- range $key, $value := $plain }}
 {{- $_ := set $vars $key (dict "name" $key "value" (toString $value)) }}
 {{- end }}
