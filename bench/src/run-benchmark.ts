@@ -59,7 +59,7 @@ export interface BenchResults {
   added: AddedLatency[];
   throughput: ThroughputResult[];
   peakRssMiB: Record<string, Record<string, number>>;
-  soak: Record<string, { startMiB: number; endMiB: number; growthPercent: number }>;
+  soak: Record<string, { idleMiB?: number; startMiB: number; endMiB: number; growthPercent: number }>;
   micro: { policyDecisionsPerSecond: number; accountingEventsPerSecond: number; routerMicrosPerChunk: number; processRoundTrip: ProcessRoundTrip };
   notes: string[];
 }
@@ -170,12 +170,18 @@ export async function runBenchmark(options: BenchOptions, command: string): Prom
     for (const target of targets.filter((candidate) => candidate.name.startsWith('sluice'))) {
       log(`soak: ${options.soakSeconds}s at ${options.soakRate} req/s ${target.name}`);
       const key = (name: string) => (target.name === 'sluice' ? name : `${target.name}/${name}`);
-      const soakStart = Object.fromEntries(Object.entries(target.processes()).map(([name, pid]) => [name, rssMiB(pid)]));
+      const sample = () => Object.fromEntries(Object.entries(target.processes()).map(([name, pid]) => [name, rssMiB(pid)]));
+      const idle = sample();
+      // Growth is measured from a tenth of the way in: by then each heap has grown to its working size at
+      // this load, so what is left is what a leak would add, not a heap filling up from idle.
+      let soakStart: Record<string, number> = idle;
+      const startTimer = setTimeout(() => (soakStart = sample()), options.soakSeconds * 100);
       await openLoop(target, { rate: options.soakRate, durationMs: options.soakSeconds * 1000, stream: false });
+      clearTimeout(startTimer);
       for (const [name, pid] of Object.entries(target.processes())) {
         const end = rssMiB(pid);
         const start = soakStart[name]!;
-        soak[key(name)] = { startMiB: start, endMiB: end, growthPercent: ((end - start) / start) * 100 };
+        soak[key(name)] = { idleMiB: idle[name]!, startMiB: start, endMiB: end, growthPercent: ((end - start) / start) * 100 };
       }
     }
     const peak = Object.fromEntries(

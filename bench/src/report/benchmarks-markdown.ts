@@ -178,10 +178,13 @@ export function benchmarksMarkdown(results: BenchResults, resultsFile: string, p
   lines.push('');
   lines.push(`### Soak (${options.soakSeconds} s at ${options.soakRate} req/s through each Sluice shape)`);
   lines.push('');
-  lines.push('| service | RSS at start MiB | RSS at end MiB | growth |');
-  lines.push('|---|---|---|---|');
+  lines.push('Growth is from a tenth of the way in, once each heap has reached its working size at this load, to the end.');
+  lines.push('');
+  lines.push('| service | RSS before the load MiB | RSS a tenth in MiB | RSS at end MiB | growth |');
+  lines.push('|---|---|---|---|---|');
   for (const [name, entry] of Object.entries(results.soak)) {
-    lines.push(`| ${name} | ${entry.startMiB.toFixed(1)} | ${entry.endMiB.toFixed(1)} | ${entry.growthPercent.toFixed(1)}% |`);
+    const idle = entry.idleMiB === undefined ? '–' : entry.idleMiB.toFixed(1);
+    lines.push(`| ${name} | ${idle} | ${entry.startMiB.toFixed(1)} | ${entry.endMiB.toFixed(1)} | ${entry.growthPercent.toFixed(1)}% |`);
   }
   lines.push('');
   lines.push('### Pieces');
