@@ -28,5 +28,11 @@ test('the quick benchmark runs every phase and produces figures', async () => {
   expect(Object.keys(together.cpuMicrosPerRequest).sort()).toEqual(['accounting', 'edge+router', 'policy']);
   expect(sluice.machineCpuMicrosPerRequest!.median).toBeGreaterThan(0);
   expect(Object.keys(results.soak)).toContain('sluice-edge-router/edge+router');
+  // Growth is counted from the sample a tenth of the way in, not from the idle process.
+  for (const entry of Object.values(results.soak)) {
+    expect(entry.idleMiB).toBeGreaterThan(0);
+    expect(entry.startMiB).toBeGreaterThan(0);
+    expect(entry.growthPercent).toBeCloseTo(((entry.endMiB - entry.startMiB) / entry.startMiB) * 100, 6);
+  }
   expect(benchmarksMarkdown(results, 'x.json', 'x.svg')).toContain('### Budget');
 }, 240_000);

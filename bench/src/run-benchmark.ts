@@ -59,7 +59,7 @@ export interface BenchResults {
   added: AddedLatency[];
   throughput: ThroughputResult[];
   peakRssMiB: Record<string, Record<string, number>>;
-  soak: Record<string, { idleMiB?: number; startMiB: number; endMiB: number; growthPercent: number }>;
+  soak: Record<string, { idleMiB: number; startMiB: number; endMiB: number; growthPercent: number }>;
   micro: { policyDecisionsPerSecond: number; accountingEventsPerSecond: number; routerMicrosPerChunk: number; processRoundTrip: ProcessRoundTrip };
   notes: string[];
 }

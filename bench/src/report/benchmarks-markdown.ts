@@ -183,8 +183,7 @@ export function benchmarksMarkdown(results: BenchResults, resultsFile: string, p
   lines.push('| service | RSS before the load MiB | RSS a tenth in MiB | RSS at end MiB | growth |');
   lines.push('|---|---|---|---|---|');
   for (const [name, entry] of Object.entries(results.soak)) {
-    const idle = entry.idleMiB === undefined ? '–' : entry.idleMiB.toFixed(1);
-    lines.push(`| ${name} | ${idle} | ${entry.startMiB.toFixed(1)} | ${entry.endMiB.toFixed(1)} | ${entry.growthPercent.toFixed(1)}% |`);
+    lines.push(`| ${name} | ${entry.idleMiB.toFixed(1)} | ${entry.startMiB.toFixed(1)} | ${entry.endMiB.toFixed(1)} | ${entry.growthPercent.toFixed(1)}% |`);
   }
   lines.push('');
   lines.push('### Pieces');
