@@ -57,5 +57,5 @@ USER 1000:1000
 EXPOSE 4000 4001 4010 4011 4020 4021 4030 4031
 # The V8 flags of packages/common/src/node-flags.ts (they keep each service under 150 MB resident; one of
 # them is not accepted in NODE_OPTIONS).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "--heap-growing-percent=20"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "--heap-growing-percent=20", "--liftoff-only"]
 CMD ["services/edge/dist/main.js"]
