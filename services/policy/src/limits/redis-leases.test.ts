@@ -117,6 +117,40 @@ describe.each(servers)('leases on %s', (_name, connect) => {
     expect(await store.openLeases!([key.name], T0 + 500)).toBe(0);
   });
 
+  test('a batch from several leases, interleaved and with a repeat, leaves what settling one by one leaves', async () => {
+    // Two keys set up alike; one key's events settle in one call, the other's one call each.
+    const setUp = async () => {
+      const key = scope({ rpm: 64_000, tpm: 64_000_000, budget: 640_000_000, trackSpend: true });
+      await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);
+      const leases = [lease([key], { requests: 10, tokens: 1_000, costNanos: 50_000 }), lease([key], { requests: 4, tokens: 1_000, costNanos: 50_000 })];
+      for (const asked of leases) expect(await store.lease!(asked)).toMatchObject({ kind: 'ok' });
+      return { key, taken: leases.map((asked) => ({ id: asked.leaseId, tokens: 1_000, costNanos: 50_000 })) };
+    };
+    const batched = await setUp();
+    const single = await setUp();
+    // The second lease holds four requests' money and settles six estimates: what it gives back is capped.
+    const events = (taken: Array<{ id: string; tokens: number; costNanos: number }>) =>
+      [0, 1, 1, 0, 1, 1, 0, 1, 1].map((which, index) => ({ requestId: `r${index}`, costNanos: 10_000 * index, tokens: 500 + 200 * index, lease: taken[which]! }));
+    const repeat = (list: ReturnType<typeof events>) => [...list, list[2]!, { requestId: 'gone', costNanos: 5, tokens: 5, lease: { id: randomUUID(), tokens: 1, costNanos: 1 } }];
+    expect(await store.settle(repeat(events(batched.taken)))).toBe(9);
+    let one = 0;
+    for (const event of repeat(events(single.taken))) one += await store.settle([event]);
+    expect(one).toBe(9);
+    const counters = async (name: string) => ({ ...(await usage(name)), name: undefined });
+    const batchedUsage = await counters(batched.key.name);
+    expect(batchedUsage).toEqual(await counters(single.key.name));
+    // Leased 700,000 nano-USD; the first lease gives back three estimates, the second all it holds.
+    expect(batchedUsage).toMatchObject({ requests: 14, spentNanos: 360_000, tokens: 14_000 + 11_700 - 9_000, reservedNanos: 700_000 - 150_000 - 200_000 });
+    // Settled again, all at once: nothing changes.
+    expect(await store.settle(events(batched.taken))).toBe(0);
+    expect(await counters(batched.key.name)).toEqual(batchedUsage);
+    for (const { taken } of [batched, single]) {
+      for (const { id } of taken) expect(await store.returnLease!({ leaseId: id, nowMs: T0, requests: 0, tokens: 0, costNanos: 1_000_000 })).toBe(true);
+    }
+    expect(await counters(batched.key.name)).toEqual(await counters(single.key.name));
+    expect((await usage(batched.key.name)).reservedNanos).toBe(0);
+  });
+
   test('one settle call with held and leased requests settles each the right way', async () => {
     const key = scope({ tpm: 64_000_000, budget: 640_000_000, trackSpend: true });
     await store.seed([{ name: key.name, periodStart: 0, spentNanos: 0 }]);

@@ -166,35 +166,51 @@ return 1
 // lives exactly as long as the lease record: a redelivered event finds its id, or no lease, and changes
 // nothing (as a hold's record does for requests decided one by one).
 //
+// A call carries a batch of usage events, most of them from a few leases: the requests of one lease are
+// summed and its record, scopes and money written once, which leaves the same state as settling them one
+// by one (the estimates given back are capped by what the lease holds either way), for one SADD per
+// request instead of a dozen commands.
+//
 // ARGV: six per request: request id, cost
 // nano-USD, tokens, lease id, estimated tokens, estimated nano-USD. Returns how many it settled.
 export const SETTLE_LEASED_SCRIPT = `${SET_LEASE_HELD}
 local prefix = KEYS[1]
-local applied = 0
+local order = {}
+local byLease = {}
 for j = 1, #ARGV, 6 do
-  local rid = ARGV[j]
-  local cost = tonumber(ARGV[j + 1])
-  local tokens = tonumber(ARGV[j + 2])
   local id = ARGV[j + 3]
-  local estimatedTokens = tonumber(ARGV[j + 4])
-  local estimatedCost = tonumber(ARGV[j + 5])
-  local settledKey = prefix .. 'ld:' .. id
-  local recordKey = prefix .. 'l:' .. id
-  local raw = redis.call('GET', recordKey)
-  if raw and redis.call('SADD', settledKey, rid) == 1 then
-    redis.call('PEXPIRE', settledKey, math.max(1, redis.call('PTTL', recordKey)))
-    local lease = cjson.decode(raw)
-    local give = math.min(estimatedCost, lease.b)
+  local sum = byLease[id]
+  if not sum then
+    sum = {raw = redis.call('GET', prefix .. 'l:' .. id), settled = 0, cost = 0, tokens = 0, estimated = 0}
+    byLease[id] = sum
+    order[#order + 1] = id
+  end
+  if sum.raw and redis.call('SADD', prefix .. 'ld:' .. id, ARGV[j]) == 1 then
+    local cost = tonumber(ARGV[j + 1])
+    if cost > 0 then sum.cost = sum.cost + cost end
+    sum.tokens = sum.tokens + tonumber(ARGV[j + 2]) - tonumber(ARGV[j + 4])
+    sum.estimated = sum.estimated + tonumber(ARGV[j + 5])
+    sum.settled = sum.settled + 1
+  end
+end
+local applied = 0
+for _, id in ipairs(order) do
+  local sum = byLease[id]
+  if sum.settled > 0 then
+    local recordKey = prefix .. 'l:' .. id
+    redis.call('PEXPIRE', prefix .. 'ld:' .. id, math.max(1, redis.call('PTTL', recordKey)))
+    local lease = cjson.decode(sum.raw)
+    local give = math.min(sum.estimated, lease.b)
     for _, e in ipairs(lease.s) do
       local key = prefix .. 's:' .. e.n
       local f = redis.call('HMGET', key, 'p', 'ws')
-      if e.p >= 0 and cost > 0 and tonumber(f[1]) == e.p then redis.call('HINCRBY', key, 'sp', cost) end
-      if tokens ~= estimatedTokens and tonumber(f[2]) == e.w then redis.call('HINCRBY', key, 'wt', tokens - estimatedTokens) end
+      if e.p >= 0 and sum.cost > 0 and tonumber(f[1]) == e.p then redis.call('HINCRBY', key, 'sp', money(sum.cost)) end
+      if sum.tokens ~= 0 and tonumber(f[2]) == e.w then redis.call('HINCRBY', key, 'wt', money(sum.tokens)) end
       if give > 0 then setLeaseHeld(prefix, e.n, id, lease.b, lease.b - give, nil) end
     end
     lease.b = lease.b - give
     redis.call('SET', recordKey, cjson.encode(lease), 'KEEPTTL')
-    applied = applied + 1
+    applied = applied + sum.settled
   end
 end
 return applied
