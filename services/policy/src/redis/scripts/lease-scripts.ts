@@ -193,6 +193,8 @@ for j = 1, #ARGV, 6 do
     sum.settled = sum.settled + 1
   end
 end
+-- Sums go back to Redis through money(), which writes a whole number without an exponent (HINCRBY
+-- refuses 1e+14); the token sum is one too.
 local applied = 0
 for _, id in ipairs(order) do
   local sum = byLease[id]
