@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addToAggregates } from '../ledger/add-to-aggregates.js';
 import { insertSpendLogs } from '../ledger/insert-spend-logs.js';
 import { toSpendLogRow } from '../ledger/spend-log-rows.js';
-import { budgetedEntities, emptyTouched } from './budget-entities-query.js';
+import { BUDGETED_ENTITY_QUERIES, budgetedEntities, emptyTouched } from './budget-entities-query.js';
 
 // The period spend an alert is based on equals the plain sum over spend_logs since the period start
-// (what policy counts), whether the period started today or days ago (then whole days come from
-// spend_daily and only the first, partial day from spend_logs).
+// (what policy counts), whether the period started today or days ago; and reading it does not get
+// dearer as the entity spends (spend_daily, less the first day's rows from before the start).
 
 const DAY_MS = 86_400_000;
 let backends: TestBackends;
@@ -69,4 +69,42 @@ describe('budgetedEntities', () => {
     const plain = await backends.sql.query<{ sum: string }>(`SELECT sum(cost_micros)::text AS sum FROM spend_logs WHERE start_time >= $1`, [start]);
     expect(Number(plain.rows[0]!.sum)).toBe(432);
   });
+
+  test('reads the same spend_logs rows however many requests the period has had', async () => {
+    const periodStart = Date.parse('2026-11-25T09:00:00Z');
+    const before = [event(100, periodStart - 3_600_000, 7), event(101, periodStart - 60_000, 7)].map((e) => ({ ...e, keyHash: 'busy-hash' }));
+    const after = Array.from({ length: 400 }, (_, index) => ({ ...event(200 + index, periodStart + 1000 + index * 60_000, 3), keyHash: 'busy-hash' }));
+    await backends.sql.transaction(async (tx) => {
+      const deltas = await insertSpendLogs(tx, [...before, ...after].map(toSpendLogRow), { storeMessages: false, exportTraces: false, exportMessages: false });
+      await addToAggregates(tx, deltas);
+    });
+    await backends.sql.query(
+      `INSERT INTO api_keys (key_id, token, key_name, max_budget_micros, budget_period_start) VALUES ('key-busy', 'busy-hash', 'b', 100, $1)`,
+      [new Date(periodStart)],
+    );
+    const touched = emptyTouched();
+    touched.key.add('busy-hash');
+    const [entity] = await budgetedEntities(backends.sql, touched);
+    expect(Number(entity!.spent_micros)).toBe(400 * 3);
+    // With the ledger's indexes in use, as on any table of real size, the spend_logs scans return only the
+    // two rows of the first day from before the start, not the 400 since.
+    const plan = await backends.sql.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const result = await tx.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${BUDGETED_ENTITY_QUERIES.key}`, [['busy-hash']]);
+      return result.rows[0]!['QUERY PLAN'][0].Plan;
+    });
+    expect(spendLogRowsRead(plan)).toBe(before.length);
+  });
 });
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  Plans?: PlanNode[];
+}
+
+function spendLogRowsRead(node: PlanNode): number {
+  const own = node['Relation Name']?.startsWith('spend_logs') ? node['Actual Rows'] * node['Actual Loops'] : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + spendLogRowsRead(child), 0);
+}

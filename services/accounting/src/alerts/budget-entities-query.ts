@@ -3,9 +3,11 @@ import type { SqlClient } from '@sluice/common';
 // The budgeted keys, teams, users and organisations a committed batch touched, with their spend in the
 // current budget period: the same total policy rebuilds its counters from (spend_logs since
 // budget_period_start, over every hash a key has had), so an alert and the limit it warns about agree.
-// It is read from spend_daily for the whole UTC days after the period's first one, and from spend_logs
-// only for that first, partial day: the query stays small however long the period and busy the key
-// (spend_daily always equals the sum over spend_logs). Only entities with a budget are read.
+// It is read from spend_daily for every UTC day from the period's first one on, less the spend_logs rows
+// of that first day from before the period started (spend_daily always equals the sum over spend_logs).
+// Those rows are a set fixed once the period has begun, so the query costs the same however much the
+// entity spends: summing the first day's rows since the start instead re-read every new request, once per
+// batch (about 10 ms a batch within a minute of a busy key's first day). Only entities with a budget are read.
 
 export type EntityType = 'key' | 'team' | 'user' | 'organization';
 
@@ -30,12 +32,12 @@ const BUDGETED = '(max_budget_micros IS NOT NULL OR soft_budget_micros IS NOT NU
 /** Spend since `start` of the rows whose `column` matches `match` (e.g. "= t.team_id"). */
 function periodSpend(column: string, match: string, start: string): string {
   const firstDay = `(${start} AT TIME ZONE 'UTC')::date`;
-  return `((SELECT COALESCE(sum(d.spend_micros), 0) FROM spend_daily d WHERE d.${column} ${match} AND d.day > ${firstDay})
-    + (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s WHERE s.${column} ${match} AND s.start_time >= ${start}
-       AND s.start_time < ((${firstDay} + 1)::timestamp AT TIME ZONE 'UTC')))::text AS spent_micros`;
+  return `((SELECT COALESCE(sum(d.spend_micros), 0) FROM spend_daily d WHERE d.${column} ${match} AND d.day >= ${firstDay})
+    - (SELECT COALESCE(sum(s.cost_micros), 0) FROM spend_logs s WHERE s.${column} ${match}
+       AND s.start_time >= (${firstDay}::timestamp AT TIME ZONE 'UTC') AND s.start_time < ${start}))::text AS spent_micros`;
 }
 
-const QUERIES: Record<EntityType, string> = {
+export const BUDGETED_ENTITY_QUERIES: Readonly<Record<EntityType, string>> = {
   key: `
 SELECT 'key' AS entity_type, k.key_id AS entity_id, k.key_alias AS alias, k.token, k.team_id, k.user_id, k.organization_id,
   k.max_budget_micros, k.soft_budget_micros, k.budget_period_start, k.budget_reset_at,
@@ -72,10 +74,10 @@ export function emptyTouched(): TouchedEntities {
 
 export async function budgetedEntities(sql: SqlClient, touched: TouchedEntities): Promise<BudgetedEntity[]> {
   const found: BudgetedEntity[] = [];
-  for (const type of Object.keys(QUERIES) as EntityType[]) {
+  for (const type of Object.keys(BUDGETED_ENTITY_QUERIES) as EntityType[]) {
     const ids = [...touched[type]];
     if (ids.length === 0) continue;
-    const result = await sql.query<BudgetedEntity>(QUERIES[type], [ids]);
+    const result = await sql.query<BudgetedEntity>(BUDGETED_ENTITY_QUERIES[type], [ids]);
     found.push(...result.rows);
   }
   return found;

@@ -16,7 +16,7 @@ function jsonOrNull(text: string): unknown {
   }
 }
 
-/** A usage event as the row jsonb_to_recordset reads (see insert-spend-logs.ts for the column list). */
+/** A usage event as the row json_to_recordset reads (see insert-spend-logs.ts for the column list). */
 export function toSpendLogRow(event: UsageEvent): Record<string, unknown> {
   return {
     request_id: event.requestId,
