@@ -3,12 +3,12 @@ import { jsonbParameter } from './jsonb-parameter.js';
 
 // The whole batch travels as one JSON parameter and is unpacked by json_to_recordset: one statement
 // and one round trip per batch, whatever its size. Plain json, not jsonb: the rows are read once, and
-// building jsonb first cost Postgres about a third more per row (10 against 14 us on the bench machine,
-// docs/benchmarks.md); the jsonb columns are made from each row's fields as they are read. ON CONFLICT DO NOTHING makes a redelivered or
-// duplicated event a no-op (the key is (request_id, start_time), start_time being the partition key,
-// which every delivery of an event carries unchanged: see migration 0510), and RETURNING hands back only
-// the rows that are new, grouped the way the daily table is keyed, so the aggregates grow by exactly what
-// was inserted.
+// building jsonb first cost Postgres about half as much again per row (14.3 against 9.8 us, finding 13
+// in docs/benchmarks.md); the jsonb columns are made from each row's fields as they are read.
+// ON CONFLICT DO NOTHING makes a redelivered or duplicated event a no-op (the key is (request_id,
+// start_time), start_time being the partition key, which every delivery of an event carries unchanged:
+// see migration 0510), and RETURNING hands back only the rows that are new, grouped the way the daily
+// table is keyed, so the aggregates grow by exactly what was inserted.
 //
 // Rows go in sorted by request_id: two replicas inserting overlapping batches (a duplicate published
 // after the dedupe window) then take their index locks in the same order and cannot deadlock.
